@@ -1,0 +1,67 @@
+"""Read-side questions about people and organisations."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import QuerySet
+from django.urls import NoReverseMatch, reverse
+
+from accounts.models import Organization, Role, RoleAssignment, User
+
+
+def user_roles(user: User) -> QuerySet[RoleAssignment]:
+    return RoleAssignment.objects.filter(user=user).select_related("organization")
+
+
+def user_has_role(user: User, role: Role, organization: Organization | None = None) -> bool:
+    if not user.is_authenticated:
+        return False
+    qs = RoleAssignment.objects.filter(user=user, role=role)
+    if organization is not None:
+        qs = qs.filter(organization=organization)
+    return qs.exists()
+
+
+def organizations_for_role(user: User, role: Role) -> list[Organization]:
+    if not user.is_authenticated:
+        return []
+    return [ra.organization for ra in user_roles(user).filter(role=role)]
+
+
+def applicant_unit(user: User) -> Organization | None:
+    ra = user_roles(user).filter(role=Role.APPLICANT).first()
+    return ra.organization if ra else None
+
+
+def units() -> QuerySet[Organization]:
+    return Organization.objects.filter(kind=Organization.Kind.UNIT).select_related("registration_county")
+
+
+def counties() -> QuerySet[Organization]:
+    return Organization.objects.filter(kind=Organization.Kind.COUNTY)
+
+
+# Menu entry per role; the url name is resolved lazily so apps can be absent during development.
+_NAV: list[tuple[Role, str, str]] = [
+    (Role.APPLICANT, "我的申报", "dossiers:list"),
+    (Role.UNIT_REVIEWER, "单位审核", "workflow:queue"),
+    (Role.COUNTY_REVIEWER, "县（市）审核", "workflow:queue"),
+    (Role.PREFECTURE_OFFICER, "州级形式审核", "workflow:queue"),
+]
+
+
+def navigation_for(user: User) -> list[dict[str, Any]]:
+    held = set(user_roles(user).values_list("role", flat=True))
+    items: list[dict[str, Any]] = []
+    seen: set[str] = set()
+    for role, label, url_name in _NAV:
+        if role in held and url_name not in seen:
+            try:
+                items.append({"label": label, "url": reverse(url_name), "role": str(role)})
+                seen.add(url_name)
+            except NoReverseMatch:
+                continue
+    if user.is_staff:
+        items.append({"label": "系统管理", "url": reverse("admin:index"), "role": "administrator"})
+    return items

@@ -1,0 +1,53 @@
+"""Writes for people and organisations."""
+
+from __future__ import annotations
+
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
+from django.db import transaction
+
+from accounts.models import AuditEvent, Organization, Role, RoleAssignment, User
+from core.errors import ValidationFailed
+
+
+@transaction.atomic
+def applicant_register(*, username: str, password: str, full_name: str, phone: str, unit: Organization) -> User:
+    """Self-registration of an applicant, scoped to the employer unit they work for."""
+    if unit.kind != Organization.Kind.UNIT:
+        raise ValidationFailed("请选择您所在的用人单位。")
+    if User.objects.filter(username=username).exists():
+        raise ValidationFailed("该用户名已被注册，请换一个。", details={"field": "username"})
+    user = User(username=username, full_name=full_name, phone=phone)
+    try:
+        validate_password(password, user)
+    except ValidationError as exc:
+        raise ValidationFailed("；".join(exc.messages), details={"field": "password"}) from exc
+    user.set_password(password)
+    user.full_clean()
+    user.save()
+    role_assign(actor=None, user=user, role=Role.APPLICANT, organization=unit)
+    return user
+
+
+@transaction.atomic
+def role_assign(*, actor: User | None, user: User, role: Role, organization: Organization) -> RoleAssignment:
+    assignment = RoleAssignment(user=user, role=role, organization=organization)
+    assignment.full_clean()
+    assignment.save()
+    AuditEvent.objects.create(
+        actor=actor, action="role_assign", target=f"user:{user.pk}", extra={"role": str(role), "organization": organization.code}
+    )
+    return assignment
+
+
+@transaction.atomic
+def officer_create(
+    *, actor: User | None, username: str, password: str, full_name: str, role: Role, organization: Organization, email: str = ""
+) -> User:
+    """Officers are created by administrators (admin site or the demo set-up), never self-registered."""
+    user = User(username=username, full_name=full_name, email=email)
+    user.set_password(password)
+    user.full_clean()
+    user.save()
+    role_assign(actor=actor, user=user, role=role, organization=organization)
+    return user

@@ -1,0 +1,35 @@
+"""The JSON API: one NinjaAPI, one router per domain app, OpenAPI schema at /api/openapi.json."""
+
+from ninja import NinjaAPI
+from ninja.security import django_auth
+
+from core.api_errors import install_error_handlers
+
+api = NinjaAPI(
+    title="职称申报评审平台 API",
+    version="1.0",
+    urls_namespace="api",
+    auth=django_auth,
+    docs_url="/docs",
+)
+install_error_handlers(api)
+
+
+def _mount() -> None:
+    # Imported here so that every app's router is registered exactly once.
+    from dossiers.api import router as dossiers_router
+    from documents.api import router as documents_router
+    from eligibility.api import router as eligibility_router
+    from masking.api import router as masking_router
+    from rounds.api import router as rounds_router
+    from workflow.api import router as workflow_router
+
+    api.add_router("/rounds", rounds_router)
+    api.add_router("/dossiers", dossiers_router)
+    api.add_router("/eligibility", eligibility_router)
+    api.add_router("/workflow", workflow_router)
+    api.add_router("/documents", documents_router)
+    api.add_router("/masking", masking_router)
+
+
+_mount()

@@ -1,0 +1,22 @@
+from django.conf import settings
+from django.contrib import admin
+from django.urls import include, path
+
+from config.api import api
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("api/", api.urls),
+    path("accounts/", include("accounts.urls")),
+    path("dossiers/", include("dossiers.urls")),
+    path("review/", include("workflow.urls")),
+    path("eligibility/", include("eligibility.urls")),
+    path("documents/", include("documents.urls")),
+    path("masking/", include("masking.urls")),
+    path("", include("core.urls")),
+]
+
+if settings.DEBUG:
+    from django.conf.urls.static import static
+
+    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)

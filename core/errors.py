@@ -1,0 +1,69 @@
+"""Typed domain errors: every refusal carries a machine-readable code and a Chinese message.
+
+Services raise these; pages show `message`, the API returns `{"code", "message", "details"}`.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Any
+
+
+class ErrorCode(StrEnum):
+    PERMISSION_DENIED = "permission_denied"
+    NOT_FOUND = "not_found"
+    INVALID_INPUT = "invalid_input"
+    OUTSIDE_WINDOW = "outside_window"
+    INCOMPLETE = "incomplete"
+    NOT_EDITABLE = "not_editable"
+    ILLEGAL_TRANSITION = "illegal_transition"
+    CONCURRENT_UPDATE = "concurrent_update"
+    SUBMISSION_LIMIT = "submission_limit"
+    DEADLINE_PASSED = "deadline_passed"
+    INELIGIBLE = "ineligible"
+    PUBLICITY_NOT_ENDED = "publicity_not_ended"
+    BAD_ATTACHMENT = "bad_attachment"
+    MASKING_UNCONFIRMED = "masking_unconfirmed"
+    POLICY_INVALID = "policy_invalid"
+    DOCUMENT_UNAVAILABLE = "document_unavailable"
+
+
+# HTTP status the API answers with for each code.
+HTTP_STATUS: dict[ErrorCode, int] = {
+    ErrorCode.PERMISSION_DENIED: 403,
+    ErrorCode.NOT_FOUND: 404,
+    ErrorCode.CONCURRENT_UPDATE: 409,
+    ErrorCode.ILLEGAL_TRANSITION: 409,
+}
+
+
+class DomainError(Exception):
+    """A refusal the user must be told about, in Chinese, with a typed code."""
+
+    code: ErrorCode = ErrorCode.INVALID_INPUT
+
+    def __init__(self, message: str, *, code: ErrorCode | None = None, details: Any = None) -> None:
+        super().__init__(message)
+        self.message = message
+        if code is not None:
+            self.code = code
+        self.details = details
+
+    @property
+    def http_status(self) -> int:
+        return HTTP_STATUS.get(self.code, 400)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"code": str(self.code), "message": self.message, "details": self.details}
+
+
+class PermissionDenied(DomainError):
+    code = ErrorCode.PERMISSION_DENIED
+
+
+class NotFound(DomainError):
+    code = ErrorCode.NOT_FOUND
+
+
+class ValidationFailed(DomainError):
+    code = ErrorCode.INVALID_INPUT

@@ -1,0 +1,19 @@
+from __future__ import annotations
+
+from django.core.management.base import BaseCommand
+
+from core.demo import seed_demo
+
+
+class Command(BaseCommand):
+    help = "Create the demo organisations, users of every role and rounds (idempotent); print the accounts."
+
+    def handle(self, *args, **options):  # type: ignore[no-untyped-def]
+        result = seed_demo()
+        self.stdout.write("评审批次：")
+        for r in result["rounds"]:  # type: ignore[attr-defined]
+            window = r.policy.window("online_filing")
+            self.stdout.write(f"  {r.slug}  {r.name}  {window.describe()}")
+        self.stdout.write("演示账号（用户名 / 密码 / 角色 / 机构）：")
+        for username, password, role, org in result["users"]:  # type: ignore[attr-defined]
+            self.stdout.write(f"  {username:<18} {password}  {role}  {org}")

@@ -1,0 +1,132 @@
+"""The dossier (申报材料): one applicant's application in one round, its 15 sections and attachments."""
+
+from __future__ import annotations
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+
+from accounts.models import Organization
+from rounds.models import Round
+
+
+class Level(models.TextChoices):
+    JUNIOR = "junior", "助理工程师（初级）"
+    MID = "mid", "工程师（中级）"
+
+
+class Kind(models.TextChoices):
+    INITIAL = "initial", "初次确定"
+    CONFERRAL = "conferral", "授予"
+    EVALUATION = "evaluation", "评审"
+
+
+class Dossier(models.Model):
+    round = models.ForeignKey(Round, verbose_name="评审批次", on_delete=models.PROTECT, related_name="dossiers")
+    applicant = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="申报人", on_delete=models.PROTECT, related_name="dossiers")
+    # The employer at the time of filing; routing to the county follows its registration county.
+    unit = models.ForeignKey(Organization, verbose_name="推荐单位", on_delete=models.PROTECT, related_name="dossiers")
+    level = models.CharField("申报级别", max_length=16, choices=Level.choices)
+    kind = models.CharField("申报类型", max_length=16, choices=Kind.choices)
+    serial_number = models.CharField("申报编号", max_length=32, unique=True)
+    # The state is changed only by workflow.engine.transition_apply (states come from the round's policy).
+    status = models.CharField("状态", max_length=32, default="draft", db_index=True)
+    submission_count = models.PositiveSmallIntegerField("提交次数", default=0)
+    returned_by_level = models.CharField("退回层级", max_length=16, blank=True)
+    return_deadline = models.DateTimeField("修改截止时间", null=True, blank=True)
+    reminder_sent_at = models.DateTimeField(null=True, blank=True)
+    # Optimistic lock: bumped on every state change and every section save.
+    version = models.PositiveIntegerField(default=1)
+    public_token = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    submitted_at = models.DateTimeField("最近提交时间", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "申报材料"
+        verbose_name_plural = "申报材料"
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["round", "applicant", "level"],
+                name="one_dossier_per_round_level",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.serial_number} {self.applicant}"
+
+    @property
+    def status_label(self) -> str:
+        return self.round.policy.state_label(self.status)
+
+    @property
+    def level_label(self) -> str:
+        return self.round.policy.level_label(self.level)
+
+    @property
+    def kind_label(self) -> str:
+        return self.round.policy.kind_label(self.kind)
+
+    @property
+    def is_editable_by_applicant(self) -> bool:
+        return self.status in ("draft", "returned")
+
+
+class DossierSection(models.Model):
+    """One of the 15 sections; `data` is the cleaned form data (dates as ISO strings)."""
+
+    dossier = models.ForeignKey(Dossier, on_delete=models.CASCADE, related_name="sections")
+    key = models.CharField(max_length=32)
+    data = models.JSONField(default=dict)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["dossier", "key"], name="one_row_per_section")]
+
+    def __str__(self) -> str:
+        return f"{self.dossier_id}:{self.key}"
+
+
+def attachment_upload_to(instance: Attachment, filename: str) -> str:
+    return f"attachments/{instance.dossier.round.slug}/{instance.dossier.serial_number}/{uuid.uuid4().hex}.jpg"
+
+
+class Attachment(models.Model):
+    """An uploaded JPG, already checked, oriented, stripped of metadata and re-encoded."""
+
+    dossier = models.ForeignKey(Dossier, on_delete=models.CASCADE, related_name="attachments")
+    section = models.CharField("所属栏目", max_length=32)
+    # What the document is (id_front, photo, diploma, title_certificate, ...): decides what the checks expect.
+    doc_type = models.CharField("材料类型", max_length=32, blank=True)
+    file = models.FileField(upload_to=attachment_upload_to, max_length=255)
+    original_name = models.CharField("原文件名", max_length=255)
+    width = models.PositiveIntegerField()
+    height = models.PositiveIntegerField()
+    size_bytes = models.PositiveIntegerField()
+    sha256 = models.CharField(max_length=64)
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    uploaded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = "附件"
+        verbose_name_plural = "附件"
+        ordering = ["section", "uploaded_at"]
+
+    def __str__(self) -> str:
+        return f"{self.section}/{self.original_name}"
+
+
+class Submission(models.Model):
+    """A frozen copy of the dossier at each submission, so every submission's content stays viewable."""
+
+    dossier = models.ForeignKey(Dossier, on_delete=models.CASCADE, related_name="submissions")
+    number = models.PositiveSmallIntegerField()
+    snapshot = models.JSONField()
+    submitted_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    submitted_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["dossier", "number"]
+        constraints = [models.UniqueConstraint(fields=["dossier", "number"], name="one_snapshot_per_submission")]

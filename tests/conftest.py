@@ -1,0 +1,112 @@
+"""Fixtures shared by every test: real database, real files under a temporary MEDIA_ROOT,
+the real policy file and demo organisation tree, and a real Chromium for browser tests."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+# Playwright's sync API runs an event loop in the test thread; Django must still allow ORM calls there.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
+CHROMIUM = "/usr/bin/chromium"
+
+
+@pytest.fixture(autouse=True)
+def _media_root(settings, tmp_path):  # type: ignore[no-untyped-def]
+    settings.MEDIA_ROOT = tmp_path / "media"
+
+
+@pytest.fixture
+def orgs(db):  # type: ignore[no-untyped-def]
+    from core.demo import seed_organizations
+
+    return seed_organizations()
+
+
+@pytest.fixture
+def round_2023(db):  # type: ignore[no-untyped-def]
+    """The real bz-2023-highway round, loaded from its policy file."""
+    from django.conf import settings
+
+    from rounds.services import round_load_from_file
+
+    return round_load_from_file(path=Path(settings.POLICY_DIR) / "bz-2023-highway.yaml")
+
+
+@pytest.fixture
+def open_round(db, round_2023):  # type: ignore[no-untyped-def]
+    """A demo copy of the 2023 round whose filing window is open today."""
+    from django.utils import timezone
+
+    from rounds.services import round_create_demo
+
+    return round_create_demo(base_slug="bz-2023-highway", today=timezone.localdate())
+
+
+@pytest.fixture
+def demo_users(db, orgs):  # type: ignore[no-untyped-def]
+    from accounts.models import User
+    from core.demo import seed_users
+
+    seed_users(orgs)
+    return {u.username: u for u in User.objects.all()}
+
+
+@pytest.fixture
+def artifacts_dir() -> Path:
+    ARTIFACTS.mkdir(exist_ok=True)
+    return ARTIFACTS
+
+
+@pytest.fixture
+def browser() -> Iterator[object]:
+    if not Path(CHROMIUM).exists():
+        pytest.fail("Debian's chromium is not installed (scripts/dev.py installs it)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(
+            executable_path=CHROMIUM,
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--no-first-run",
+                "--disable-quic",
+            ],
+        )
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def page(browser, live_server):  # type: ignore[no-untyped-def]
+    context = browser.new_context(locale="zh-CN", viewport={"width": 1280, "height": 900})
+    pg = context.new_page()
+    pg.set_default_timeout(15000)
+    pg.base_url = live_server.url  # type: ignore[attr-defined]
+    yield pg
+    context.close()
+
+
+def login(page, live_server, username: str, password: str) -> None:  # type: ignore[no-untyped-def]
+    page.goto(f"{live_server.url}/accounts/login/")
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", password)
+    page.click("button[type=submit]")
+    page.wait_for_load_state("networkidle")
+
+
+@pytest.fixture
+def today() -> dt.date:
+    from django.utils import timezone
+
+    return timezone.localdate()

@@ -13,6 +13,7 @@ urlpatterns = [
     path("eligibility/", include("eligibility.urls")),
     path("documents/", include("documents.urls")),
     path("masking/", include("masking.urls")),
+    path("committee/", include("committee.urls")),
     path("", include("core.urls")),
 ]
 

@@ -32,6 +32,7 @@ INSTALLED_APPS = [
     "eligibility",
     "documents",
     "masking",
+    "committee",
 ]
 
 MIDDLEWARE = [

@@ -1,0 +1,8 @@
+"""Signals other apps listen to (sent on commit by dossiers.services)."""
+
+from django.dispatch import Signal
+
+# kwargs: attachment. Masking starts OCR for the new file.
+attachment_uploaded = Signal()
+# kwargs: attachment_id, dossier. Sent before the row is deleted/replaced; masking drops old results.
+attachment_removed = Signal()

@@ -3,6 +3,7 @@ and a demo copy of it whose filing window is open today."""
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 
 from django.db import transaction
@@ -32,7 +33,8 @@ COUNTIES = [
 
 def make_credit_code(seed: str) -> str:
     """A checksum-valid unified social credit code (demo data only)."""
-    body = f"91652801{seed:0>9}"[:17].upper()
+    digits = str(int(hashlib.sha256(seed.encode()).hexdigest(), 16))[:9]
+    body = f"91652801{digits}"
     return body + uscc.calc_check_digit(body)
 
 

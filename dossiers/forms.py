@@ -1,0 +1,374 @@
+"""The forms of the 15 sections of notice part 5 (五(一)1-15), labelled in the notice's own words.
+
+Each section has a main form and, where the notice asks for a list (学历、工作经历、获奖…), a row form used
+in a formset. Field-level rules live here; rules across rows or sections live in dossiers.sections.
+Every form takes `context` (a SectionContext) because some rules are round policy data.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django import forms
+from stdnum.cn import ric
+from stdnum.exceptions import ValidationError as StdnumValidationError
+
+EMPTY_MARKER_HELP = "无填写内容的请填写“无”，不得留空（通知四(二)）。"
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+    def __init__(self, attrs: dict[str, Any] | None = None) -> None:
+        super().__init__(attrs=attrs, format="%Y-%m-%d")
+
+
+class SectionForm(forms.Form):
+    """Base: every field required unless said otherwise; errors in plain Chinese."""
+
+    required_message = "此项必填；无内容请填写“无”。"
+
+    def __init__(self, *args: Any, context: Any = None, **kwargs: Any) -> None:
+        kwargs.setdefault("label_suffix", "")
+        super().__init__(*args, **kwargs)
+        self.context = context
+        for field in self.fields.values():
+            field.error_messages.setdefault("required", self.required_message)
+            field.error_messages["required"] = self.required_message
+            if isinstance(field, forms.DateField):
+                field.error_messages["invalid"] = "请输入有效日期（年-月-日）。"
+            if isinstance(field, forms.IntegerField | forms.DecimalField):
+                field.error_messages["invalid"] = "请输入数字。"
+
+    def today(self) -> dt.date:
+        return self.context.today if self.context is not None else dt.date.today()
+
+    def _not_future(self, name: str) -> dt.date | None:
+        value = self.cleaned_data.get(name)
+        if value and value > self.today():
+            raise forms.ValidationError("日期不能晚于今天。")
+        return value
+
+
+def text_field(label: str, *, help_text: str = EMPTY_MARKER_HELP, max_length: int = 200) -> forms.CharField:
+    return forms.CharField(label=label, max_length=max_length, help_text=help_text)
+
+
+def long_text_field(label: str, *, help_text: str = EMPTY_MARKER_HELP) -> forms.CharField:
+    return forms.CharField(label=label, widget=forms.Textarea(attrs={"rows": 6}), help_text=help_text, max_length=20000)
+
+
+# ---- 1 基本信息 -------------------------------------------------------------------------------------
+
+SPECIAL_ASSIGNMENT_TYPES = [
+    ("fanghuiju_village", "“访惠聚”驻村"),
+    ("temple_committee", "寺管会"),
+    ("south_preschool_support", "南疆学前教育支教"),
+    ("inland_service", "内地服务管理"),
+    ("poor_village_first_secretary", "深度贫困村第一书记"),
+]
+
+
+class BasicInfoForm(SectionForm):
+    name = text_field("姓名", help_text="与身份证一致。", max_length=64)
+    sex = forms.ChoiceField(label="性别", choices=[("男", "男"), ("女", "女")], widget=forms.RadioSelect)
+    ethnicity = text_field("族别", help_text="如：汉族、维吾尔族。", max_length=32)
+    political_status = text_field("政治面貌", help_text="如：中共党员、共青团员、群众。", max_length=32)
+    id_number = forms.CharField(label="身份证号码", max_length=18, min_length=18, help_text="18 位居民身份证号码。")
+    birth_date = forms.DateField(label="出生日期", widget=DateInput())
+    phone = forms.RegexField(
+        label="联系电话", regex=r"^1\d{10}$", help_text="11 位手机号码。", error_messages={"invalid": "请输入 11 位手机号码。"}
+    )
+    email = forms.CharField(label="电子邮箱", max_length=254, help_text="没有电子邮箱的请填写“无”。")
+    started_work = forms.DateField(label="参加工作时间", widget=DateInput())
+    retired = forms.BooleanField(label="已离退休", required=False, help_text="离退休人员不得参加（通知一）。")
+    civil_servant = forms.BooleanField(
+        label="公务员或参照公务员法管理的事业单位人员", required=False, help_text="此类人员不得参加（通知一）。"
+    )
+
+    def clean_id_number(self) -> str:
+        value = self.cleaned_data["id_number"].strip().upper()
+        try:
+            return str(ric.validate(value))
+        except StdnumValidationError as exc:
+            raise forms.ValidationError("身份证号码校验不通过，请核对（含末位校验码）。") from exc
+
+    def clean_email(self) -> str:
+        value = self.cleaned_data["email"].strip()
+        if value != "无":
+            forms.EmailField().clean(value)
+        return value
+
+    def clean_birth_date(self) -> dt.date | None:
+        return self._not_future("birth_date")
+
+    def clean_started_work(self) -> dt.date | None:
+        return self._not_future("started_work")
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        id_number = data.get("id_number")
+        if id_number:
+            birth = ric.get_birth_date(id_number)
+            if data.get("birth_date") and data["birth_date"] != birth:
+                self.add_error("birth_date", f"出生日期与身份证号码不一致（身份证号码中为 {birth:%Y-%m-%d}）。")
+            # GB 11643: the 17th digit is the sequence code; odd for men, even for women.
+            sex_from_id = "男" if int(id_number[16]) % 2 == 1 else "女"
+            if data.get("sex") and data["sex"] != sex_from_id:
+                self.add_error("sex", f"性别与身份证号码不一致（身份证号码第 17 位表示“{sex_from_id}”）。")
+        if data.get("started_work") and data.get("birth_date") and data["started_work"] <= data["birth_date"]:
+            self.add_error("started_work", "参加工作时间应晚于出生日期。")
+        return data
+
+
+class SpecialAssignmentRowForm(SectionForm):
+    type = forms.ChoiceField(label="特殊工作经历", choices=SPECIAL_ASSIGNMENT_TYPES)
+    date_from = forms.DateField(label="开始时间", widget=DateInput())
+    date_to = forms.DateField(label="结束时间", widget=DateInput(), required=False, help_text="仍在岗的留空。")
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        if data.get("date_from") and data.get("date_to") and data["date_to"] < data["date_from"]:
+            self.add_error("date_to", "结束时间不能早于开始时间。")
+        return data
+
+
+# ---- 2 社保缴费证明 ---------------------------------------------------------------------------------
+
+
+class SocialInsuranceForm(SectionForm):
+    months = forms.IntegerField(
+        label="连续缴纳社会保险月数",
+        min_value=0,
+        max_value=720,
+        required=False,
+        help_text="企业人员需上传近 6 个月以上带二维码验证的“社会保险个人缴费汇总单”或“个人养老保险缴费对账单”（通知五(一)2）。",
+    )
+    note = text_field("说明", help_text="如：养老保险个人缴费对账单 2023年1月—7月；非企业人员可填写“无”。")
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        context = self.context
+        if context is not None and context.is_enterprise:
+            months = data.get("months")
+            if months is None:
+                self.add_error("months", "企业人员必须填写社保缴费月数。")
+            elif months < context.min_insurance_months:
+                self.add_error("months", f"企业人员须提供近 {context.min_insurance_months} 个月以上的社保缴费证明（通知五(一)2）。")
+        if data.get("months") is None and "months" not in self.errors:
+            data["months"] = 0
+        return data
+
+
+# ---- 3 学历学位情况 ---------------------------------------------------------------------------------
+
+EDUCATION_LEVELS = [
+    ("secondary", "中专/高中"),
+    ("associate", "大专"),
+    ("bachelor", "大学本科"),
+    ("master", "硕士研究生"),
+    ("doctorate", "博士研究生"),
+]
+EDUCATION_RANK = {key: rank for rank, (key, _) in enumerate(EDUCATION_LEVELS)}
+
+
+class EducationRowForm(SectionForm):
+    level = forms.ChoiceField(label="学历", choices=EDUCATION_LEVELS)
+    school = text_field("毕业院校", max_length=128)
+    major = text_field("所学专业", max_length=128)
+    start = forms.DateField(label="入学时间", widget=DateInput())
+    graduated = forms.DateField(label="毕业时间", widget=DateInput())
+    degree = text_field("学位", help_text="如：工学学士；无学位的填写“无”。", max_length=64)
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        if data.get("start") and data.get("graduated") and data["graduated"] <= data["start"]:
+            self.add_error("graduated", "毕业时间应晚于入学时间。")
+        if data.get("graduated") and data["graduated"] > self.today():
+            self.add_error("graduated", "毕业时间不能晚于今天。")
+        return data
+
+
+# ---- 4 专业技术资格 ---------------------------------------------------------------------------------
+
+TITLE_LEVELS = [("technician", "技术员"), ("junior", "助理工程师（初级）"), ("mid", "工程师（中级）")]
+
+
+class CurrentTitleForm(SectionForm):
+    has_title = forms.BooleanField(
+        label="已取得专业技术任职资格", required=False, help_text="初次确定且尚无职称的，不勾选，以下资格栏目填“无”或留空。"
+    )
+    title_name = forms.CharField(label="现专业技术任职资格名称", max_length=64, required=False, help_text="如：助理工程师。")
+    level = forms.ChoiceField(label="资格等级", choices=[("", "——"), *TITLE_LEVELS], required=False)
+    obtained = forms.DateField(label="取得时间", widget=DateInput(), required=False)
+    appointed = forms.DateField(label="聘任时间", widget=DateInput(), required=False)
+    issued_in_xinjiang = forms.BooleanField(
+        label="现任职资格在新疆取得",
+        required=False,
+        help_text="在新疆取得者，上传“任职资格文件”“职称证书”“专业技术职务任职资格评审表”三项中的两项；"
+        "在其他省区市取得者，三项都要上传（通知五(一)4）。",
+    )
+    transferred_from_government = forms.BooleanField(
+        label="由机关调动（含分流、转移）到企事业单位从事专业技术工作",
+        required=False,
+        help_text="需上传任命文件及组织人事部门认定后的干部任免审批表（通知五(一)4）。",
+    )
+    professional_years = forms.IntegerField(label="从事专业技术工作年限（年）", min_value=0, max_value=60)
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        if data.get("has_title"):
+            for name in ("title_name", "level", "obtained", "appointed"):
+                if not data.get(name) and name not in self.errors:
+                    self.add_error(name, "已取得任职资格的，此项必填。")
+            if data.get("title_name") == "无":
+                self.add_error("title_name", "已取得任职资格的，请填写资格名称。")
+            for name in ("obtained", "appointed"):
+                if data.get(name) and data[name] > self.today():
+                    self.add_error(name, "日期不能晚于今天。")
+        else:
+            # No title yet (e.g. initial determination): the notice wants "无", never a blank.
+            data["title_name"] = "无"
+            data["level"] = ""
+            data["obtained"] = None
+            data["appointed"] = None
+            data["issued_in_xinjiang"] = False
+        return data
+
+
+# ---- 5 工作经历 -------------------------------------------------------------------------------------
+
+
+class WorkHistoryRowForm(SectionForm):
+    start = forms.DateField(label="起始时间", widget=DateInput())
+    end = forms.DateField(label="截止时间", widget=DateInput(), required=False, help_text="至今的留空（仅最后一行）。")
+    unit = text_field("工作单位名称", help_text="借调、驻村、“访惠聚”等可在此表述，也可另起一行（通知五(一)5）。", max_length=200)
+    position = text_field("职务/岗位", max_length=100)
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        if data.get("start") and data.get("end") and data["end"] < data["start"]:
+            self.add_error("end", "截止时间不能早于起始时间。")
+        return data
+
+
+# ---- 6 / 11 / 13 free text --------------------------------------------------------------------------
+
+
+class AchievementsForm(SectionForm):
+    text = long_text_field(
+        "实践能力、业绩成果",
+        help_text="按本专业任职资格条件填报，并上传与实践能力、业绩成果相关的佐证材料；条件不够的将予以退回（通知五(一)6）。",
+    )
+
+
+class WorkSummaryForm(SectionForm):
+    text = long_text_field(
+        "任现职以来个人工作总结",
+        help_text="反映任现职后的工作态度、业务能力、工作业绩、学术水平等方面情况（通知五(一)11）。",
+    )
+
+    def clean_text(self) -> str:
+        value = self.cleaned_data["text"].strip()
+        min_chars = self.context.work_summary_min_chars if self.context is not None else 0
+        if len(value) < min_chars:
+            raise forms.ValidationError(f"工作总结不少于 {min_chars} 字（当前 {len(value)} 字）。")
+        return value
+
+
+class OtherAttachmentsForm(SectionForm):
+    note = text_field(
+        "其他附件或证明材料说明",
+        help_text="需上传《推荐单位公示》（附件1）、《推荐单位公示结果》（附件2）以及本专业评审条件规定的其他证明材料；"
+        "无其他材料的填写“无”（通知五(一)13）。",
+        max_length=2000,
+    )
+
+
+# ---- 7 / 8 / 9 repeating lists with a "none" choice -------------------------------------------------
+
+
+class NoneChoiceForm(SectionForm):
+    none = forms.BooleanField(label="无", required=False, help_text="没有此类情况的请勾选“无”。")
+
+
+class AwardRowForm(SectionForm):
+    name = text_field("奖项名称", max_length=200)
+    grade = text_field("获奖等级", help_text="如：自治区级二等奖。", max_length=64)
+    issuer = text_field("颁发单位", max_length=128)
+    awarded_on = forms.DateField(label="获奖时间", widget=DateInput())
+    rank = text_field("本人排名", help_text="如：第 2 名（共 5 人）。", max_length=32)
+
+
+class IntellectualPropertyRowForm(SectionForm):
+    name = text_field("名称", max_length=200)
+    ip_type = text_field("类别", help_text="如：发明专利、实用新型专利、软件著作权。", max_length=32)
+    number = text_field("专利号/登记号", max_length=64)
+    granted_on = forms.DateField(label="授权时间", widget=DateInput())
+    rank = text_field("本人排名", max_length=32)
+
+
+class PaperRowForm(SectionForm):
+    title = text_field("论文题目", max_length=200)
+    journal = text_field("刊物名称", max_length=128)
+    issue = text_field("刊号（ISSN/CN）及期次", max_length=64)
+    published_on = forms.DateField(label="发表时间", widget=DateInput())
+    rank = text_field("作者排名", help_text="如：独著、第一作者。", max_length=32)
+
+
+# ---- 10 任现职期间考核情况 --------------------------------------------------------------------------
+
+ASSESSMENT_RESULTS = [("excellent", "优秀"), ("pass", "合格"), ("basic_pass", "基本合格"), ("fail", "不合格")]
+
+
+class AssessmentsForm(SectionForm):
+    """No main fields: the rows are the years."""
+
+
+class AssessmentRowForm(SectionForm):
+    year = forms.IntegerField(label="年度", min_value=1990, max_value=2100)
+    result = forms.ChoiceField(
+        label="考核结果",
+        choices=ASSESSMENT_RESULTS,
+        help_text="每出现 1 次基本合格顺延 1 年申报，每出现 1 次不合格顺延 2 年申报（通知五(一)10）。",
+    )
+
+
+# ---- 12 继续教育 ------------------------------------------------------------------------------------
+
+
+class ContinuingEducationForm(SectionForm):
+    exempt = forms.BooleanField(
+        label="符合继续教育免试条件", required=False, help_text="符合免试的，需上传继续教育免试审批表（附件4）。"
+    )
+
+
+class ContinuingEducationRowForm(SectionForm):
+    year = forms.IntegerField(label="年度", min_value=1990, max_value=2100)
+    type = forms.ChoiceField(label="科目类别", choices=[("public", "公需科目"), ("professional", "专业科目")])
+    hours = forms.DecimalField(label="学时（课时）", min_value=0, max_value=1000, decimal_places=1, max_digits=6)
+    certificate_no = text_field("合格证书编号", max_length=64)
+
+
+# ---- 14 个人承诺书 ----------------------------------------------------------------------------------
+
+
+class CommitmentForm(SectionForm):
+    text = forms.CharField(
+        label="承诺内容",
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text="请逐字录入承诺内容，并上传手写承诺、签字按手印的照片（通知五(一)14）。",
+        max_length=2000,
+    )
+    signed_on = forms.DateField(label="承诺日期", widget=DateInput())
+
+    def clean_text(self) -> str:
+        value = "".join(self.cleaned_data["text"].split())
+        expected = self.context.commitment_text if self.context is not None else value
+        if value != "".join(expected.split()):
+            raise forms.ValidationError(f"承诺内容须与通知原文完全一致：“{expected}”")
+        return expected
+
+    def clean_signed_on(self) -> dt.date | None:
+        return self._not_future("signed_on")

@@ -1,0 +1,510 @@
+"""The 15 sections of notice part 5 as data: their forms, the shape they are stored in (the section data
+contract every other app reads), the rules across rows, and the attachments each section takes.
+
+`validate_section(key, data, context)` is the one validator: the page and the API both call it through
+dossiers.services.section_save, so a rule holds whichever way the data comes in.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
+
+from django import forms
+
+from dossiers import forms as f
+
+if TYPE_CHECKING:
+    from dossiers.models import Attachment, Dossier
+    from rounds.policy import Policy
+
+EMPTY = "无"
+
+
+@dataclass(frozen=True)
+class SectionContext:
+    """What a section's rules need to know besides its own data."""
+
+    policy: Policy
+    is_enterprise: bool
+    today: dt.date
+
+    @property
+    def round_year(self) -> int:
+        return self.policy.year
+
+    @property
+    def min_insurance_months(self) -> int:
+        return int(self.policy.section("social_insurance").get("min_months", 6))
+
+    @property
+    def assessment_years(self) -> list[int]:
+        # "近三年": the last N completed years before the round year; the round year's assessment is
+        # not made until its end, after online filing closes (our reading of notice 五(一)10).
+        n = int(self.policy.section("assessments").get("years", 3))
+        return list(range(self.round_year - n, self.round_year))
+
+    @property
+    def work_summary_min_chars(self) -> int:
+        return int(self.policy.section("work_summary").get("min_chars", 0))
+
+    @property
+    def commitment_text(self) -> str:
+        return self.policy.text("commitment")
+
+    @property
+    def title_proofs_required_xinjiang(self) -> int:
+        return int(self.policy.section("current_title").get("proofs_required_xinjiang", 2))
+
+    @property
+    def title_proofs_required_elsewhere(self) -> int:
+        return int(self.policy.section("current_title").get("proofs_required_elsewhere", 3))
+
+
+def context_for(dossier: Dossier, *, today: dt.date | None = None) -> SectionContext:
+    from django.utils import timezone
+
+    return SectionContext(
+        policy=dossier.round.policy,
+        is_enterprise=dossier.unit.unit_type == "enterprise",
+        today=today or timezone.localdate(),
+    )
+
+
+@dataclass(frozen=True)
+class DocType:
+    key: str
+    label: str
+    # A single-file slot: uploading again replaces the file (e.g. the ID card front).
+    single: bool = False
+
+
+@dataclass(frozen=True)
+class Issue:
+    """One validation problem; `path` points into the section data ("rows.2.end"; "" = the section)."""
+
+    path: str
+    message: str
+
+    def as_dict(self) -> dict[str, str]:
+        return {"path": self.path, "message": self.message}
+
+
+RowsCheck = Callable[[dict[str, Any], SectionContext], list[Issue]]
+AttachmentCheck = Callable[[dict[str, Any], SectionContext, dict[str, int]], list[str]]
+
+
+@dataclass(frozen=True)
+class SectionSpec:
+    key: str
+    form_class: type[f.SectionForm] | None
+    row_form_class: type[f.SectionForm] | None = None
+    rows_field: str = "rows"
+    # Awards / IP / papers: a "无" box instead of rows.
+    has_none: bool = False
+    # Rows the section must have at least one of (unless `none`).
+    min_rows: int = 0
+    doc_types: tuple[DocType, ...] = ()
+    # Contract key -> row-form field name where they differ ("from" is a Python keyword).
+    row_renames: dict[str, str] = field(default_factory=dict)
+    cross_check: RowsCheck | None = None
+    attachment_check: AttachmentCheck | None = None
+    intro: str = ""
+
+    @property
+    def has_rows(self) -> bool:
+        return self.row_form_class is not None
+
+    def doc_type(self, key: str) -> DocType | None:
+        return next((d for d in self.doc_types if d.key == key), None)
+
+
+# ---- conversions between cleaned form data and the stored contract shape ----------------------------
+
+
+def _to_json(value: Any) -> Any:
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return int(value) if value == value.to_integral_value() else float(value)
+    return value
+
+
+def row_to_data(spec: SectionSpec, cleaned: dict[str, Any]) -> dict[str, Any]:
+    reverse = {form_name: key for key, form_name in spec.row_renames.items()}
+    return {reverse.get(name, name): _to_json(value) for name, value in cleaned.items() if name != "DELETE"}
+
+
+def row_to_form(spec: SectionSpec, row: dict[str, Any]) -> dict[str, Any]:
+    return {spec.row_renames.get(key, key): value for key, value in row.items()}
+
+
+def build_data(spec: SectionSpec, main_cleaned: dict[str, Any], rows_cleaned: list[dict[str, Any]]) -> dict[str, Any]:
+    data = {name: _to_json(value) for name, value in main_cleaned.items()}
+    if spec.has_rows:
+        data[spec.rows_field] = [] if data.get("none") else [row_to_data(spec, row) for row in rows_cleaned]
+    return data
+
+
+class SectionInvalid(Exception):
+    def __init__(self, issues: list[Issue]) -> None:
+        super().__init__("; ".join(i.message for i in issues))
+        self.issues = issues
+
+
+def _form_issues(form: forms.Form, prefix: str = "") -> list[Issue]:
+    issues = []
+    for name, errors in form.errors.items():
+        path = prefix + ("" if name == "__all__" else name)
+        label = form.fields[name].label if name in form.fields else ""
+        for message in errors:
+            issues.append(Issue(path.rstrip("."), f"{label}：{message}" if label else str(message)))
+    return issues
+
+
+def validate_section(key: str, data: Any, context: SectionContext) -> dict[str, Any]:
+    """Validate a section's data (contract shape); return it cleaned, or raise SectionInvalid."""
+    spec = SECTIONS[key]
+    if spec.form_class is None:
+        raise SectionInvalid([Issue("", "该栏目无需填写表单。")])
+    if not isinstance(data, dict):
+        raise SectionInvalid([Issue("", "栏目数据格式不正确。")])
+    main_data = {k: v for k, v in data.items() if k != spec.rows_field}
+    main = spec.form_class(data=main_data, context=context)
+    issues = _form_issues(main)
+    rows_cleaned: list[dict[str, Any]] = []
+    if spec.has_rows:
+        raw_rows = data.get(spec.rows_field) or []
+        if not isinstance(raw_rows, list):
+            issues.append(Issue(spec.rows_field, "应为列表。"))
+            raw_rows = []
+        none_ticked = bool(main.is_valid() and main.cleaned_data.get("none"))
+        if not none_ticked:
+            for i, row in enumerate(raw_rows):
+                assert spec.row_form_class is not None
+                row_form = spec.row_form_class(data=row_to_form(spec, row if isinstance(row, dict) else {}), context=context)
+                if row_form.is_valid():
+                    rows_cleaned.append(row_form.cleaned_data)
+                else:
+                    issues.extend(_form_issues(row_form, f"{spec.rows_field}.{i}."))
+    if issues:
+        raise SectionInvalid(issues)
+    cleaned = build_data(spec, main.cleaned_data, rows_cleaned)
+    if spec.has_none and not cleaned.get("none") and not cleaned[spec.rows_field]:
+        raise SectionInvalid([Issue(spec.rows_field, "请至少填写一行；没有此类情况的请勾选“无”。")])
+    if spec.has_rows and not spec.has_none and len(cleaned[spec.rows_field]) < spec.min_rows:
+        raise SectionInvalid([Issue(spec.rows_field, f"请至少填写 {spec.min_rows} 行。")])
+    if spec.cross_check is not None:
+        cross = spec.cross_check(cleaned, context)
+        if cross:
+            raise SectionInvalid(cross)
+    return cleaned
+
+
+# ---- rules across rows ------------------------------------------------------------------------------
+
+
+def _date(value: str | None) -> dt.date | None:
+    return dt.date.fromisoformat(value) if value else None
+
+
+def check_education(data: dict[str, Any], context: SectionContext) -> list[Issue]:
+    """Notice 五(一)3: from the lowest education to the highest, in the order they were obtained."""
+    issues = []
+    rows = data["rows"]
+    for i in range(1, len(rows)):
+        prev, row = rows[i - 1], rows[i]
+        if f.EDUCATION_RANK[row["level"]] < f.EDUCATION_RANK[prev["level"]]:
+            issues.append(Issue(f"rows.{i}.level", f"第 {i + 1} 行学历低于第 {i} 行：请从低到高依次填写。"))
+        elif row["graduated"] < prev["graduated"]:
+            issues.append(Issue(f"rows.{i}.graduated", f"第 {i + 1} 行毕业时间早于第 {i} 行：请按时间先后从低到高填写。"))
+    return issues
+
+
+def check_work_history(data: dict[str, Any], context: SectionContext) -> list[Issue]:
+    """Notice 五(一)5: periods follow one another (上下衔接): no gap, no overlap; only the last may be open."""
+    issues = []
+    rows = data["rows"]
+    for i, row in enumerate(rows):
+        if row.get("end") is None and i != len(rows) - 1:
+            issues.append(Issue(f"rows.{i}.end", f"第 {i + 1} 行未填截止时间：只有最后一行可以是“至今”。"))
+    for i in range(1, len(rows)):
+        prev_end = _date(rows[i - 1].get("end"))
+        start = _date(rows[i]["start"])
+        assert start is not None
+        if prev_end is None:
+            continue
+        if start < _date(rows[i - 1]["start"]):  # type: ignore[operator]
+            issues.append(Issue(f"rows.{i}.start", f"第 {i + 1} 行起始时间早于第 {i} 行：请按时间先后顺序填写。"))
+        elif start < prev_end:
+            # Ending one period and starting the next on the same day still counts as continuous.
+            issues.append(
+                Issue(
+                    f"rows.{i}.start",
+                    f"第 {i} 行与第 {i + 1} 行时间重叠（第 {i + 1} 行起始 {start:%Y-%m-%d} 早于第 {i} 行截止 {prev_end:%Y-%m-%d}）。",
+                )
+            )
+        elif start > prev_end + dt.timedelta(days=1):
+            issues.append(
+                Issue(
+                    f"rows.{i}.start",
+                    f"第 {i} 行与第 {i + 1} 行之间有空档（{prev_end + dt.timedelta(days=1):%Y-%m-%d} 至 "
+                    f"{start - dt.timedelta(days=1):%Y-%m-%d}），简历时间段应上下衔接。",
+                )
+            )
+    return issues
+
+
+def check_assessments(data: dict[str, Any], context: SectionContext) -> list[Issue]:
+    """Notice 五(一)10: the annual assessments of the last N years (policy `years`), each year once."""
+    issues = []
+    seen: dict[int, int] = {}
+    for i, row in enumerate(data["rows"]):
+        if row["year"] in seen:
+            issues.append(Issue(f"rows.{i}.year", f"第 {i + 1} 行与第 {seen[row['year']] + 1} 行年度重复（{row['year']} 年）。"))
+        seen.setdefault(row["year"], i)
+        if row["year"] >= context.round_year + 1:
+            issues.append(Issue(f"rows.{i}.year", f"第 {i + 1} 行年度 {row['year']} 尚未到来。"))
+    missing = [y for y in context.assessment_years if y not in seen]
+    if missing:
+        years = "、".join(str(y) for y in missing)
+        issues.append(Issue("rows", f"缺少近 {len(context.assessment_years)} 年的年度考核：{years} 年（通知五(一)10）。"))
+    return issues
+
+
+def check_continuing_education(data: dict[str, Any], context: SectionContext) -> list[Issue]:
+    if not data.get("exempt") and not data["rows"]:
+        return [Issue("rows", "请填写继续教育合格证书；符合免试条件的请勾选免试并上传免试审批表（附件4）。")]
+    return []
+
+
+# ---- attachments each section expects ---------------------------------------------------------------
+
+
+def _need(counts: dict[str, int], spec_key: str, doc: str, minimum: int = 1) -> list[str]:
+    if counts.get(doc, 0) >= minimum:
+        return []
+    label = SECTIONS[spec_key].doc_type(doc).label  # type: ignore[union-attr]
+    return [f"请上传“{label}”" + (f"（至少 {minimum} 张，已传 {counts.get(doc, 0)} 张）" if minimum > 1 else "")]
+
+
+def attachments_basic_info(data: dict[str, Any], ctx: SectionContext, counts: dict[str, int]) -> list[str]:
+    return [m for doc in ("id_front", "id_back", "photo") for m in _need(counts, "basic_info", doc)]
+
+
+def attachments_social_insurance(data: dict[str, Any], ctx: SectionContext, counts: dict[str, int]) -> list[str]:
+    return _need(counts, "social_insurance", "insurance_statement") if ctx.is_enterprise else []
+
+
+def attachments_education(data: dict[str, Any], ctx: SectionContext, counts: dict[str, int]) -> list[str]:
+    return _need(counts, "education", "diploma") + _need(counts, "education", "chsi_record")
+
+
+TITLE_PROOF_TYPES = ("title_document", "title_certificate", "title_evaluation_form")
+
+
+def title_proofs_required(data: dict[str, Any], ctx: SectionContext) -> int:
+    if not data.get("has_title"):
+        return 0
+    return ctx.title_proofs_required_xinjiang if data.get("issued_in_xinjiang") else ctx.title_proofs_required_elsewhere
+
+
+def attachments_current_title(data: dict[str, Any], ctx: SectionContext, counts: dict[str, int]) -> list[str]:
+    missing = []
+    required = title_proofs_required(data, ctx)
+    present = sum(1 for doc in TITLE_PROOF_TYPES if counts.get(doc, 0))
+    if present < required:
+        where = "在新疆取得" if data.get("issued_in_xinjiang") else "在其他省区市取得"
+        missing.append(
+            f"现任职资格{where}，需上传“任职资格文件”“职称证书”“专业技术职务任职资格评审表”中的 {required} 项（已传 {present} 项）"
+        )
+    if data.get("transferred_from_government"):
+        missing += _need(counts, "current_title", "appointment_papers")
+    return missing
+
+
+def attachments_achievements(data: dict[str, Any], ctx: SectionContext, counts: dict[str, int]) -> list[str]:
+    return _need(counts, "achievements", "achievement_proof")
+
+
+def _attachments_unless_none(section: str, doc: str) -> AttachmentCheck:
+    def check(data: dict[str, Any], ctx: SectionContext, counts: dict[str, int]) -> list[str]:
+        return [] if data.get("none") else _need(counts, section, doc)
+
+    return check
+
+
+def attachments_assessments(data: dict[str, Any], ctx: SectionContext, counts: dict[str, int]) -> list[str]:
+    return _need(counts, "assessments", "assessment_form", len(ctx.assessment_years))
+
+
+def attachments_continuing_education(data: dict[str, Any], ctx: SectionContext, counts: dict[str, int]) -> list[str]:
+    if data.get("exempt"):
+        return _need(counts, "continuing_education", "exemption_form")
+    return _need(counts, "continuing_education", "ce_certificate")
+
+
+def attachments_commitment(data: dict[str, Any], ctx: SectionContext, counts: dict[str, int]) -> list[str]:
+    return _need(counts, "commitment", "signed_commitment")
+
+
+SECTIONS: dict[str, SectionSpec] = {
+    s.key: s
+    for s in [
+        SectionSpec(
+            "basic_info",
+            f.BasicInfoForm,
+            f.SpecialAssignmentRowForm,
+            rows_field="special_assignments",
+            row_renames={"from": "date_from", "to": "date_to"},
+            doc_types=(
+                DocType("id_front", "身份证（正面）", single=True),
+                DocType("id_back", "身份证（反面）", single=True),
+                DocType("photo", "近期一寸免冠照片", single=True),
+                DocType("assignment_proof", "特殊工作经历证明"),
+            ),
+            attachment_check=attachments_basic_info,
+            intro="申报人按要求填报个人信息，并上传身份证（正、反面）、近期一寸免冠照片（作为电子职称证书的照片）等附件材料。"
+            "参加“访惠聚”驻村、寺管会、南疆学前教育支教和内地服务管理工作以及担任深度贫困村第一书记的，请在下方逐行填写。",
+        ),
+        SectionSpec(
+            "social_insurance",
+            f.SocialInsuranceForm,
+            doc_types=(DocType("insurance_statement", "社会保险个人缴费汇总单/个人养老保险缴费对账单"),),
+            attachment_check=attachments_social_insurance,
+            intro="企业需上传近6个月以上带二维码验证的“社会保险个人缴费汇总单”或“个人养老保险缴费对账单”等印证资料。",
+        ),
+        SectionSpec(
+            "education",
+            f.SectionForm,
+            f.EducationRowForm,
+            min_rows=1,
+            doc_types=(
+                DocType("diploma", "毕业证书"),
+                DocType("chsi_record", "教育部学历证书电子注册备案表（或学籍档案）"),
+            ),
+            cross_check=check_education,
+            attachment_check=attachments_education,
+            intro="从低到高依次填写，并上传相应毕业证书及最新查询有效期内带二维码验证的学信网《教育部学历证书电子注册备案表》；"
+            "无法查询的，需扫描上传学籍档案。",
+        ),
+        SectionSpec(
+            "current_title",
+            f.CurrentTitleForm,
+            doc_types=(
+                DocType("title_document", "任职资格文件", single=True),
+                DocType("title_certificate", "职称证书", single=True),
+                DocType("title_evaluation_form", "专业技术职务任职资格评审表", single=True),
+                DocType("appointment_papers", "任命文件及干部任免审批表"),
+            ),
+            attachment_check=attachments_current_title,
+            intro="填报现专业技术任职资格，取得时间、聘任时间及从事专业技术工作年限。",
+        ),
+        SectionSpec(
+            "work_history",
+            f.SectionForm,
+            f.WorkHistoryRowForm,
+            min_rows=1,
+            doc_types=(DocType("work_proof", "工作经历证明材料"),),
+            cross_check=check_work_history,
+            intro="参加工作以来的工作经历，按实际准确填写，简历时间段应上下衔接（无空档、无重叠）。",
+        ),
+        SectionSpec(
+            "achievements",
+            f.AchievementsForm,
+            doc_types=(DocType("achievement_proof", "实践能力、业绩成果佐证材料"),),
+            attachment_check=attachments_achievements,
+        ),
+        SectionSpec(
+            "awards",
+            f.NoneChoiceForm,
+            f.AwardRowForm,
+            has_none=True,
+            doc_types=(DocType("award_certificate", "获奖证书"),),
+            attachment_check=_attachments_unless_none("awards", "award_certificate"),
+            intro="如实填写相关信息，并上传证书原件，所有内容须与附件一致。",
+        ),
+        SectionSpec(
+            "intellectual_property",
+            f.NoneChoiceForm,
+            f.IntellectualPropertyRowForm,
+            has_none=True,
+            doc_types=(DocType("ip_certificate", "知识产权证明（专利证书等）"),),
+            attachment_check=_attachments_unless_none("intellectual_property", "ip_certificate"),
+            intro="任现职以来在学术方面取得的发明专利等。本平台附件统一为 JPG 图片，请将扫描件逐页上传。",
+        ),
+        SectionSpec(
+            "papers",
+            f.NoneChoiceForm,
+            f.PaperRowForm,
+            has_none=True,
+            doc_types=(DocType("paper", "论文（封面、目录、正文）"),),
+            attachment_check=_attachments_unless_none("papers", "paper"),
+            intro="按任职资格条件要求填写并上传。",
+        ),
+        SectionSpec(
+            "assessments",
+            f.AssessmentsForm,
+            f.AssessmentRowForm,
+            min_rows=1,
+            doc_types=(DocType("assessment_form", "年度考核表（正、反面）"),),
+            cross_check=check_assessments,
+            attachment_check=attachments_assessments,
+            intro="按要求上传近三年年度考核表（正、反面）。",
+        ),
+        SectionSpec("work_summary", f.WorkSummaryForm),
+        SectionSpec(
+            "continuing_education",
+            f.ContinuingEducationForm,
+            f.ContinuingEducationRowForm,
+            doc_types=(
+                DocType("ce_certificate", "继续教育培训合格证书"),
+                DocType("exemption_form", "继续教育免试审批表（附件4）", single=True),
+            ),
+            cross_check=check_continuing_education,
+            attachment_check=attachments_continuing_education,
+            intro="按照公需科目30课时/年、专业科目60课时/年的标准，初级提供近两年的继续教育合格证书；"
+            "中级提供近五年的公需科目及近三年专业科目合格证书。",
+        ),
+        SectionSpec(
+            "other_attachments",
+            f.OtherAttachmentsForm,
+            doc_types=(
+                DocType("unit_publicity", "推荐单位公示（附件1）"),
+                DocType("publicity_result", "推荐单位公示结果（附件2）"),
+                DocType("other_proof", "其他证明材料"),
+            ),
+        ),
+        SectionSpec(
+            "commitment",
+            f.CommitmentForm,
+            doc_types=(DocType("signed_commitment", "手写承诺书（签字按手印）", single=True),),
+            attachment_check=attachments_commitment,
+        ),
+        SectionSpec(
+            "masking",
+            None,
+            intro="职称评审采取“盲评”方式：请逐张检查所传附件图片中的本人姓名，需要遮盖的选择【是】并进行【遮盖】，"
+            "无需遮盖的选择【否】。",
+        ),
+    ]
+}
+
+FORM_SECTIONS = [key for key, spec in SECTIONS.items() if spec.form_class is not None]
+
+
+def doc_type_label(section: str, doc_type: str) -> str:
+    spec = SECTIONS.get(section)
+    doc = spec.doc_type(doc_type) if spec else None
+    return doc.label if doc else doc_type
+
+
+def attachment_counts(attachments: list[Attachment]) -> dict[str, dict[str, int]]:
+    counts: dict[str, dict[str, int]] = {}
+    for a in attachments:
+        per_section = counts.setdefault(a.section, {})
+        per_section[a.doc_type] = per_section.get(a.doc_type, 0) + 1
+    return counts

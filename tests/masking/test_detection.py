@@ -1,0 +1,125 @@
+"""The detection core on generated documents with known boxes, and its matching rules on OCR lines."""
+
+from __future__ import annotations
+
+import random
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from masking.corpus import generate_sample, score
+from masking.detection import (
+    FlagReason,
+    Identifiers,
+    OcrChar,
+    OcrLine,
+    detect,
+    match_identifiers,
+    render_masked,
+)
+
+
+def _line(text: str, *, x: float = 10, y: float = 10, size: float = 30, gap: float = 0, scores=None) -> OcrLine:
+    chars = []
+    for i, ch in enumerate(text):
+        x0 = x + i * (size + gap)
+        chars.append(OcrChar(ch, scores[i] if scores else 0.99, (x0, y, x0 + size, y + size)))
+    return OcrLine(text, min(c.score for c in chars), (x, y, chars[-1].box[2], y + size), tuple(chars))
+
+
+SIZE = (2000, 1000)
+
+
+def test_name_inside_longer_line_is_covered_and_nothing_else() -> None:
+    line = _line("兹证明李建国同志于2020年")
+    [match] = match_identifiers([line], Identifiers.build(names=["李建国"]), SIZE)
+    # Characters 3..5 span x 100..190; padding keeps the box close to them.
+    assert 90 <= match.box[0] <= 100 and 190 <= match.box[2] <= 200
+    assert match.exact
+
+
+def test_spaced_and_separated_names_match() -> None:
+    ids = Identifiers.build(names=["李建国", "阿依古丽·买买提"])
+    spaced = _line("姓名李 建 国", gap=12)
+    dotted = _line("阿依古丽买买提", y=100)
+    kinds = [m.kind for m in match_identifiers([spaced, dotted], ids, SIZE)]
+    assert kinds == ["name", "name"]
+
+
+def test_name_split_over_two_text_boxes_on_one_row() -> None:
+    left = _line("姓名：李", x=10)
+    right = _line("建国", x=10 + 4 * 30 + 20)
+    matches = match_identifiers([left, right], Identifiers.build(names=["李建国"]), SIZE)
+    assert len(matches) == 1
+    assert matches[0].box[0] < 100 and matches[0].box[2] > 10 + 4 * 30 + 20 + 55
+
+
+def test_near_miss_rules() -> None:
+    ids = Identifiers.build(names=["李建国"])
+    # A confusable glyph, and an unsure reading of one character: still the name.
+    assert match_identifiers([_line("李健国")], ids, SIZE)
+    assert match_identifiers([_line("李达国", scores=[0.99, 0.4, 0.99])], ids, SIZE)
+    # Someone else sharing two characters, read confidently: not the applicant.
+    assert not match_identifiers([_line("李建华同志")], ids, SIZE)
+    assert not match_identifiers([_line("建国路")], ids, SIZE)
+    # Two-character names need both characters (or a confusable one).
+    assert not match_identifiers([_line("王磊")], Identifiers.build(names=["王伟"]), SIZE)
+    # Far apart on the row (different table cells) is not one name.
+    assert not match_identifiers([_line("李", x=10), _line("建国", x=400)], ids, SIZE)
+
+
+def test_id_number_and_phone_match_with_separators_and_one_misread_digit() -> None:
+    ids = Identifiers.build(names=["李建国"], id_number="652801199001011234", phone="139-1234-5678")
+    lines = [_line("身份证号652801199001011284", size=20), _line("电话13912345678", y=60, size=20)]
+    kinds = sorted(m.kind for m in match_identifiers(lines, ids, SIZE))
+    assert kinds == ["id_number", "phone"]
+    assert not match_identifiers([_line("电话13900000000", size=20)], ids, SIZE)
+
+
+def test_fail_closed_flags() -> None:
+    image = Image.new("RGB", SIZE, "white")
+    ids = Identifiers.build(names=["李建国"])
+    # A certificate that should bear the name but OCR found someone else's only.
+    found = detect(image, ids, doc_type="title_certificate", lines=[_line("姓名王晓梅")])
+    assert found.flag_reasons == [FlagReason.NAME_NOT_FOUND]
+    # Unreadable page.
+    weak = detect(image, ids, doc_type="photo", lines=[_line("某某某某", scores=[0.4, 0.5, 0.55, 0.6])])
+    assert FlagReason.LOW_CONFIDENCE in weak.flag_reasons
+    # Nothing readable on an ID card.
+    assert detect(image, ids, doc_type="id_front", lines=[]).flag_reasons == [FlagReason.NO_TEXT]
+    # A clear page of another kind without the name passes.
+    assert not detect(image, ids, doc_type="photo", lines=[_line("一寸照片")]).flagged
+    # All but one character of the name, clearly read: flagged for the applicant to decide.
+    assert FlagReason.NEAR_MISS in detect(image, ids, lines=[_line("李建华")]).flag_reasons
+
+
+def test_render_masked_fills_exactly_the_boxes_and_drops_metadata(tmp_path) -> None:
+    source = Image.new("RGB", (200, 100), (255, 255, 255))
+    exif = Image.Exif()
+    exif[0x010E] = "李建国 652801199001011234"  # ImageDescription
+    path = tmp_path / "in.jpg"
+    source.save(path, exif=exif.tobytes())
+    from masking.detection import load_image, save_jpeg
+
+    out = tmp_path / "out.jpg"
+    save_jpeg(render_masked(load_image(path), [[10, 20, 60, 50]]), out)
+    with Image.open(out) as result:
+        assert not result.getexif()
+        assert "exif" not in result.info
+        pixels = np.asarray(result.convert("L")).astype(int)
+    assert pixels[22:48, 12:58].max() < 30
+    assert pixels[60:, :].min() > 220 and pixels[:, 70:].min() > 220
+    assert "李建国".encode() not in out.read_bytes()
+
+
+@pytest.mark.parametrize(("doc_type", "photographed"), [("title_certificate", False), ("work_certificate", True)])
+def test_detection_on_generated_documents(doc_type: str, photographed: bool) -> None:
+    image, sample = generate_sample(random.Random(7), doc_type, photographed=photographed)
+    ids = Identifiers.build(names=[sample.name], id_number=sample.id_number, phone=sample.phone)
+    detection = detect(image, ids, doc_type=doc_type)
+    result = score(sample, detection.boxes, image.size)
+    assert result.names_total >= 1
+    assert result.names_masked == result.names_total
+    assert result.other_covered_share < 0.05
+    assert not detection.flagged

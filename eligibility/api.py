@@ -1,3 +1,64 @@
-from ninja import Router
+"""Eligibility API: the self-check of a dossier, and a check of any profile (the SPEC 7 contract object)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from django.http import HttpRequest
+from ninja import Router, Schema
+
+from core.errors import DomainError, ErrorCode, NotFound
+from dossiers.models import Dossier
+from eligibility.rules import EligibilityResult, evaluate_profile
+from eligibility.schema import validate_profile
+from eligibility.selectors import dossier_self_check, round_policy_for_slug
+from workflow.scope import dossier_visible_to
 
 router = Router(tags=["eligibility"])
+
+
+class CheckOut(Schema):
+    rule: str
+    passed: bool
+    reason: str
+    label: str
+    hard: bool
+    pending: bool
+    clause: str
+
+
+class EligibilityOut(Schema):
+    eligible: bool
+    checks: list[CheckOut]
+    fee: int
+    defence_exempt: bool
+    earliest_year: int | None
+
+
+def _out(result: EligibilityResult) -> dict[str, Any]:
+    body = result.as_contract()
+    body["checks"] = [
+        {**c.as_contract(), "label": c.label, "hard": c.hard, "pending": c.pending, "clause": c.clause}
+        for c in result.checks
+    ]
+    return body
+
+
+@router.get("/dossiers/{dossier_id}", response=EligibilityOut, summary="申报材料的资格自查结果")
+def dossier_eligibility(request: HttpRequest, dossier_id: int) -> dict[str, Any]:
+    dossier = Dossier.objects.select_related("round", "unit", "unit__registration_county").filter(pk=dossier_id).first()
+    if dossier is None or not dossier_visible_to(request.user, dossier):  # type: ignore[arg-type]
+        raise NotFound("未找到该申报材料，或您无权查看。")
+    return _out(dossier_self_check(dossier))
+
+
+@router.post("/check", response=EligibilityOut, summary="按批次规则检查一份申报人资料（profile.schema.json）")
+def check_profile(request: HttpRequest, round: str = "bz-2023-highway") -> dict[str, Any]:
+    """Body: a profile JSON object. Query `round`: the round slug (default bz-2023-highway)."""
+    try:
+        data = json.loads(request.body or b"null")
+    except json.JSONDecodeError as exc:
+        raise DomainError(f"请求体不是有效的 JSON：{exc.msg}", code=ErrorCode.INVALID_INPUT) from exc
+    validate_profile(data)
+    return _out(evaluate_profile(round_policy_for_slug(round), data))

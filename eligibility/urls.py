@@ -1,4 +1,8 @@
 from django.urls import path
 
+from eligibility import views
+
 app_name = "eligibility"
-urlpatterns: list = []
+urlpatterns = [
+    path("dossiers/<int:pk>/panel/", views.dossier_panel, name="dossier_panel"),
+]

@@ -1,0 +1,136 @@
+"""A round's eligibility parameters compiled once into plain lookups, so each profile check is cheap."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import OrderedDict
+from dataclasses import dataclass
+
+from eligibility.rules.parameters import Parameter, resolve_parameters
+from rounds.policy import Policy
+
+EDUCATION_LABELS = {
+    "secondary": "中专",
+    "associate": "大学专科",
+    "bachelor": "大学本科",
+    "master": "硕士研究生",
+    "doctorate": "博士研究生",
+}
+EDUCATION_RANK = {level: rank for rank, level in enumerate(EDUCATION_LABELS)}
+TITLE_LABELS = {"technician": "技术员", "junior": "助理工程师", "mid": "工程师"}
+ASSESSMENT_LABELS = {"excellent": "优秀", "pass": "合格", "basic_pass": "基本合格", "fail": "不合格"}
+CE_TYPE_LABELS = {"public": "公需科目", "professional": "专业科目"}
+SPECIAL_ASSIGNMENT_LABELS = {
+    "fanghuiju_village": "“访惠聚”驻村",
+    "temple_committee": "寺管会",
+    "south_preschool_support": "南疆学前教育支教",
+    "inland_service": "内地服务管理",
+    "poor_village_first_secretary": "深度贫困村第一书记",
+}
+UNIT_LEVEL_LABELS = {"region": "区级", "prefecture": "州级", "county": "县级", "below_county": "县级以下"}
+EMPLOYER_TYPE_LABELS = {"enterprise": "企业", "institution": "事业单位", "government": "机关"}
+
+
+@dataclass(frozen=True, slots=True)
+class Requirement:
+    """Education and years for one (target level, kind)."""
+
+    counted_from: str  # "graduation" or "title"
+    title_level: str | None
+    years_by_education: dict[str, int]
+
+
+@dataclass(frozen=True, slots=True)
+class RuleSet:
+    slug: str
+    policy_year: int
+    level_labels: dict[str, str]
+    kind_labels: dict[str, str]
+    offered: frozenset[tuple[str, str]]
+    fees: dict[tuple[str, str], int]
+    fees_clause: str
+    exclusions: frozenset[str]
+    cutoff_month: int
+    cutoff_day: int
+    requirements: dict[tuple[str, str], Requirement]
+    deferral: dict[str, int]
+    ce_hours: dict[str, float]
+    ce_years: dict[str, dict[str, int]]
+    ce_kinds: frozenset[str]
+    fraud_ban_years: int
+    si_employer_types: frozenset[str]
+    si_min_months: int
+    defence_assignments: frozenset[str]
+    defence_counties: frozenset[str]
+    defence_unit_levels: frozenset[str]
+    defence_levels: frozenset[str]
+    clauses: dict[str, str]
+
+    def cutoff(self, year: int) -> dt.date:
+        return dt.date(year, self.cutoff_month, self.cutoff_day)
+
+    def target_label(self, level: str, kind: str) -> str:
+        return f"{self.level_labels.get(level, level)}（{self.kind_labels.get(kind, kind)}）"
+
+
+def compile_ruleset(policy: Policy) -> RuleSet:
+    params: dict[str, Parameter] = resolve_parameters(policy)
+    month, day = (int(x) for x in params["years_counted_until"].value.split("-"))
+    requirements = {
+        (level, kind): Requirement(
+            counted_from=req["counted_from"],
+            title_level=req.get("title_level"),
+            years_by_education={k: int(v) for k, v in req["years"].items()},
+        )
+        for level, kinds in params["requirements"].value.items()
+        for kind, req in kinds.items()
+    }
+    offered = frozenset(policy.applications())
+    fees = {(level, kind): fee for level, kind in offered if (fee := policy.fee(level=level, kind=kind)) is not None}
+    ce = params["continuing_education"].value
+    si = params["social_insurance"].value
+    defence = params["defence_exemption"].value
+    return RuleSet(
+        slug=policy.slug,
+        policy_year=policy.year,
+        level_labels={k: str(v["label"]) for k, v in policy.data["levels"].items()},
+        kind_labels={k: str(v["label"]) for k, v in policy.data["kinds"].items()},
+        offered=offered,
+        fees=fees,
+        fees_clause=str(policy.data["fees"].get("clause", "")),
+        exclusions=frozenset(params["exclusions"].value),
+        cutoff_month=month,
+        cutoff_day=day,
+        requirements=requirements,
+        deferral={k: int(v) for k, v in params["assessment_deferral"].value.items()},
+        ce_hours={k: float(v) for k, v in ce["hours_per_year"].items()},
+        ce_years={level: dict(v) for level, v in ce["years"].items()},
+        ce_kinds=frozenset(ce["kinds"]),
+        fraud_ban_years=int(params["fraud_ban"].value["years"]),
+        si_employer_types=frozenset(si["employer_types"]),
+        si_min_months=int(si["min_months"]),
+        defence_assignments=frozenset(defence["special_assignments"]),
+        defence_counties=frozenset(defence["counties"]),
+        defence_unit_levels=frozenset(defence["unit_levels"]),
+        defence_levels=frozenset(defence["levels"]),
+        clauses={name: p.clause for name, p in params.items()},
+    )
+
+
+# Compiled rule sets by policy identity. A Round builds one Policy object per instance; the cache keeps the
+# policy object alive beside its rule set so that `id()` cannot be reused by a different policy.
+_CACHE: OrderedDict[int, tuple[Policy, RuleSet]] = OrderedDict()
+_CACHE_SIZE = 32
+
+
+def ruleset_for(policy: Policy) -> RuleSet:
+    key = id(policy)
+    hit = _CACHE.get(key)
+    if hit is not None and hit[0] is policy:
+        _CACHE.move_to_end(key)
+        return hit[1]
+    ruleset = compile_ruleset(policy)
+    _CACHE[key] = (policy, ruleset)
+    while len(_CACHE) > _CACHE_SIZE:
+        _CACHE.popitem(last=False)
+    return ruleset

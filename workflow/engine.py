@@ -35,6 +35,14 @@ class OutsideWindow(DomainError):
     code = ErrorCode.OUTSIDE_WINDOW
 
 
+class SubmissionLimitReached(DomainError):
+    code = ErrorCode.SUBMISSION_LIMIT
+
+
+class ReturnDeadlinePassed(DomainError):
+    code = ErrorCode.DEADLINE_PASSED
+
+
 @dataclass(frozen=True)
 class TransitionRule:
     action: str
@@ -43,6 +51,8 @@ class TransitionRule:
     role: str
     window: str | None
     label: str
+    # Submissions count towards the round's limit (notice 四(三): 提交次数不得超过3次).
+    counts_submission: bool = False
 
 
 def transition_rules(dossier: Dossier) -> list[TransitionRule]:
@@ -54,6 +64,7 @@ def transition_rules(dossier: Dossier) -> list[TransitionRule]:
             role=t["role"],
             window=t.get("window"),
             label=t["label"],
+            counts_submission=bool(t.get("counts_submission", False)),
         )
         for t in dossier.round.policy.workflow["transitions"]
     ]
@@ -78,6 +89,18 @@ def role_for_rule(dossier: Dossier, rule: TransitionRule, from_state: str) -> st
 
     level = level_of_state(dossier, from_state)
     return str(LEVEL_ROLES[level]) if level in LEVEL_ROLES else "none"
+
+
+def resubmit_state(dossier: Dossier) -> str:
+    """Where a corrected dossier re-enters the chain (policy `workflow.resubmit_to`).
+
+    `returning_level`: back to the level that returned it, then up level by level from there
+    (修改后逐级提交, notice 四(三)); `unit`: always back to the start of the chain.
+    """
+    wf = dossier.round.policy.workflow
+    states: dict[str, str] = wf["resubmit_states"]
+    level = dossier.returned_by_level if wf.get("resubmit_to") == "returning_level" else "unit"
+    return states.get(level or "unit", states["unit"])
 
 
 def check_window(dossier: Dossier, window_key: str | None, *, today: dt.date | None = None) -> None:
@@ -149,11 +172,30 @@ def transition_apply(
             raise PermissionDenied("您无权对该申报执行此操作。")
         if rule.role != "system":
             check_window(dossier, rule.window)
+        now = timezone.now()
+        if rule.counts_submission:
+            limit = dossier.round.policy.max_submissions
+            if dossier.submission_count >= limit:
+                raise SubmissionLimitReached(
+                    f"该申报已提交 {dossier.submission_count} 次，每份申报最多提交 {limit} 次，不能再次提交。",
+                    details={"submission_count": dossier.submission_count, "limit": limit},
+                )
+            if from_state == "returned" and dossier.return_deadline and now > dossier.return_deadline:
+                deadline = timezone.localtime(dossier.return_deadline)
+                raise ReturnDeadlinePassed(
+                    f"退回后须在 {dossier.round.policy.resubmit_within_hours} 小时内重新提交，"
+                    f"截止时间 {deadline:%Y-%m-%d %H:%M} 已过，视为放弃申报。",
+                    details={"return_deadline": dossier.return_deadline.isoformat()},
+                )
         if guard is not None:
             guard(dossier)
-        to_state = target if rule.target == "resubmit_target" else rule.target
+        to_state = target or resubmit_state(dossier) if rule.target == "resubmit_target" else rule.target
         if to_state is None or to_state not in dossier.round.policy.workflow["states"]:
             raise IllegalTransition(f"无法确定“{rule.label}”的目标状态。")
+        if rule.counts_submission:
+            # The corrected dossier is in: the return's clock stops (the returning level stays on record).
+            dossier.return_deadline = None
+            dossier.reminder_sent_at = None
         if mutate is not None:
             mutate(dossier)
         dossier.status = to_state
@@ -174,3 +216,7 @@ def transition_apply(
             lambda: dossier_transitioned.send(sender=Transition, dossier=dossier, transition=record, actor=actor)
         )
     return dossier, record
+
+
+# The name the dossiers app's submit service asks for.
+resubmit_target = resubmit_state

@@ -10,7 +10,9 @@ class Transition(models.Model):
     """The audit row of every dossier state change: who, when, from, to, why, which submission."""
 
     dossier = models.ForeignKey(Dossier, on_delete=models.CASCADE, related_name="transitions")
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     actor_role = models.CharField(max_length=32, blank=True)
     action = models.CharField(max_length=32)
     from_state = models.CharField(max_length=32)
@@ -26,3 +28,91 @@ class Transition(models.Model):
 
     def __str__(self) -> str:
         return f"{self.dossier_id}: {self.from_state} → {self.to_state} ({self.action})"
+
+    @property
+    def from_label(self) -> str:
+        return self.dossier.round.policy.state_label(self.from_state)
+
+    @property
+    def to_label(self) -> str:
+        return self.dossier.round.policy.state_label(self.to_state)
+
+    @property
+    def action_label(self) -> str:
+        for rule in self.dossier.round.policy.workflow["transitions"]:
+            if rule["action"] == self.action:
+                return str(rule["label"])
+        return self.action
+
+
+class Publicity(models.Model):
+    """A unit's internal publicity (单位内部公示, notice 五(二)) of one or more dossiers.
+
+    It lasts at least the policy's working days (Chinese calendar); recommendation waits for its end.
+    Its result (objections or none) is recorded once it has ended.
+    """
+
+    class Result(models.TextChoices):
+        PENDING = "pending", "公示中"
+        NO_OBJECTION = "no_objection", "公示无异议"
+        OBJECTION_UNFOUNDED = "objection_unfounded", "有异议，经核实不影响推荐"
+        OBJECTION_UPHELD = "objection_upheld", "有异议，经核实异议成立"
+
+    round = models.ForeignKey("rounds.Round", on_delete=models.PROTECT, related_name="publicities")
+    unit = models.ForeignKey(
+        "accounts.Organization", verbose_name="推荐单位", on_delete=models.PROTECT, related_name="publicities"
+    )
+    dossiers = models.ManyToManyField(Dossier, related_name="publicities", verbose_name="公示的申报")
+    start = models.DateField("公示开始日期")
+    end = models.DateField("公示结束日期")
+    working_days = models.PositiveSmallIntegerField("公示工作日数")
+    contact = models.CharField("联系人及电话", max_length=128)
+    objections = models.TextField("异议情况", blank=True)
+    result = models.CharField("公示结果", max_length=32, choices=Result.choices, default=Result.PENDING)
+    result_recorded_at = models.DateTimeField(null=True, blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = "推荐单位公示"
+        verbose_name_plural = "推荐单位公示"
+        ordering = ["-start", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.unit} {self.start:%Y-%m-%d}—{self.end:%Y-%m-%d}"
+
+    def has_ended(self, today) -> bool:  # type: ignore[no-untyped-def]
+        return today > self.end
+
+    @property
+    def allows_recommendation(self) -> bool:
+        return self.result in (self.Result.NO_OBJECTION, self.Result.OBJECTION_UNFOUNDED)
+
+
+class Notification(models.Model):
+    """An in-app message to one person (also e-mailed when they have an address)."""
+
+    class Kind(models.TextChoices):
+        TRANSITION = "transition", "状态变更"
+        RETURNED = "returned", "退回修改"
+        REMINDER = "reminder", "修改截止提醒"
+        ABANDONED = "abandoned", "视为放弃"
+
+    recipient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications")
+    dossier = models.ForeignKey(Dossier, null=True, blank=True, on_delete=models.CASCADE, related_name="notifications")
+    kind = models.CharField(max_length=16, choices=Kind.choices, default=Kind.TRANSITION)
+    title = models.CharField(max_length=200)
+    body = models.TextField(blank=True)
+    url = models.CharField(max_length=255, blank=True)
+    read_at = models.DateTimeField(null=True, blank=True)
+    emailed_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        verbose_name = "通知"
+        verbose_name_plural = "通知"
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["recipient", "read_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.recipient_id}: {self.title}"

@@ -42,7 +42,9 @@ def can_act_as(user: User | None, role: str, dossier: Dossier) -> bool:
 def reviewer_levels(user: User) -> list[tuple[str, Organization]]:
     """(level, organisation) pairs at which the user reviews."""
     result = []
-    for ra in RoleAssignment.objects.filter(user=user, role__in=list(LEVEL_ROLES.values())).select_related("organization"):
+    for ra in RoleAssignment.objects.filter(user=user, role__in=list(LEVEL_ROLES.values())).select_related(
+        "organization"
+    ):
         level = next(lvl for lvl, r in LEVEL_ROLES.items() if r == ra.role)
         result.append((level, ra.organization))
     return result

@@ -1,10 +1,61 @@
-"""The workflow panel shown on the dossier page (filled by the workflow app)."""
+"""The workflow panel on the dossier page, and the per-section return reasons the section forms show."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
 
 from django import template
+
+from workflow import selectors
 
 register = template.Library()
 
 
 @register.inclusion_tag("workflow/_dossier_panel.html", takes_context=True)
 def workflow_dossier_panel(context, dossier):  # type: ignore[no-untyped-def]
-    return {"dossier": dossier, "request": context.get("request")}
+    info = selectors.open_return(dossier)
+    titles = {s["key"]: s for s in dossier.round.policy.sections}
+    reasons = []
+    if info:
+        for key, texts in info.by_section.items():
+            section = titles.get(key, {"title": key, "number": 99})
+            reasons.append({"key": key, "number": section["number"], "title": section["title"], "reasons": texts})
+        reasons.sort(key=lambda r: r["number"])
+    return {
+        "dossier": dossier,
+        "request": context.get("request"),
+        "history": selectors.dossier_history(dossier),
+        "open_return": info,
+        "return_reasons": reasons,
+        "diff_count": dossier.submissions.count(),
+        "documents": selectors.publicity_documents(dossier),
+        "opinion": _opinion(dossier),
+    }
+
+
+def _opinion(dossier: Any) -> str | None:
+    from workflow.services import recommendation_opinion
+
+    return recommendation_opinion(dossier)
+
+
+@register.inclusion_tag("workflow/_return_reasons.html")
+def return_reasons(dossier, section_key):  # type: ignore[no-untyped-def]
+    """`{% return_reasons dossier "basic_info" %}`: this section's reasons of the open return (or nothing)."""
+    info = selectors.open_return(dossier)
+    return {
+        "reasons": selectors.return_reasons_for_section(dossier, section_key),
+        "open_return": info,
+        "section_key": section_key,
+    }
+
+
+@register.filter
+def get_item(mapping: dict[str, Any] | None, key: str) -> Any:
+    return (mapping or {}).get(key)
+
+
+@register.filter
+def pretty_json(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, indent=2)

@@ -1,0 +1,16 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest
+from django.urls import reverse
+
+
+def notifications(request: HttpRequest) -> dict[str, Any]:
+    """The unread count and list URL for the header badge (core/_notifications_badge.html)."""
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {}
+    from workflow.notifications import unread_count
+
+    return {"unread_notifications": unread_count(user), "notifications_url": reverse("workflow:notifications")}

@@ -1,0 +1,300 @@
+"""Reads for the review pages: queues, counts, history, return reasons and submission diffs.
+
+Every query starts from workflow.scope: a reviewer never sees a dossier outside their organisations.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db.models import QuerySet
+from django.http import Http404
+from django.utils import timezone
+
+from accounts.models import User
+from dossiers.models import Dossier, Submission
+from workflow.engine import available_actions, level_of_state
+from workflow.models import Notification, Publicity, Transition
+from workflow.scope import dossier_visible_to, dossiers_in_scope_of_reviewer, reviewer_levels
+
+
+@dataclass
+class QueueFilters:
+    status: str = ""
+    unit: str = ""  # organisation code
+    level: str = ""
+    kind: str = ""
+    days_left: int | None = None  # at most this many days left on the dossier's current clock
+    mine: bool = True  # only dossiers waiting for one of my levels
+
+
+@dataclass
+class QueueRow:
+    dossier: Dossier
+    waiting_level: str | None
+    days_left: int | None
+    deadline_label: str
+    actions: list[str] = field(default_factory=list)
+
+
+def _clock(dossier: Dossier, today: dt.date, publicity_ends: dict[int, dt.date]) -> tuple[dt.date | None, str]:
+    """The date the dossier's current step must be done by, and what that date is."""
+    if dossier.status == "returned" and dossier.return_deadline:
+        return timezone.localdate(dossier.return_deadline), "修改截止"
+    if dossier.status == "unit_publicity" and dossier.pk in publicity_ends:
+        return publicity_ends[dossier.pk], "公示结束"
+    policy = dossier.round.policy
+    if dossier.status in (policy.workflow.get("levels") or {}):
+        return policy.window("review").end, "审核截止"
+    return None, ""
+
+
+def reviewer_queue(user: User, filters: QueueFilters | None = None, *, today: dt.date | None = None) -> list[QueueRow]:
+    filters = filters or QueueFilters()
+    today = today or timezone.localdate()
+    qs = dossiers_in_scope_of_reviewer(user).select_related("round", "unit", "applicant", "unit__registration_county")
+    if filters.status:
+        qs = qs.filter(status=filters.status)
+    if filters.unit:
+        qs = qs.filter(unit__code=filters.unit)
+    if filters.level:
+        qs = qs.filter(level=filters.level)
+    if filters.kind:
+        qs = qs.filter(kind=filters.kind)
+    my_levels = {level for level, _ in reviewer_levels(user)}
+    dossiers = list(qs.order_by("submitted_at", "pk"))
+    publicity_ends = _publicity_ends([d.pk for d in dossiers if d.status == "unit_publicity"])
+    rows: list[QueueRow] = []
+    for dossier in dossiers:
+        level = level_of_state(dossier, dossier.status)
+        if filters.mine and not filters.status and level not in my_levels:
+            continue
+        deadline, label = _clock(dossier, today, publicity_ends)
+        days_left = (deadline - today).days if deadline else None
+        if filters.days_left is not None and (days_left is None or days_left > filters.days_left):
+            continue
+        rows.append(QueueRow(dossier=dossier, waiting_level=level, days_left=days_left, deadline_label=label))
+    return rows
+
+
+def _publicity_ends(dossier_ids: list[int]) -> dict[int, dt.date]:
+    ends: dict[int, dt.date] = {}
+    for publicity in (
+        Publicity.objects.filter(dossiers__in=dossier_ids).order_by("start", "id").prefetch_related("dossiers")
+    ):
+        for d in publicity.dossiers.all():
+            ends[d.pk] = publicity.end
+    return ends
+
+
+def status_counts(user: User) -> list[tuple[str, str, int]]:
+    """(state, label, count) for every state holding dossiers in the reviewer's scope."""
+    counts = Counter(dossiers_in_scope_of_reviewer(user).values_list("round__slug", "status"))
+    labels: dict[str, str] = {}
+    totals: Counter[str] = Counter()
+    from rounds.models import Round
+
+    policies = {r.slug: r.policy for r in Round.objects.filter(slug__in={slug for slug, _ in counts})}
+    for (slug, status), n in counts.items():
+        totals[status] += n
+        labels[status] = policies[slug].state_label(status)
+    order = list(next(iter(policies.values())).workflow["states"]) if policies else []
+    return sorted(
+        ((s, labels[s], n) for s, n in totals.items()), key=lambda row: order.index(row[0]) if row[0] in order else 99
+    )
+
+
+def reviewer_dossier(user: User, dossier_id: int) -> Dossier:
+    """A dossier the user may open on the review pages (reviewer in scope or its applicant); else 404."""
+    dossier = (
+        Dossier.objects.select_related("round", "unit", "applicant", "unit__registration_county")
+        .filter(pk=dossier_id)
+        .first()
+    )
+    if dossier is None or not dossier_visible_to(user, dossier):
+        raise Http404("未找到该申报材料，或您无权查看。")
+    return dossier
+
+
+def dossier_history(dossier: Dossier) -> QuerySet[Transition]:
+    return dossier.transitions.select_related("actor", "dossier__round").order_by("created_at", "id")
+
+
+def dossier_actions(user: User, dossier: Dossier) -> list[str]:
+    return [rule.action for rule in available_actions(user, dossier)]
+
+
+def dossier_publicities(dossier: Dossier) -> QuerySet[Publicity]:
+    return dossier.publicities.order_by("-start", "-id")
+
+
+def publicity_documents(dossier: Dossier) -> list[tuple[Any, str]]:
+    """The 推荐单位公示 and 公示结果 files attached to the dossier (notice 五(一)13), with a link each."""
+    from django.urls import NoReverseMatch, reverse
+
+    from documents.models import DocumentKind, GeneratedDocument
+
+    result = []
+    docs = GeneratedDocument.objects.filter(
+        dossier=dossier, kind__in=[DocumentKind.PUBLICITY_NOTICE, DocumentKind.PUBLICITY_RESULT]
+    ).order_by("kind", "-created_at")
+    for doc in docs:
+        try:
+            url = reverse("documents:download", args=[doc.pk])
+        except NoReverseMatch:
+            url = doc.file.url
+        result.append((doc, url))
+    return result
+
+
+def unit_publicities(user: User) -> QuerySet[Publicity]:
+    units = [org for level, org in reviewer_levels(user) if level == "unit"]
+    return Publicity.objects.filter(unit__in=units).prefetch_related("dossiers__applicant").order_by("-start", "-id")
+
+
+def publicity_for_reviewer(user: User, publicity_id: int) -> Publicity:
+    publicity = unit_publicities(user).filter(pk=publicity_id).first()
+    if publicity is None:
+        raise Http404("未找到该公示，或您无权查看。")
+    return publicity
+
+
+# ---- returns as the applicant sees them --------------------------------------------------------------
+
+
+@dataclass
+class ReturnInfo:
+    transition: Transition
+    level: str
+    deadline: dt.datetime | None
+    by_section: dict[str, list[str]]
+
+    @property
+    def seconds_left(self) -> int | None:
+        if self.deadline is None:
+            return None
+        return max(0, int((self.deadline - timezone.now()).total_seconds()))
+
+    @property
+    def hours_left(self) -> int | None:
+        seconds = self.seconds_left
+        return None if seconds is None else math.ceil(seconds / 3600)
+
+
+def open_return(dossier: Dossier) -> ReturnInfo | None:
+    """The return the applicant must act on now (None unless the dossier is returned)."""
+    if dossier.status != "returned":
+        return None
+    record = dossier.transitions.filter(action="return").order_by("-created_at", "-id").first()
+    if record is None:
+        return None
+    by_section: dict[str, list[str]] = {}
+    for item in record.reasons:
+        by_section.setdefault(item.get("section", ""), []).append(item.get("reason", ""))
+    return ReturnInfo(
+        transition=record, level=dossier.returned_by_level, deadline=dossier.return_deadline, by_section=by_section
+    )
+
+
+def return_reasons_for_section(dossier: Dossier, section_key: str) -> list[str]:
+    info = open_return(dossier)
+    return info.by_section.get(section_key, []) if info else []
+
+
+# ---- submissions: what changed -----------------------------------------------------------------------
+
+
+def _flatten(value: Any, prefix: str = "") -> dict[str, Any]:
+    if isinstance(value, dict):
+        out: dict[str, Any] = {}
+        for k, v in value.items():
+            out.update(_flatten(v, f"{prefix}.{k}" if prefix else str(k)))
+        return out
+    if isinstance(value, list):
+        out = {}
+        for i, v in enumerate(value):
+            out.update(_flatten(v, f"{prefix}[{i + 1}]"))
+        if not value:
+            out[prefix] = []
+        return out
+    return {prefix: value}
+
+
+@dataclass
+class Change:
+    section: str
+    title: str
+    path: str
+    before: Any
+    after: Any
+
+
+@dataclass
+class SubmissionDiff:
+    before: Submission | None
+    after: Submission
+    changes: list[Change]
+
+
+def _section_titles(dossier: Dossier) -> dict[str, str]:
+    return {s["key"]: s["title"] for s in dossier.round.policy.sections}
+
+
+def _attachment_view(snapshot: dict[str, Any]) -> dict[str, Any]:
+    """Attachments keyed by section and file hash, so a re-upload of the same image is no change."""
+    result: dict[str, Any] = {}
+    for a in snapshot.get("attachments") or []:
+        label = a.get("doc_type") or "附件"
+        result.setdefault(a.get("section", ""), {})[f"{label}:{str(a.get('sha256', ''))[:10]}"] = a.get(
+            "original_name", ""
+        )
+    return result
+
+
+def snapshot_diff(dossier: Dossier, before: dict[str, Any] | None, after: dict[str, Any]) -> list[Change]:
+    titles = _section_titles(dossier)
+    changes: list[Change] = []
+    old_sections = (before or {}).get("sections") or {}
+    new_sections = after.get("sections") or {}
+    for key in [k for k in titles if k in old_sections or k in new_sections]:
+        a = _flatten(old_sections.get(key, {}))
+        b = _flatten(new_sections.get(key, {}))
+        for path in sorted(set(a) | set(b)):
+            if a.get(path) != b.get(path):
+                changes.append(Change(key, titles[key], path, a.get(path), b.get(path)))
+    old_files, new_files = _attachment_view(before or {}), _attachment_view(after)
+    for key in sorted(set(old_files) | set(new_files)):
+        removed = set(old_files.get(key, {})) - set(new_files.get(key, {}))
+        added = set(new_files.get(key, {})) - set(old_files.get(key, {}))
+        for item in sorted(removed):
+            changes.append(Change(key, titles.get(key, key), f"附件 {item.split(':')[0]}", old_files[key][item], None))
+        for item in sorted(added):
+            changes.append(Change(key, titles.get(key, key), f"附件 {item.split(':')[0]}", None, new_files[key][item]))
+    return changes
+
+
+def submission_diffs(dossier: Dossier) -> list[SubmissionDiff]:
+    """Each submission against the one before it (the first against nothing), newest first."""
+    submissions = list(dossier.submissions.order_by("number"))
+    diffs = []
+    previous: Submission | None = None
+    for sub in submissions:
+        if previous is not None:
+            diffs.append(
+                SubmissionDiff(
+                    before=previous, after=sub, changes=snapshot_diff(dossier, previous.snapshot, sub.snapshot)
+                )
+            )
+        previous = sub
+    return list(reversed(diffs))
+
+
+# ---- notifications -----------------------------------------------------------------------------------
+
+
+def notifications_of(user: User) -> QuerySet[Notification]:
+    return Notification.objects.filter(recipient=user).select_related("dossier")

@@ -1,4 +1,8 @@
 from django.urls import path
 
+from documents import views
+
 app_name = "documents"
-urlpatterns: list = []
+urlpatterns = [
+    path("verify/<str:code>/", views.verify, name="verify"),
+]

@@ -1,0 +1,197 @@
+"""Reads for documents: which dossiers a roster or batch covers, who may download what, verification."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import Exists, JSONField, OuterRef, Q, QuerySet, Subquery
+
+from accounts.models import Organization, User
+from documents.models import DocumentKind, FileFormat, GeneratedDocument
+from dossiers.models import Dossier, DossierSection
+from rounds.models import Round
+from workflow.models import Transition
+from workflow.scope import dossier_visible_to, reviewer_levels
+
+COMMITTEE_STATE = "committee_received"
+# States that never count as "reached the committee", even if the dossier once passed through it.
+NOT_AT_COMMITTEE = ("draft", "returned", "abandoned")
+# The committee's verdict as the roster's 是否通过 column prints it. Until the committee app records
+# votes, no dossier is in these states and the column stays empty.
+PASSED_STATES = {"passed": "是", "not_passed": "否", "result_publicity": "是", "certificate_issued": "是"}
+
+
+def reached_committee_q() -> Q:
+    """Dossiers at 评审委员会已接收材料 or beyond (any later state the committee adds)."""
+    through_committee = Exists(Transition.objects.filter(dossier=OuterRef("pk"), to_state=COMMITTEE_STATE))
+    return Q(status=COMMITTEE_STATE) | (Q(through_committee) & ~Q(status__in=NOT_AT_COMMITTEE))
+
+
+def has_reached_committee(dossier: Dossier) -> bool:
+    return Dossier.objects.filter(pk=dossier.pk).filter(reached_committee_q()).exists()
+
+
+def passed_label(status: str) -> str:
+    """是否通过 for one dossier: the single place the roster reads the committee's verdict from."""
+    return PASSED_STATES.get(status, "")
+
+
+def dossiers_of_organization(round_: Round, organization: Organization | None) -> QuerySet[Dossier]:
+    """A round's dossiers employed by a unit, registered in a county, under a prefecture, or all (None)."""
+    qs = Dossier.objects.filter(round=round_)
+    if organization is None or organization.kind == Organization.Kind.REGION:
+        return qs
+    if organization.kind == Organization.Kind.UNIT:
+        return qs.filter(unit=organization)
+    if organization.kind == Organization.Kind.COUNTY:
+        return qs.filter(unit__registration_county=organization)
+    return qs.filter(unit__registration_county__parent=organization)
+
+
+def committee_dossiers(round_: Round, organization: Organization | None) -> QuerySet[Dossier]:
+    return dossiers_of_organization(round_, organization).filter(reached_committee_q())
+
+
+@dataclass(frozen=True)
+class RosterRow:
+    name: str
+    sex: str
+    ethnicity: str
+    political_status: str
+    id_number: str
+    current_title: str
+    current_title_obtained: str
+    target_title: str
+    unit_name: str
+    passed: str
+    remark: str
+
+
+def _section_data(key: str) -> Subquery:
+    return Subquery(
+        DossierSection.objects.filter(dossier=OuterRef("pk"), key=key).values("data")[:1], output_field=JSONField()
+    )
+
+
+def roster_rows(*, round_: Round, organization: Organization | None, chunk_size: int = 2000) -> Iterator[RosterRow]:
+    """One row per dossier that reached the committee, ordered by unit then serial number; streamed."""
+    policy = round_.policy
+    empty = policy.text("empty_field_marker")
+    level_labels = {key: policy.level_label(key) for key in policy.data["levels"]}
+    remarks = {key: str(v["roster_remark"]) for key, v in policy.data["kinds"].items()}
+    qs = (
+        committee_dossiers(round_, organization)
+        .annotate(basic=_section_data("basic_info"), title=_section_data("current_title"))
+        .order_by("unit__code", "serial_number")
+        .values_list("status", "level", "kind", "unit__name", "applicant__full_name", "basic", "title")
+    )
+
+    def text(value: Any) -> str:
+        value = "" if value is None else str(value).strip()
+        return value or empty
+
+    for status, level, kind, unit_name, full_name, basic, title in qs.iterator(chunk_size=chunk_size):
+        basic = basic or {}
+        title = title or {}
+        has_title = title.get("has_title", bool(title.get("title_name")))
+        yield RosterRow(
+            name=text(basic.get("name") or full_name),
+            sex=text(basic.get("sex")),
+            ethnicity=text(basic.get("ethnicity")),
+            political_status=text(basic.get("political_status")),
+            id_number=text(basic.get("id_number")),
+            current_title=text(title.get("title_name")) if has_title else empty,
+            current_title_obtained=text(title.get("obtained")) if has_title else empty,
+            target_title=level_labels.get(level, level),
+            unit_name=unit_name,
+            passed=passed_label(status),
+            remark=remarks.get(kind, ""),
+        )
+
+
+# --- who may see what ----------------------------------------------------------------------------
+
+
+def is_officer_of_chain(user: User, dossier: Dossier) -> bool:
+    return user.is_authenticated and dossier.applicant_id != user.pk and dossier_visible_to(user, dossier)
+
+
+def officer_organizations(user: User) -> list[Organization]:
+    """Organisations an officer may export rosters / run batches for: where they review, and below."""
+    result: list[Organization] = []
+    for level, org in reviewer_levels(user):
+        if org not in result:
+            result.append(org)
+        below: QuerySet[Organization] = Organization.objects.none()
+        if level == "county":
+            below = Organization.objects.filter(kind=Organization.Kind.UNIT, registration_county=org)
+        elif level == "prefecture":
+            below = Organization.objects.filter(
+                Q(kind=Organization.Kind.COUNTY, parent=org)
+                | Q(kind=Organization.Kind.UNIT, registration_county__parent=org)
+            ).order_by("kind", "code")
+        result.extend(o for o in below if o not in result)
+    return result
+
+
+def officer_may_cover(user: User, organization: Organization) -> bool:
+    return organization in officer_organizations(user)
+
+
+def document_visible_to(user: User, document: GeneratedDocument) -> bool:
+    if not user.is_authenticated:
+        return False
+    if document.dossier_id is not None:
+        return dossier_visible_to(user, document.dossier)
+    if document.organization_id is not None:
+        return officer_may_cover(user, document.organization)
+    return document.created_by_id == user.pk
+
+
+def latest_documents(dossier: Dossier) -> dict[tuple[str, str], GeneratedDocument]:
+    """The newest stored file per (kind, format) of a dossier (publicity notice and result, in PDF and DOCX)."""
+    latest: dict[tuple[str, str], GeneratedDocument] = {}
+    for doc in GeneratedDocument.objects.filter(dossier=dossier).exclude(kind=DocumentKind.EVALUATION_FORM):
+        latest.setdefault((doc.kind, doc.file_format), doc)
+    return latest
+
+
+def dossier_downloads(user: User, dossier: Dossier) -> dict[str, Any]:
+    """What the documents panel offers this viewer for this dossier."""
+    if not dossier_visible_to(user, dossier):
+        return {"visible": False}
+    is_applicant = dossier.applicant_id == user.pk
+    at_committee = has_reached_committee(dossier)
+    latest = latest_documents(dossier)
+    stored = [
+        latest[(kind, fmt)]
+        for kind in (DocumentKind.PUBLICITY_NOTICE, DocumentKind.PUBLICITY_RESULT)
+        for fmt in (FileFormat.PDF, FileFormat.DOCX)
+        if (kind, fmt) in latest
+    ]
+    ce = (
+        DossierSection.objects.filter(dossier=dossier, key="continuing_education")
+        .values_list("data", flat=True)
+        .first()
+        or {}
+    )
+    return {
+        "visible": True,
+        "evaluation_form_allowed": at_committee or not is_applicant,
+        "evaluation_form_waiting": is_applicant and not at_committee,
+        "stored": stored,
+        "ce_exempt": bool(ce.get("exempt")),
+    }
+
+
+def verification_lookup(code: str) -> GeneratedDocument | None:
+    normalised = code.replace("-", "").strip().upper()
+    if not normalised.isalnum():
+        return None
+    return (
+        GeneratedDocument.objects.select_related("dossier", "dossier__round", "dossier__unit", "round")
+        .filter(kind=DocumentKind.EVALUATION_FORM, verification_code=normalised)
+        .first()
+    )

@@ -1,0 +1,332 @@
+"""Writes for documents: generate a file from a dossier's data, store it through Django storages, audit it."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import io
+import secrets
+import zipfile
+from typing import Any
+
+from django.conf import settings
+from django.core.files.base import ContentFile
+from django.db import transaction
+from django.urls import reverse
+from django.utils import timezone
+
+from accounts.models import AuditEvent, Organization, Role, User
+from core.errors import DomainError, ErrorCode, PermissionDenied
+from documents.annexes import (
+    blocks_to_docx,
+    blocks_to_pdf,
+    commitment_blocks,
+    publicity_notice_blocks,
+    publicity_result_blocks,
+    render_ce_exemption_pdf,
+)
+from documents.content import DossierContent
+from documents.evaluation_form import render_evaluation_form
+from documents.models import BatchJob, DocumentKind, FileFormat, GeneratedDocument
+from documents.roster import write_roster
+from documents.selectors import committee_dossiers, has_reached_committee, is_officer_of_chain, officer_may_cover
+from dossiers.models import Dossier
+from rounds.models import Round
+from workflow.scope import can_act_as, dossier_visible_to
+
+# 32 symbols without 0/O/1/I: a 16-symbol code carries 80 random bits and survives being read aloud.
+CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+CODE_LENGTH = 16
+
+
+class DocumentUnavailable(DomainError):
+    code = ErrorCode.DOCUMENT_UNAVAILABLE
+
+
+def new_verification_code() -> str:
+    while True:
+        code = "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
+        if not GeneratedDocument.objects.filter(verification_code=code).exists():
+            return code
+
+
+def verification_url(code: str) -> str:
+    return f"{settings.SITE_URL.rstrip('/')}{reverse('documents:verify', args=[code])}"
+
+
+def _store(
+    *,
+    kind: DocumentKind,
+    file_format: FileFormat,
+    data: bytes,
+    round_: Round,
+    actor: User | None,
+    dossier: Dossier | None = None,
+    organization: Organization | None = None,
+    verification_code: str | None = None,
+    meta: dict[str, Any] | None = None,
+) -> GeneratedDocument:
+    document = GeneratedDocument(
+        dossier=dossier,
+        round=round_,
+        organization=organization,
+        kind=kind,
+        file_format=file_format,
+        sha256=hashlib.sha256(data).hexdigest(),
+        size_bytes=len(data),
+        verification_code=verification_code,
+        meta=meta or {},
+        created_by=actor if actor is not None and actor.is_authenticated else None,
+    )
+    document.file.save(f"{kind}.{file_format}", ContentFile(data), save=False)
+    document.full_clean(exclude=["file"])
+    document.save()
+    AuditEvent.objects.create(
+        actor=document.created_by,
+        action="document_generated",
+        target=f"dossier:{dossier.pk}" if dossier else f"round:{round_.slug}",
+        extra={"document_id": document.pk, "kind": str(kind), "format": str(file_format), "sha256": document.sha256},
+    )
+    return document
+
+
+def _require_visible(actor: User, dossier: Dossier) -> None:
+    if actor is None or not dossier_visible_to(actor, dossier):
+        raise PermissionDenied("您无权获取该申报的文件。")
+
+
+# --- 专业技术职务任职资格评审表 ---------------------------------------------------------------------
+
+
+def evaluation_form_check(*, dossier: Dossier, actor: User) -> None:
+    """The applicant prints the form only once the committee has received the dossier (通知 五(三));
+    officers of the dossier's chain may print it whenever they can see the dossier."""
+    _require_visible(actor, dossier)
+    if is_officer_of_chain(actor, dossier):
+        return
+    if not has_reached_committee(dossier):
+        raise DocumentUnavailable(
+            f"评审表须在状态为“{dossier.round.policy.state_label('committee_received')}”后方可打印，"
+            f"当前状态：{dossier.status_label}。"
+        )
+
+
+@transaction.atomic
+def evaluation_form_generate(
+    *, dossier: Dossier, actor: User, printed_at: dt.datetime | None = None
+) -> GeneratedDocument:
+    evaluation_form_check(dossier=dossier, actor=actor)
+    printed_at = printed_at or timezone.now()
+    code = new_verification_code()
+    url = verification_url(code)
+    pdf = render_evaluation_form(dossier, code=code, verify_url=url, printed_at=printed_at)
+    return _store(
+        kind=DocumentKind.EVALUATION_FORM,
+        file_format=FileFormat.PDF,
+        data=pdf,
+        round_=dossier.round,
+        actor=actor,
+        dossier=dossier,
+        verification_code=code,
+        meta={"printed_at": printed_at.isoformat(), "status_at_print": dossier.status, "verify_url": url},
+    )
+
+
+# --- annexes 1-4 --------------------------------------------------------------------------------------
+
+
+def _require_unit_reviewer(actor: User | None, dossier: Dossier) -> None:
+    if not can_act_as(actor, Role.UNIT_REVIEWER, dossier):
+        raise PermissionDenied("只有推荐单位的审核人可以生成单位公示文件。")
+
+
+def _validate_period(start: dt.date, end: dt.date) -> None:
+    if end < start:
+        raise DomainError("公示结束日期早于开始日期。", code=ErrorCode.INVALID_INPUT)
+
+
+@transaction.atomic
+def publicity_notice_generate(
+    *, dossier: Dossier, start: dt.date, end: dt.date, contact: str, actor: User, political_conduct: str | None = None
+) -> GeneratedDocument:
+    """附件1 推荐单位公示 as PDF (returned) plus an editable DOCX copy stored beside it.
+
+    `contact` completes “请以电话或书面形式反映至……”, e.g. “单位人事科，监督电话：0996-2024500”.
+    """
+    _require_unit_reviewer(actor, dossier)
+    _validate_period(start, end)
+    if not contact.strip():
+        raise DomainError("请填写受理异议的办公室及监督电话。", code=ErrorCode.INVALID_INPUT)
+    blocks = publicity_notice_blocks(
+        DossierContent(dossier), start=start, end=end, contact=contact.strip(), political_conduct=political_conduct
+    )
+    meta = {"start": start.isoformat(), "end": end.isoformat(), "contact": contact}
+    title = f"推荐单位公示 {dossier.serial_number}"
+    common = {
+        "kind": DocumentKind.PUBLICITY_NOTICE,
+        "round_": dossier.round,
+        "actor": actor,
+        "dossier": dossier,
+        "meta": meta,
+    }
+    _store(file_format=FileFormat.DOCX, data=blocks_to_docx(blocks, title=title), **common)
+    return _store(file_format=FileFormat.PDF, data=blocks_to_pdf(blocks, title=title), **common)
+
+
+@transaction.atomic
+def publicity_result_generate(
+    *, dossier: Dossier, start: dt.date, end: dt.date, working_days: int, objections: str, actor: User
+) -> GeneratedDocument:
+    """附件2 推荐单位公示结果 as PDF (returned) plus an editable DOCX copy."""
+    _require_unit_reviewer(actor, dossier)
+    _validate_period(start, end)
+    if working_days < 1:
+        raise DomainError("公示天数必须大于 0。", code=ErrorCode.INVALID_INPUT)
+    issued_on = max(end, timezone.localdate())
+    blocks = publicity_result_blocks(
+        DossierContent(dossier),
+        start=start,
+        end=end,
+        working_days=working_days,
+        objections=objections or "",
+        issued_on=issued_on,
+    )
+    meta = {
+        "start": start.isoformat(),
+        "end": end.isoformat(),
+        "working_days": working_days,
+        "objections": objections or "",
+    }
+    title = f"推荐单位公示结果 {dossier.serial_number}"
+    common = {
+        "kind": DocumentKind.PUBLICITY_RESULT,
+        "round_": dossier.round,
+        "actor": actor,
+        "dossier": dossier,
+        "meta": meta,
+    }
+    _store(file_format=FileFormat.DOCX, data=blocks_to_docx(blocks, title=title), **common)
+    return _store(file_format=FileFormat.PDF, data=blocks_to_pdf(blocks, title=title), **common)
+
+
+@transaction.atomic
+def commitment_letter_generate(*, dossier: Dossier, actor: User) -> GeneratedDocument:
+    """附件3 个人承诺书, filled with the applicant's name, ID number and unit, for signing by hand."""
+    _require_visible(actor, dossier)
+    content = DossierContent(dossier)
+    pdf = blocks_to_pdf(commitment_blocks(content), title=f"个人承诺书 {dossier.serial_number}")
+    return _store(
+        kind=DocumentKind.COMMITMENT,
+        file_format=FileFormat.PDF,
+        data=pdf,
+        round_=dossier.round,
+        actor=actor,
+        dossier=dossier,
+    )
+
+
+@transaction.atomic
+def ce_exemption_generate(*, dossier: Dossier, actor: User) -> GeneratedDocument:
+    """附件4 免除继续教育学习申请表, filled from the basic information, education and special assignments."""
+    _require_visible(actor, dossier)
+    pdf = render_ce_exemption_pdf(DossierContent(dossier))
+    return _store(
+        kind=DocumentKind.CE_EXEMPTION,
+        file_format=FileFormat.PDF,
+        data=pdf,
+        round_=dossier.round,
+        actor=actor,
+        dossier=dossier,
+    )
+
+
+# --- 申报人员花名册 ---------------------------------------------------------------------------------
+
+
+def _require_officer_scope(actor: User, organization: Organization) -> None:
+    if not officer_may_cover(actor, organization):
+        raise PermissionDenied("您无权导出或批量生成该单位的材料。")
+
+
+@transaction.atomic
+def roster_generate(*, round_: Round, organization: Organization, actor: User) -> GeneratedDocument:
+    """Annex 5 for a unit (or a county / prefecture the officer reviews for), stored and audited."""
+    _require_officer_scope(actor, organization)
+    buffer = io.BytesIO()
+    rows = write_roster(round_=round_, organization=organization, out=buffer)
+    return _store(
+        kind=DocumentKind.ROSTER,
+        file_format=FileFormat.XLSX,
+        data=buffer.getvalue(),
+        round_=round_,
+        actor=actor,
+        organization=organization,
+        meta={"rows": rows},
+    )
+
+
+# --- batch generation -----------------------------------------------------------------------------
+
+
+@transaction.atomic
+def batch_job_create(*, round_: Round, organization: Organization, actor: User) -> BatchJob:
+    """Queue the evaluation forms of every dossier of `organization` that reached the committee, as one ZIP."""
+    _require_officer_scope(actor, organization)
+    total = committee_dossiers(round_, organization).count()
+    if total == 0:
+        raise DomainError("该范围内没有已被评审委员会接收的申报，无需生成。", code=ErrorCode.INVALID_INPUT)
+    job = BatchJob.objects.create(round=round_, organization=organization, created_by=actor, total=total)
+    AuditEvent.objects.create(
+        actor=actor,
+        action="document_batch_queued",
+        target=f"round:{round_.slug}",
+        extra={"job_id": job.pk, "organization": organization.code},
+    )
+    from documents.tasks import batch_evaluation_forms
+
+    # The worker must see the committed row.
+    transaction.on_commit(lambda: batch_evaluation_forms(job.pk))
+    return job
+
+
+def batch_job_run(*, job_id: int) -> BatchJob:
+    """Generate every form, updating progress after each one (the page polls it), then store the ZIP."""
+    job = BatchJob.objects.select_related("round", "organization", "created_by").get(pk=job_id)
+    if job.is_finished:
+        return job
+    job.status, job.started_at = BatchJob.Status.RUNNING, timezone.now()
+    job.save(update_fields=["status", "started_at"])
+    dossiers = list(
+        committee_dossiers(job.round, job.organization)
+        .select_related("round", "unit", "applicant")
+        .order_by("unit__code", "serial_number")
+    )
+    job.total = len(dossiers)
+    job.save(update_fields=["total"])
+    buffer = io.BytesIO()
+    try:
+        with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+            for index, dossier in enumerate(dossiers, start=1):
+                document = evaluation_form_generate(dossier=dossier, actor=job.created_by)
+                with document.file.open("rb") as handle:
+                    archive.writestr(f"{dossier.unit.code}/{dossier.serial_number}-评审表.pdf", handle.read())
+                BatchJob.objects.filter(pk=job.pk).update(processed=index)
+        result = _store(
+            kind=DocumentKind.EVALUATION_FORM_BATCH,
+            file_format=FileFormat.ZIP,
+            data=buffer.getvalue(),
+            round_=job.round,
+            actor=job.created_by,
+            organization=job.organization,
+            meta={"job_id": job.pk, "count": len(dossiers)},
+        )
+    except Exception as exc:  # the page must show the failure instead of spinning forever
+        BatchJob.objects.filter(pk=job.pk).update(
+            status=BatchJob.Status.FAILED, error=str(exc)[:2000], finished_at=timezone.now()
+        )
+        raise
+    BatchJob.objects.filter(pk=job.pk).update(
+        status=BatchJob.Status.DONE, result=result, processed=len(dossiers), finished_at=timezone.now()
+    )
+    job.refresh_from_db()
+    return job

@@ -78,7 +78,10 @@ class BasicInfoForm(SectionForm):
     id_number = forms.CharField(label="身份证号码", max_length=18, min_length=18, help_text="18 位居民身份证号码。")
     birth_date = forms.DateField(label="出生日期", widget=DateInput())
     phone = forms.RegexField(
-        label="联系电话", regex=r"^1\d{10}$", help_text="11 位手机号码。", error_messages={"invalid": "请输入 11 位手机号码。"}
+        label="联系电话",
+        regex=r"^1\d{10}$",
+        help_text="11 位手机号码。",
+        error_messages={"invalid": "请输入 11 位手机号码。"},
     )
     email = forms.CharField(label="电子邮箱", max_length=254, help_text="没有电子邮箱的请填写“无”。")
     started_work = forms.DateField(label="参加工作时间", widget=DateInput())
@@ -143,7 +146,8 @@ class SocialInsuranceForm(SectionForm):
         min_value=0,
         max_value=720,
         required=False,
-        help_text="企业人员需上传近 6 个月以上带二维码验证的“社会保险个人缴费汇总单”或“个人养老保险缴费对账单”（通知五(一)2）。",
+        help_text="企业人员需上传近 6 个月以上带二维码验证的“社会保险个人缴费汇总单”"
+        "或“个人养老保险缴费对账单”（通知五(一)2）。",
     )
     note = text_field("说明", help_text="如：养老保险个人缴费对账单 2023年1月—7月；非企业人员可填写“无”。")
 
@@ -155,7 +159,9 @@ class SocialInsuranceForm(SectionForm):
             if months is None:
                 self.add_error("months", "企业人员必须填写社保缴费月数。")
             elif months < context.min_insurance_months:
-                self.add_error("months", f"企业人员须提供近 {context.min_insurance_months} 个月以上的社保缴费证明（通知五(一)2）。")
+                self.add_error(
+                    "months", f"企业人员须提供近 {context.min_insurance_months} 个月以上的社保缴费证明（通知五(一)2）。"
+                )
         if data.get("months") is None and "months" not in self.errors:
             data["months"] = 0
         return data
@@ -197,9 +203,13 @@ TITLE_LEVELS = [("technician", "技术员"), ("junior", "助理工程师（初�
 
 class CurrentTitleForm(SectionForm):
     has_title = forms.BooleanField(
-        label="已取得专业技术任职资格", required=False, help_text="初次确定且尚无职称的，不勾选，以下资格栏目填“无”或留空。"
+        label="已取得专业技术任职资格",
+        required=False,
+        help_text="初次确定且尚无职称的，不勾选，以下资格栏目填“无”或留空。",
     )
-    title_name = forms.CharField(label="现专业技术任职资格名称", max_length=64, required=False, help_text="如：助理工程师。")
+    title_name = forms.CharField(
+        label="现专业技术任职资格名称", max_length=64, required=False, help_text="如：助理工程师。"
+    )
     level = forms.ChoiceField(label="资格等级", choices=[("", "——"), *TITLE_LEVELS], required=False)
     obtained = forms.DateField(label="取得时间", widget=DateInput(), required=False)
     appointed = forms.DateField(label="聘任时间", widget=DateInput(), required=False)
@@ -243,7 +253,9 @@ class CurrentTitleForm(SectionForm):
 class WorkHistoryRowForm(SectionForm):
     start = forms.DateField(label="起始时间", widget=DateInput())
     end = forms.DateField(label="截止时间", widget=DateInput(), required=False, help_text="至今的留空（仅最后一行）。")
-    unit = text_field("工作单位名称", help_text="借调、驻村、“访惠聚”等可在此表述，也可另起一行（通知五(一)5）。", max_length=200)
+    unit = text_field(
+        "工作单位名称", help_text="借调、驻村、“访惠聚”等可在此表述，也可另起一行（通知五(一)5）。", max_length=200
+    )
     position = text_field("职务/岗位", max_length=100)
 
     def clean(self) -> dict[str, Any]:

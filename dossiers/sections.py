@@ -161,7 +161,8 @@ def _form_issues(form: forms.Form, prefix: str = "") -> list[Issue]:
         path = prefix + ("" if name == "__all__" else name)
         label = form.fields[name].label if name in form.fields else ""
         for message in errors:
-            issues.append(Issue(path.rstrip("."), f"{label}：{message}" if label else str(message)))
+            prefixed = f"{label}：{message}" if label and not str(message).startswith(str(label)) else str(message)
+            issues.append(Issue(path.rstrip("."), prefixed))
     return issues
 
 
@@ -185,7 +186,9 @@ def validate_section(key: str, data: Any, context: SectionContext) -> dict[str, 
         if not none_ticked:
             for i, row in enumerate(raw_rows):
                 assert spec.row_form_class is not None
-                row_form = spec.row_form_class(data=row_to_form(spec, row if isinstance(row, dict) else {}), context=context)
+                row_form = spec.row_form_class(
+                    data=row_to_form(spec, row if isinstance(row, dict) else {}), context=context
+                )
                 if row_form.is_valid():
                     rows_cleaned.append(row_form.cleaned_data)
                 else:
@@ -220,7 +223,9 @@ def check_education(data: dict[str, Any], context: SectionContext) -> list[Issue
         if f.EDUCATION_RANK[row["level"]] < f.EDUCATION_RANK[prev["level"]]:
             issues.append(Issue(f"rows.{i}.level", f"第 {i + 1} 行学历低于第 {i} 行：请从低到高依次填写。"))
         elif row["graduated"] < prev["graduated"]:
-            issues.append(Issue(f"rows.{i}.graduated", f"第 {i + 1} 行毕业时间早于第 {i} 行：请按时间先后从低到高填写。"))
+            issues.append(
+                Issue(f"rows.{i}.graduated", f"第 {i + 1} 行毕业时间早于第 {i} 行：请按时间先后从低到高填写。")
+            )
     return issues
 
 
@@ -244,7 +249,8 @@ def check_work_history(data: dict[str, Any], context: SectionContext) -> list[Is
             issues.append(
                 Issue(
                     f"rows.{i}.start",
-                    f"第 {i} 行与第 {i + 1} 行时间重叠（第 {i + 1} 行起始 {start:%Y-%m-%d} 早于第 {i} 行截止 {prev_end:%Y-%m-%d}）。",
+                    f"第 {i} 行与第 {i + 1} 行时间重叠（第 {i + 1} 行起始 {start:%Y-%m-%d} "
+                    f"早于第 {i} 行截止 {prev_end:%Y-%m-%d}）。",
                 )
             )
         elif start > prev_end + dt.timedelta(days=1):
@@ -264,14 +270,18 @@ def check_assessments(data: dict[str, Any], context: SectionContext) -> list[Iss
     seen: dict[int, int] = {}
     for i, row in enumerate(data["rows"]):
         if row["year"] in seen:
-            issues.append(Issue(f"rows.{i}.year", f"第 {i + 1} 行与第 {seen[row['year']] + 1} 行年度重复（{row['year']} 年）。"))
+            issues.append(
+                Issue(f"rows.{i}.year", f"第 {i + 1} 行与第 {seen[row['year']] + 1} 行年度重复（{row['year']} 年）。")
+            )
         seen.setdefault(row["year"], i)
         if row["year"] >= context.round_year + 1:
             issues.append(Issue(f"rows.{i}.year", f"第 {i + 1} 行年度 {row['year']} 尚未到来。"))
     missing = [y for y in context.assessment_years if y not in seen]
     if missing:
         years = "、".join(str(y) for y in missing)
-        issues.append(Issue("rows", f"缺少近 {len(context.assessment_years)} 年的年度考核：{years} 年（通知五(一)10）。"))
+        issues.append(
+            Issue("rows", f"缺少近 {len(context.assessment_years)} 年的年度考核：{years} 年（通知五(一)10）。")
+        )
     return issues
 
 
@@ -319,7 +329,8 @@ def attachments_current_title(data: dict[str, Any], ctx: SectionContext, counts:
     if present < required:
         where = "在新疆取得" if data.get("issued_in_xinjiang") else "在其他省区市取得"
         missing.append(
-            f"现任职资格{where}，需上传“任职资格文件”“职称证书”“专业技术职务任职资格评审表”中的 {required} 项（已传 {present} 项）"
+            f"现任职资格{where}，需上传“任职资格文件”“职称证书”“专业技术职务任职资格评审表”"
+            f"中的 {required} 项（已传 {present} 项）"
         )
     if data.get("transferred_from_government"):
         missing += _need(counts, "current_title", "appointment_papers")

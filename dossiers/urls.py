@@ -1,4 +1,15 @@
 from django.urls import path
 
+from dossiers import views
+
 app_name = "dossiers"
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.dossier_list, name="list"),
+    path("<int:pk>/", views.dossier_detail, name="detail"),
+    path("<int:pk>/completeness/", views.completeness_fragment, name="completeness"),
+    path("<int:pk>/submit/", views.dossier_submit, name="submit"),
+    path("<int:pk>/sections/<slug:key>/", views.section_edit, name="section"),
+    path("<int:pk>/sections/<slug:key>/attachments/", views.attachment_upload, name="attachment_upload"),
+    path("attachments/<int:pk>/delete/", views.attachment_delete, name="attachment_delete"),
+    path("attachments/<int:pk>/file.jpg", views.attachment_file, name="attachment_file"),
+]

@@ -1,0 +1,318 @@
+"""Writes on dossiers: create, save a section, upload/delete an attachment, submit.
+
+Every write checks that the actor is the dossier's applicant and that the dossier is still theirs to
+edit (draft or returned); a refusal never touches what was saved before.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from typing import IO, Any
+
+from django.core.files.base import ContentFile
+from django.db import transaction
+from django.utils import timezone
+
+from accounts.models import AuditEvent, Role, User
+from accounts.selectors import applicant_unit, user_has_role
+from core.errors import DomainError, ErrorCode, NotFound, PermissionDenied, ValidationFailed
+from dossiers import signals
+from dossiers.images import clean_jpeg, read_limited
+from dossiers.models import Attachment, Dossier, DossierSection, Submission
+from dossiers.sections import SECTIONS, SectionInvalid, context_for, validate_section
+from rounds.models import Round
+
+logger = logging.getLogger(__name__)
+
+EDITABLE_STATES = ("draft", "returned")
+
+
+class NotEditable(DomainError):
+    code = ErrorCode.NOT_EDITABLE
+
+
+class Incomplete(DomainError):
+    code = ErrorCode.INCOMPLETE
+
+
+class SubmissionLimit(DomainError):
+    code = ErrorCode.SUBMISSION_LIMIT
+
+
+class Ineligible(DomainError):
+    code = ErrorCode.INELIGIBLE
+
+
+def _audit(actor: User | None, action: str, dossier: Dossier, **extra: Any) -> None:
+    AuditEvent.objects.create(actor=actor, action=action, target=f"dossier:{dossier.pk}", extra=extra)
+
+
+def _locked_own_dossier(dossier_id: int, actor: User) -> Dossier:
+    """The applicant's own dossier, row-locked; someone else's is 'not found' (we do not confirm it exists)."""
+    dossier = Dossier.objects.select_for_update().select_related("round", "unit").filter(pk=dossier_id).first()
+    if dossier is None or not actor.is_authenticated or dossier.applicant_id != actor.pk:
+        raise NotFound("未找到该申报材料。")
+    return dossier
+
+
+def _require_editable(dossier: Dossier) -> None:
+    if dossier.status not in EDITABLE_STATES:
+        raise NotEditable(
+            f"申报材料当前状态为“{dossier.status_label}”，已提交的材料不能修改；如被退回，可在退回后修改。",
+            details={"status": dossier.status},
+        )
+
+
+# ---- create -----------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def dossier_create(*, actor: User, round_: Round, level: str, kind: str) -> Dossier:
+    """A new draft for an applicant in a round open for filing; the unit is the applicant's employer."""
+    if not user_has_role(actor, Role.APPLICANT):
+        raise PermissionDenied("只有申报人可以创建申报材料。")
+    unit = applicant_unit(actor)
+    if unit is None:
+        raise ValidationFailed("您的账号尚未关联工作单位，请联系管理员。")
+    policy = round_.policy
+    window = policy.window("online_filing")
+    if not window.contains(timezone.localdate()):
+        raise DomainError(f"当前不在{window.describe()}内，不能新建申报。", code=ErrorCode.OUTSIDE_WINDOW)
+    if (level, kind) not in policy.applications():
+        raise ValidationFailed("本批次不受理该级别与申报类型的组合。", details={"field": "kind"})
+    if Dossier.objects.filter(round=round_, applicant=actor, level=level).exists():
+        raise ValidationFailed(
+            f"您在本批次已有{policy.level_label(level)}的申报材料，请直接继续填写。", details={"field": "level"}
+        )
+    dossier = Dossier.objects.create(
+        round=round_,
+        applicant=actor,
+        unit=unit,
+        level=level,
+        kind=kind,
+        status=policy.workflow["initial"],
+        serial_number=f"tmp-{uuid.uuid4().hex}",
+    )
+    # The number follows the row id, so it is unique without a counter table: BZ2023-000123.
+    prefecture = unit.prefecture
+    prefix = prefecture.code if prefecture else "XX"
+    dossier.serial_number = f"{prefix}{round_.year}-{dossier.pk:06d}"
+    dossier.save(update_fields=["serial_number"])
+    _audit(actor, "dossier_create", dossier, level=level, kind=kind)
+    return dossier
+
+
+# ---- sections ---------------------------------------------------------------------------------------
+
+
+def section_errors_to_details(key: str, exc: SectionInvalid) -> dict[str, Any]:
+    return {"section": key, "errors": [i.as_dict() for i in exc.issues]}
+
+
+@transaction.atomic
+def section_save(
+    *, dossier_id: int, actor: User, key: str, data: dict[str, Any], expected_version: int | None = None
+) -> DossierSection:
+    """Validate and store one section's draft. Invalid data raises ValidationFailed and changes nothing."""
+    dossier = _locked_own_dossier(dossier_id, actor)
+    _require_editable(dossier)
+    spec = SECTIONS.get(key)
+    if spec is None or spec.form_class is None:
+        raise NotFound("没有这个栏目。")
+    if expected_version is not None and dossier.version != expected_version:
+        raise DomainError("申报材料已在别处修改，请刷新页面后重试。", code=ErrorCode.CONCURRENT_UPDATE)
+    try:
+        cleaned = validate_section(key, data, context_for(dossier))
+    except SectionInvalid as exc:
+        raise ValidationFailed(
+            f"“{dossier.round.policy.section(key)['title']}”有 {len(exc.issues)} 处需要修改："
+            + "；".join(i.message for i in exc.issues),
+            details=section_errors_to_details(key, exc),
+        ) from exc
+    section, _ = DossierSection.objects.update_or_create(dossier=dossier, key=key, defaults={"data": cleaned})
+    dossier.version += 1
+    dossier.save(update_fields=["version", "updated_at"])
+    _audit(actor, "section_save", dossier, section=key)
+    return section
+
+
+# ---- attachments ------------------------------------------------------------------------------------
+
+
+def _send_removed(attachment_id: int, dossier: Dossier) -> None:
+    signals.attachment_removed.send(sender=Attachment, attachment_id=attachment_id, dossier=dossier)
+
+
+def _delete_file_on_commit(attachment: Attachment) -> None:
+    # The file goes only once the row's deletion is durable; a rollback keeps both.
+    storage, name = attachment.file.storage, attachment.file.name
+    transaction.on_commit(lambda: storage.delete(name))
+
+
+@transaction.atomic
+def attachment_upload(
+    *, dossier_id: int, actor: User, section: str, doc_type: str, upload: IO[bytes], original_name: str
+) -> Attachment:
+    """Check, clean and store one JPG. A single-file slot (e.g. ID card front) replaces its old file."""
+    dossier = _locked_own_dossier(dossier_id, actor)
+    _require_editable(dossier)
+    spec = SECTIONS.get(section)
+    if spec is None or not spec.doc_types:
+        raise ValidationFailed("该栏目不接受附件。", details={"field": "section"})
+    doc = spec.doc_type(doc_type)
+    if doc is None:
+        raise ValidationFailed("请选择材料类型。", details={"field": "doc_type"})
+    limits = dossier.round.policy.attachments
+    # Checked before anything is written: a refused file leaves every saved attachment as it was.
+    image = clean_jpeg(read_limited(upload, int(limits["max_bytes"])), limits=limits)
+    replaced = (
+        list(Attachment.objects.filter(dossier=dossier, section=section, doc_type=doc_type)) if doc.single else []
+    )
+    for old in replaced:
+        # Masking drops its results for the old file before the row goes.
+        _send_removed(old.pk, dossier)
+        _delete_file_on_commit(old)
+        old.delete()
+    attachment = Attachment(
+        dossier=dossier,
+        section=section,
+        doc_type=doc_type,
+        original_name=(original_name or "upload.jpg")[:255],
+        width=image.width,
+        height=image.height,
+        size_bytes=len(image.content),
+        sha256=image.sha256,
+        uploaded_by=actor,
+    )
+    attachment.file.save("upload.jpg", ContentFile(image.content), save=False)
+    attachment.save()
+    dossier.version += 1
+    dossier.save(update_fields=["version", "updated_at"])
+    _audit(
+        actor,
+        "attachment_upload",
+        dossier,
+        section=section,
+        doc_type=doc_type,
+        attachment=attachment.pk,
+        replaced=[a.pk for a in replaced],
+    )
+    transaction.on_commit(lambda: signals.attachment_uploaded.send(sender=Attachment, attachment=attachment))
+    return attachment
+
+
+@transaction.atomic
+def attachment_delete(*, attachment_id: int, actor: User) -> None:
+    attachment = Attachment.objects.select_related("dossier").filter(pk=attachment_id).first()
+    if attachment is None:
+        raise NotFound("未找到该附件。")
+    dossier = _locked_own_dossier(attachment.dossier_id, actor)
+    _require_editable(dossier)
+    _send_removed(attachment.pk, dossier)
+    _delete_file_on_commit(attachment)
+    attachment.delete()
+    dossier.version += 1
+    dossier.save(update_fields=["version", "updated_at"])
+    _audit(actor, "attachment_delete", dossier, attachment=attachment_id)
+
+
+# ---- submit -----------------------------------------------------------------------------------------
+
+
+def dossier_snapshot(dossier: Dossier) -> dict[str, Any]:
+    """Everything submitted: all section data and the attachment list (files stay where they are)."""
+    return {
+        "serial_number": dossier.serial_number,
+        "level": dossier.level,
+        "kind": dossier.kind,
+        "unit": {"id": dossier.unit_id, "code": dossier.unit.code, "name": dossier.unit.name},
+        "sections": {s.key: s.data for s in dossier.sections.all()},
+        "attachments": [
+            {
+                "id": a.pk,
+                "section": a.section,
+                "doc_type": a.doc_type,
+                "file": a.file.name,
+                "sha256": a.sha256,
+                "width": a.width,
+                "height": a.height,
+                "original_name": a.original_name,
+            }
+            for a in dossier.attachments.all()
+        ],
+    }
+
+
+def resubmit_target(dossier: Dossier) -> str:
+    """Where a corrected dossier goes: back to the level that returned it, or to the unit (policy)."""
+    try:
+        from workflow.engine import resubmit_target as engine_resubmit_target  # type: ignore[attr-defined]
+    except ImportError:
+        engine_resubmit_target = None
+    if engine_resubmit_target is not None:
+        return str(engine_resubmit_target(dossier))
+    wf = dossier.round.policy.workflow
+    states: dict[str, str] = wf.get("resubmit_states", {})
+    if wf.get("resubmit_to") == "returning_level" and dossier.returned_by_level in states:
+        return states[dossier.returned_by_level]
+    return states.get("unit", "submitted")
+
+
+def _self_check_failures(dossier: Dossier) -> list[str]:
+    from eligibility.selectors import dossier_self_check
+
+    result = dossier_self_check(dossier)
+    return [str(getattr(f, "reason", f)) for f in result.hard_failures]
+
+
+@transaction.atomic
+def dossier_submit(*, dossier_id: int, actor: User, expected_version: int | None = None) -> Dossier:
+    """Submit (or resubmit after a return) to the unit: inside the filing window, complete, eligible,
+    at most `max_submissions` times. Stores a snapshot of what was submitted."""
+    from dossiers.selectors import dossier_completeness
+    from workflow.engine import transition_apply
+
+    dossier = Dossier.objects.select_related("round", "unit").filter(pk=dossier_id).first()
+    if dossier is None or dossier.applicant_id != actor.pk:
+        raise NotFound("未找到该申报材料。")
+    _require_editable(dossier)
+    action = "submit" if dossier.status == dossier.round.policy.workflow["initial"] else "resubmit"
+    max_submissions = dossier.round.policy.max_submissions
+
+    def guard(locked: Dossier) -> None:
+        _require_editable(locked)
+        if locked.submission_count >= max_submissions:
+            raise SubmissionLimit(
+                f"已提交 {locked.submission_count} 次，提交次数不得超过 {max_submissions} 次（通知四(三)）。",
+                details={"submission_count": locked.submission_count, "max": max_submissions},
+            )
+        completeness = dossier_completeness(locked)
+        if not completeness.complete:
+            missing = [s for s in completeness.sections if not s.ok]
+            raise Incomplete(
+                "申报材料尚不完整，不能提交：" + "；".join(f"{s.title}（{'、'.join(s.missing)}）" for s in missing),
+                details={"sections": {s.key: s.missing for s in missing}},
+            )
+        failures = _self_check_failures(locked)
+        if failures:
+            raise Ineligible("不符合申报条件，不能提交：" + "；".join(failures), details={"reasons": failures})
+
+    def mutate(locked: Dossier) -> None:
+        locked.submission_count += 1
+        locked.submitted_at = timezone.now()
+
+    dossier, _ = transition_apply(
+        dossier_id=dossier.pk,
+        action=action,
+        actor=actor,
+        expected_version=expected_version,
+        target=resubmit_target(dossier) if action == "resubmit" else None,
+        guard=guard,
+        mutate=mutate,
+        note=f"第 {dossier.submission_count + 1} 次提交",
+    )
+    Submission.objects.create(
+        dossier=dossier, number=dossier.submission_count, snapshot=dossier_snapshot(dossier), submitted_by=actor
+    )
+    return dossier

@@ -1,0 +1,363 @@
+"""Pages of the applicant's dossier. Thin: forms in, services called, domain errors shown in Chinese.
+
+The dossier page holds all 15 sections; each section form and each attachment list is posted with htmx
+and swapped in place, and every successful write answers with `HX-Trigger: dossier-saved` so the
+completeness view and the other apps' panels refresh. Without JavaScript every form still works as a
+plain POST.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET, require_POST
+
+from core.errors import DomainError, NotFound, ValidationFailed
+from dossiers import services
+from dossiers.models import Dossier
+from dossiers.sections import SECTIONS, SectionSpec, build_data, context_for, row_to_form
+from dossiers.selectors import (
+    attachment_visible,
+    attachments_by_section,
+    dossier_completeness,
+    dossier_of_applicant,
+    dossiers_of_applicant,
+    section_data,
+)
+from rounds.models import Round
+from rounds.selectors import rounds_open_for_filing
+
+SAVED_EVENT = "dossier-saved"
+
+
+def _is_htmx(request: HttpRequest) -> bool:
+    return request.headers.get("HX-Request") == "true"
+
+
+def _own(request: HttpRequest, pk: int) -> Dossier:
+    try:
+        return dossier_of_applicant(request.user, pk)  # type: ignore[arg-type]
+    except NotFound as exc:
+        raise Http404(exc.message) from exc
+
+
+# ---- list and create --------------------------------------------------------------------------------
+
+
+def application_choices() -> list[tuple[str, str]]:
+    choices = []
+    for round_ in rounds_open_for_filing():
+        policy = round_.policy
+        for level, kind in policy.applications():
+            choices.append(
+                (
+                    f"{round_.pk}|{level}|{kind}",
+                    f"{round_.name} · {policy.level_label(level)} · {policy.kind_label(kind)}",
+                )
+            )
+    return choices
+
+
+class DossierCreateForm(forms.Form):
+    application = forms.ChoiceField(label="申报批次、级别与类型", choices=[])
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["application"].choices = [("", "请选择"), *application_choices()]
+        self.fields["application"].error_messages["required"] = "请选择申报批次、级别与类型。"
+
+
+@login_required
+def dossier_list(request: HttpRequest) -> HttpResponse:
+    form = DossierCreateForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        round_id, level, kind = form.cleaned_data["application"].split("|")
+        try:
+            dossier = services.dossier_create(
+                actor=request.user,
+                round_=Round.objects.get(pk=int(round_id)),
+                level=level,
+                kind=kind,  # type: ignore[arg-type]
+            )
+        except DomainError as exc:
+            form.add_error(None, exc.message)
+        else:
+            messages.success(request, f"已创建申报材料 {dossier.serial_number}，请逐栏填写并保存。")
+            return redirect("dossiers:detail", pk=dossier.pk)
+    return render(
+        request,
+        "dossiers/list.html",
+        {"dossiers": dossiers_of_applicant(request.user), "form": form},  # type: ignore[arg-type]
+    )
+
+
+# ---- one section's forms ----------------------------------------------------------------------------
+
+
+class SectionEditor:
+    """The main form and the rows formset of one section, bound to a POST or filled from the saved draft."""
+
+    def __init__(self, dossier: Dossier, spec: SectionSpec, saved: dict[str, Any] | None, post: Any = None) -> None:
+        self.dossier = dossier
+        self.spec = spec
+        self.context = context_for(dossier)
+        self.row_errors: list[str] = []
+        self.index_map: list[int] = []
+        assert spec.form_class is not None
+        saved = saved or {}
+        initial = {k: v for k, v in saved.items() if k != spec.rows_field}
+        self.form = spec.form_class(post, initial=initial, context=self.context, prefix=spec.key)
+        self.formset = None
+        if spec.row_form_class is not None:
+            rows = [row_to_form(spec, r) for r in saved.get(spec.rows_field) or []]
+            if not rows and spec.key == "assessments":
+                rows = [{"year": y} for y in self.context.assessment_years]
+            formset_class = forms.formset_factory(spec.row_form_class, extra=0 if rows else 1, can_delete=True)
+            self.formset = formset_class(
+                post,
+                initial=rows or None,
+                prefix=f"{spec.key}-{spec.rows_field}",
+                form_kwargs={"context": self.context},
+            )
+
+    @property
+    def empty_row(self) -> forms.Form | None:
+        return self.formset.empty_form if self.formset is not None else None
+
+    def data_if_valid(self) -> dict[str, Any] | None:
+        main_ok = self.form.is_valid()
+        none_ticked = main_ok and bool(self.form.cleaned_data.get("none"))
+        rows: list[dict[str, Any]] = []
+        if self.formset is not None and not none_ticked:
+            if not self.formset.is_valid():
+                return None
+            for i, row_form in enumerate(self.formset.forms):
+                if row_form in self.formset.deleted_forms or (row_form.empty_permitted and not row_form.has_changed()):
+                    continue
+                rows.append(row_form.cleaned_data)
+                self.index_map.append(i)
+        if not main_ok:
+            return None
+        return build_data(self.spec, self.form.cleaned_data, rows)
+
+    def add_issues(self, issues: list[dict[str, str]]) -> None:
+        """Put the service's errors (paths into the data) next to the fields they are about."""
+        rows_field = self.spec.rows_field
+        for issue in issues:
+            path, message = issue["path"], issue["message"]
+            parts = path.split(".") if path else []
+            if parts and parts[0] == rows_field and self.formset is not None:
+                if len(parts) >= 2 and int(parts[1]) < len(self.index_map):
+                    row_form = self.formset.forms[self.index_map[int(parts[1])]]
+                    name = self.spec.row_renames.get(parts[2], parts[2]) if len(parts) > 2 else None
+                    row_form.add_error(name if name in row_form.fields else None, message)
+                else:
+                    self.row_errors.append(message)
+            else:
+                name = parts[0] if parts else None
+                self.form.add_error(name if name in self.form.fields else None, message)
+
+
+def _section_context(
+    dossier: Dossier, key: str, editor: SectionEditor | None = None, saved_now: bool = False
+) -> dict[str, Any]:
+    spec = SECTIONS[key]
+    data = section_data(dossier)
+    meta = dossier.round.policy.section(key)
+    if editor is None and spec.form_class is not None and dossier.is_editable_by_applicant:
+        editor = SectionEditor(dossier, spec, data.get(key))
+    return {
+        "dossier": dossier,
+        "spec": spec,
+        "meta": meta,
+        "editor": editor,
+        "saved": key in data,
+        "saved_now": saved_now,
+        "editable": dossier.is_editable_by_applicant,
+        "attachments_block": _attachments_context(dossier, key),
+    }
+
+
+@login_required
+def section_edit(request: HttpRequest, pk: int, key: str) -> HttpResponse:
+    dossier = _own(request, pk)
+    spec = SECTIONS.get(key)
+    if spec is None or spec.form_class is None:
+        raise Http404("没有这个栏目。")
+    status = 200
+    saved_now = False
+    editor = None
+    if request.method == "POST":
+        editor = SectionEditor(dossier, spec, section_data(dossier).get(key), post=request.POST)
+        data = editor.data_if_valid()
+        if data is not None:
+            try:
+                services.section_save(dossier_id=dossier.pk, actor=request.user, key=key, data=data)  # type: ignore[arg-type]
+            except ValidationFailed as exc:
+                editor.add_issues((exc.details or {}).get("errors", []) if isinstance(exc.details, dict) else [])
+                if (
+                    not editor.form.errors
+                    and not editor.row_errors
+                    and not (editor.formset and editor.formset.total_error_count())
+                ):
+                    editor.form.add_error(None, exc.message)
+            except DomainError as exc:
+                editor.form.add_error(None, exc.message)
+            else:
+                saved_now = True
+                editor = None  # re-render from what is now stored
+                dossier.refresh_from_db()
+        if not saved_now:
+            status = 200 if _is_htmx(request) else 400
+    context = _section_context(dossier, key, editor=editor, saved_now=saved_now)
+    if _is_htmx(request):
+        response = render(request, "dossiers/_section.html", context, status=status)
+    elif saved_now:
+        messages.success(request, f"“{context['meta']['title']}”已保存。")
+        return redirect(f"{dossier_url(dossier)}#section-{key}")
+    else:
+        response = render(request, "dossiers/section_page.html", context, status=status)
+    if saved_now:
+        response["HX-Trigger"] = SAVED_EVENT
+    return response
+
+
+def dossier_url(dossier: Dossier) -> str:
+    from django.urls import reverse
+
+    return reverse("dossiers:detail", kwargs={"pk": dossier.pk})
+
+
+# ---- the dossier page -------------------------------------------------------------------------------
+
+
+@login_required
+@require_GET
+def dossier_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    dossier = _own(request, pk)
+    sections = [_section_context(dossier, s["key"]) for s in dossier.round.policy.sections]
+    return render(
+        request,
+        "dossiers/detail.html",
+        {"dossier": dossier, "sections": sections, "completeness": dossier_completeness(dossier)},
+    )
+
+
+@login_required
+@require_GET
+def completeness_fragment(request: HttpRequest, pk: int) -> HttpResponse:
+    dossier = _own(request, pk)
+    return render(
+        request, "dossiers/_completeness.html", {"dossier": dossier, "completeness": dossier_completeness(dossier)}
+    )
+
+
+@login_required
+@require_POST
+def dossier_submit(request: HttpRequest, pk: int) -> HttpResponse:
+    dossier = _own(request, pk)
+    version = request.POST.get("version")
+    try:
+        dossier = services.dossier_submit(
+            dossier_id=dossier.pk,
+            actor=request.user,
+            expected_version=int(version) if version else None,  # type: ignore[arg-type]
+        )
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(
+            request, f"已提交至推荐单位（第 {dossier.submission_count} 次提交）。提交后材料不可修改，请留意审核进度。"
+        )
+    return redirect("dossiers:detail", pk=dossier.pk)
+
+
+# ---- attachments ------------------------------------------------------------------------------------
+
+
+def _attachments_context(dossier: Dossier, key: str, error: str = "", doc_type: str = "") -> dict[str, Any]:
+    spec = SECTIONS[key]
+    limits = dossier.round.policy.attachments
+    return {
+        "dossier": dossier,
+        "spec": spec,
+        "key": key,
+        "attachments": attachments_by_section(dossier).get(key, []),
+        "editable": dossier.is_editable_by_applicant,
+        "error": error,
+        "selected_doc_type": doc_type,
+        "max_mb": int(limits["max_bytes"]) / 1024 / 1024,
+    }
+
+
+def _attachments_response(
+    request: HttpRequest, dossier: Dossier, key: str, *, error: str = "", doc_type: str = "", changed: bool = False
+) -> HttpResponse:
+    if not _is_htmx(request):
+        if error:
+            messages.error(request, error)
+        return redirect(f"{dossier_url(dossier)}#section-{key}")
+    response = render(request, "dossiers/_attachments.html", _attachments_context(dossier, key, error, doc_type))
+    if changed:
+        response["HX-Trigger"] = SAVED_EVENT
+    return response
+
+
+@login_required
+@require_POST
+def attachment_upload(request: HttpRequest, pk: int, key: str) -> HttpResponse:
+    dossier = _own(request, pk)
+    if key not in SECTIONS:
+        raise Http404("没有这个栏目。")
+    upload = request.FILES.get("file")
+    doc_type = request.POST.get("doc_type", "")
+    if upload is None:
+        return _attachments_response(request, dossier, key, error="请选择要上传的 JPG 图片。", doc_type=doc_type)
+    try:
+        services.attachment_upload(
+            dossier_id=dossier.pk,
+            actor=request.user,
+            section=key,
+            doc_type=doc_type,  # type: ignore[arg-type]
+            upload=upload,
+            original_name=upload.name or "",
+        )
+    except DomainError as exc:
+        return _attachments_response(request, dossier, key, error=exc.message, doc_type=doc_type)
+    dossier.refresh_from_db()
+    return _attachments_response(request, dossier, key, changed=True)
+
+
+@login_required
+@require_POST
+def attachment_delete(request: HttpRequest, pk: int) -> HttpResponse:
+    try:
+        attachment = attachment_visible(request.user, pk)  # type: ignore[arg-type]
+    except NotFound as exc:
+        raise Http404(exc.message) from exc
+    dossier = _own(request, attachment.dossier_id)
+    key = attachment.section
+    try:
+        services.attachment_delete(attachment_id=attachment.pk, actor=request.user)  # type: ignore[arg-type]
+    except DomainError as exc:
+        return _attachments_response(request, dossier, key, error=exc.message)
+    return _attachments_response(request, dossier, key, changed=True)
+
+
+@login_required
+@require_GET
+def attachment_file(request: HttpRequest, pk: int) -> FileResponse:
+    """The stored JPG, only for the applicant or a reviewer who has the dossier in scope."""
+    try:
+        attachment = attachment_visible(request.user, pk)  # type: ignore[arg-type]
+    except NotFound as exc:
+        raise Http404(exc.message) from exc
+    response = FileResponse(attachment.file.open("rb"), content_type="image/jpeg")
+    response["Cache-Control"] = "private, max-age=300"
+    response["X-Content-Type-Options"] = "nosniff"
+    return response

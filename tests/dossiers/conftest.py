@@ -1,0 +1,47 @@
+from __future__ import annotations
+
+import io
+
+import pytest
+
+from dossiers import services
+from tests.dossiers.helpers import REQUIRED_UPLOADS, jpeg_bytes, valid_sections
+
+
+@pytest.fixture
+def applicant(demo_users):  # type: ignore[no-untyped-def]
+    return demo_users["demo_applicant"]
+
+
+@pytest.fixture
+def dossier(open_round, applicant):  # type: ignore[no-untyped-def]
+    return services.dossier_create(actor=applicant, round_=open_round, level="mid", kind="evaluation")
+
+
+def fill_sections(dossier, actor) -> None:  # type: ignore[no-untyped-def]
+    for key, data in valid_sections(dossier).items():
+        services.section_save(dossier_id=dossier.pk, actor=actor, key=key, data=data)
+
+
+def upload(dossier, actor, section: str, doc_type: str, content: bytes | None = None, name: str = "scan.jpg"):  # type: ignore[no-untyped-def]
+    return services.attachment_upload(
+        dossier_id=dossier.pk,
+        actor=actor,
+        section=section,
+        doc_type=doc_type,
+        upload=io.BytesIO(content if content is not None else jpeg_bytes()),
+        original_name=name,
+    )
+
+
+def upload_required(dossier, actor) -> None:  # type: ignore[no-untyped-def]
+    for section, doc_type in REQUIRED_UPLOADS:
+        upload(dossier, actor, section, doc_type)
+
+
+@pytest.fixture
+def filled_dossier(dossier, applicant):  # type: ignore[no-untyped-def]
+    fill_sections(dossier, applicant)
+    upload_required(dossier, applicant)
+    dossier.refresh_from_db()
+    return dossier

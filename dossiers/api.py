@@ -10,7 +10,7 @@ import datetime as dt
 from typing import Any
 
 from django.http import HttpRequest
-from ninja import File, Form, Router, Schema
+from ninja import File, Form, Router, Schema, Status
 from ninja.files import UploadedFile
 
 from core.errors import NotFound
@@ -147,12 +147,12 @@ def list_dossiers(request: HttpRequest) -> list[dict[str, Any]]:
 
 
 @router.post("/", response={201: DossierOut, **ERRORS}, summary="新建申报材料")
-def create_dossier(request: HttpRequest, payload: DossierCreateIn) -> tuple[int, dict[str, Any]]:
+def create_dossier(request: HttpRequest, payload: DossierCreateIn) -> Status[dict[str, Any]]:
     round_ = Round.objects.filter(slug=payload.round).first()
     if round_ is None:
         raise NotFound("没有这个评审批次。")
     dossier = services.dossier_create(actor=request.user, round_=round_, level=payload.level, kind=payload.kind)  # type: ignore[arg-type]
-    return 201, DossierOut.of(dossier)
+    return Status(201, DossierOut.of(dossier))
 
 
 @router.get("/{dossier_id}", response={200: DossierDetailOut, **ERRORS}, summary="申报材料详情")
@@ -186,7 +186,7 @@ def save_section(request: HttpRequest, dossier_id: int, key: str, payload: Secti
 )
 def upload_attachment(
     request: HttpRequest, dossier_id: int, key: str, doc_type: Form[str], file: File[UploadedFile]
-) -> tuple[int, dict[str, Any]]:
+) -> Status[dict[str, Any]]:
     dossier = _own(request, dossier_id)
     attachment = services.attachment_upload(
         dossier_id=dossier.pk,
@@ -196,13 +196,13 @@ def upload_attachment(
         upload=file,
         original_name=file.name or "",
     )
-    return 201, AttachmentOut.of(attachment)
+    return Status(201, AttachmentOut.of(attachment))
 
 
 @router.delete("/attachments/{attachment_id}", response={204: None, **ERRORS}, summary="删除附件")
-def delete_attachment(request: HttpRequest, attachment_id: int) -> tuple[int, None]:
+def delete_attachment(request: HttpRequest, attachment_id: int) -> Status[None]:
     services.attachment_delete(attachment_id=attachment_id, actor=request.user)  # type: ignore[arg-type]
-    return 204, None
+    return Status(204, None)
 
 
 @router.get("/{dossier_id}/completeness", response={200: CompletenessOut, **ERRORS}, summary="完整性检查")

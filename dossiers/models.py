@@ -24,7 +24,9 @@ class Kind(models.TextChoices):
 
 class Dossier(models.Model):
     round = models.ForeignKey(Round, verbose_name="评审批次", on_delete=models.PROTECT, related_name="dossiers")
-    applicant = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="申报人", on_delete=models.PROTECT, related_name="dossiers")
+    applicant = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="申报人", on_delete=models.PROTECT, related_name="dossiers"
+    )
     # The employer at the time of filing; routing to the county follows its registration county.
     unit = models.ForeignKey(Organization, verbose_name="推荐单位", on_delete=models.PROTECT, related_name="dossiers")
     level = models.CharField("申报级别", max_length=16, choices=Level.choices)
@@ -130,3 +132,6 @@ class Submission(models.Model):
     class Meta:
         ordering = ["dossier", "number"]
         constraints = [models.UniqueConstraint(fields=["dossier", "number"], name="one_snapshot_per_submission")]
+
+    def __str__(self) -> str:
+        return f"{self.dossier_id}#{self.number}"

@@ -1,0 +1,116 @@
+"""The dossier JSON API: typed errors with field paths, session auth + CSRF, refusals."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
+
+from tests.dossiers.conftest import upload
+from tests.dossiers.helpers import jpeg_bytes, png_bytes, valid_sections
+
+pytestmark = pytest.mark.django_db
+
+
+def put(client, url, body):  # type: ignore[no-untyped-def]
+    return client.put(url, data=json.dumps(body), content_type="application/json")
+
+
+def test_openapi_lists_dossier_endpoints(client, applicant):
+    client.force_login(applicant)
+    schema = client.get("/api/openapi.json").json()
+    paths = schema["paths"]
+    assert "/api/dossiers/" in paths
+    assert "/api/dossiers/{dossier_id}/sections/{key}" in paths
+    assert "/api/dossiers/{dossier_id}/submit" in paths
+    assert "/api/dossiers/{dossier_id}/sections/{key}/attachments" in paths
+
+
+def test_create_save_complete_flow(client, applicant, open_round):
+    client.force_login(applicant)
+    created = client.post(
+        "/api/dossiers/",
+        data={"round": open_round.slug, "level": "mid", "kind": "evaluation"},
+        content_type="application/json",
+    )
+    assert created.status_code == 201, created.content
+    dossier_id = created.json()["id"]
+    assert created.json()["serial_number"].startswith(f"BZ{open_round.year}-")
+    from dossiers.models import Dossier
+
+    data = valid_sections(Dossier.objects.get(pk=dossier_id))["work_history"]
+    saved = put(client, f"/api/dossiers/{dossier_id}/sections/work_history", {"data": data})
+    assert saved.status_code == 200 and saved.json()["data"]["rows"][1]["end"] is None
+    assert [d["id"] for d in client.get("/api/dossiers/").json()] == [dossier_id]
+    detail = client.get(f"/api/dossiers/{dossier_id}").json()
+    assert detail["sections"]["work_history"] == saved.json()["data"]
+    completeness = client.get(f"/api/dossiers/{dossier_id}/completeness").json()
+    assert completeness["complete"] is False
+    assert {s["key"]: s["ok"] for s in completeness["sections"]}["work_history"] is True
+
+
+def test_validation_errors_carry_field_paths(client, applicant, dossier):
+    client.force_login(applicant)
+    data = valid_sections(dossier)["work_history"]
+    data["rows"][1]["start"] = "2016-01-01"
+    response = put(client, f"/api/dossiers/{dossier.pk}/sections/work_history", {"data": data})
+    assert response.status_code == 400
+    body = response.json()
+    assert body["code"] == "invalid_input"
+    assert body["details"]["errors"][0]["path"] == "rows.1.start"
+    bad_id = {**valid_sections(dossier)["basic_info"], "id_number": "652801198805123010"}
+    response = put(client, f"/api/dossiers/{dossier.pk}/sections/basic_info", {"data": bad_id})
+    assert response.json()["details"]["errors"] == [
+        {"path": "id_number", "message": "身份证号码校验不通过，请核对（含末位校验码）。"}
+    ]
+
+
+def test_upload_and_delete_attachment(client, applicant, dossier):
+    client.force_login(applicant)
+    url = f"/api/dossiers/{dossier.pk}/sections/basic_info/attachments"
+    response = client.post(url, {"doc_type": "photo", "file": SimpleUploadedFile("p.jpg", jpeg_bytes())})
+    assert response.status_code == 201, response.content
+    attachment = response.json()
+    assert attachment["doc_type"] == "photo" and attachment["width"] == 800
+    refused = client.post(url, {"doc_type": "photo", "file": SimpleUploadedFile("p.jpg", png_bytes())})
+    assert refused.status_code == 400 and refused.json()["code"] == "bad_attachment"
+    assert client.delete(f"/api/dossiers/attachments/{attachment['id']}").status_code == 204
+
+
+def test_submit_incomplete_is_a_typed_error(client, applicant, dossier):
+    client.force_login(applicant)
+    response = client.post(f"/api/dossiers/{dossier.pk}/submit", data={}, content_type="application/json")
+    assert response.status_code == 400
+    assert response.json()["code"] == "incomplete"
+    assert "basic_info" in response.json()["details"]["sections"]
+
+
+def test_other_applicant_gets_404_everywhere(client, dossier, demo_users):
+    attachment = upload(dossier, dossier.applicant, "basic_info", "photo")
+    client.force_login(demo_users["demo_applicant2"])
+    base = f"/api/dossiers/{dossier.pk}"
+    assert client.get(base).status_code == 404
+    assert client.get(f"{base}/completeness").status_code == 404
+    assert put(client, f"{base}/sections/awards", {"data": {"none": True, "rows": []}}).status_code == 404
+    photo = SimpleUploadedFile("p.jpg", jpeg_bytes())
+    assert (
+        client.post(f"{base}/sections/basic_info/attachments", {"doc_type": "photo", "file": photo}).status_code == 404
+    )
+    assert client.delete(f"/api/dossiers/attachments/{attachment.pk}").status_code == 404
+    assert client.post(f"{base}/submit", data={}, content_type="application/json").status_code == 404
+    assert client.get("/api/dossiers/").json() == []
+
+
+def test_anonymous_and_missing_csrf_are_refused(applicant, dossier):
+    anonymous = Client()
+    assert anonymous.get("/api/dossiers/").status_code == 401
+    strict = Client(enforce_csrf_checks=True)
+    strict.force_login(applicant)
+    response = strict.put(
+        f"/api/dossiers/{dossier.pk}/sections/awards",
+        data=json.dumps({"data": {"none": True, "rows": []}}),
+        content_type="application/json",
+    )
+    assert response.status_code == 403

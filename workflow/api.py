@@ -1,3 +1,338 @@
-from ninja import Router
+"""Review actions over JSON (mounted at /api/workflow/). Same services, same checks as the pages;
+refusals come back as {"code", "message", "details"} (core.api_errors)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.http import HttpRequest
+from ninja import Router, Schema
+
+from dossiers.models import Dossier
+from workflow import selectors, services
+from workflow.models import Notification, Publicity, Transition
 
 router = Router(tags=["workflow"])
+
+
+class DossierStateOut(Schema):
+    id: int
+    serial_number: str
+    status: str
+    status_label: str
+    version: int
+    submission_count: int
+    returned_by_level: str
+    return_deadline: dt.datetime | None
+
+    @staticmethod
+    def from_dossier(dossier: Dossier) -> DossierStateOut:
+        return DossierStateOut(
+            id=dossier.pk,
+            serial_number=dossier.serial_number,
+            status=dossier.status,
+            status_label=dossier.status_label,
+            version=dossier.version,
+            submission_count=dossier.submission_count,
+            returned_by_level=dossier.returned_by_level,
+            return_deadline=dossier.return_deadline,
+        )
+
+
+class ActionIn(Schema):
+    expected_version: int | None = None
+    note: str = ""
+
+
+class ReasonIn(Schema):
+    section: str
+    reason: str
+
+
+class ReturnIn(Schema):
+    reasons: list[ReasonIn]
+    note: str = ""
+    expected_version: int | None = None
+
+
+class QueueRowOut(Schema):
+    dossier: DossierStateOut
+    applicant: str
+    unit: str
+    level: str
+    kind: str
+    waiting_level: str | None
+    days_left: int | None
+    deadline_label: str
+
+
+class TransitionOut(Schema):
+    action: str
+    from_state: str
+    to_state: str
+    actor: str | None
+    actor_role: str
+    reasons: list[dict]
+    note: str
+    submission_number: int
+    created_at: dt.datetime
+
+
+class PublicityIn(Schema):
+    dossier_ids: list[int]
+    start: dt.date
+    contact: str
+    working_days: int | None = None
+
+
+class PublicityResultIn(Schema):
+    objections: str = ""
+    objection_upheld: bool = False
+
+
+class PublicityOut(Schema):
+    id: int
+    unit: str
+    start: dt.date
+    end: dt.date
+    working_days: int
+    result: str
+    objections: str
+    dossier_ids: list[int]
+
+    @staticmethod
+    def from_publicity(p: Publicity) -> PublicityOut:
+        return PublicityOut(
+            id=p.pk,
+            unit=p.unit.name,
+            start=p.start,
+            end=p.end,
+            working_days=p.working_days,
+            result=p.result,
+            objections=p.objections,
+            dossier_ids=sorted(p.dossiers.values_list("pk", flat=True)),
+        )
+
+
+class BulkIn(Schema):
+    action: str
+    dossier_ids: list[int]
+
+
+class BulkOut(Schema):
+    done: list[DossierStateOut]
+    refused: dict[int, dict]
+
+
+class NotificationOut(Schema):
+    id: int
+    kind: str
+    title: str
+    body: str
+    url: str
+    dossier_id: int | None
+    read: bool
+    created_at: dt.datetime
+
+
+def _dossier(request: HttpRequest, dossier_id: int) -> Dossier:
+    # 404 for a dossier outside the caller's scope: its existence is not confirmed.
+    return selectors.reviewer_dossier(request.user, dossier_id)  # type: ignore[arg-type]
+
+
+@router.get("/queue", response=list[QueueRowOut], summary="审核队列（按角色与辖区）")
+def queue(
+    request: HttpRequest,
+    status: str = "",
+    unit: str = "",
+    level: str = "",
+    kind: str = "",
+    days_left: int | None = None,
+    all: bool = False,
+) -> list[QueueRowOut]:
+    filters = selectors.QueueFilters(
+        status=status, unit=unit, level=level, kind=kind, days_left=days_left, mine=not all
+    )
+    rows = selectors.reviewer_queue(request.user, filters)  # type: ignore[arg-type]
+    return [
+        QueueRowOut(
+            dossier=DossierStateOut.from_dossier(r.dossier),
+            applicant=r.dossier.applicant.display_name,
+            unit=r.dossier.unit.name,
+            level=r.dossier.level,
+            kind=r.dossier.kind,
+            waiting_level=r.waiting_level,
+            days_left=r.days_left,
+            deadline_label=r.deadline_label,
+        )
+        for r in rows
+    ]
+
+
+@router.get("/dossiers/{dossier_id}/history", response=list[TransitionOut], summary="流转记录")
+def history(request: HttpRequest, dossier_id: int) -> list[TransitionOut]:
+    dossier = _dossier(request, dossier_id)
+    records: list[Transition] = list(selectors.dossier_history(dossier))
+    return [
+        TransitionOut(
+            action=t.action,
+            from_state=t.from_state,
+            to_state=t.to_state,
+            actor=t.actor.display_name if t.actor else None,
+            actor_role=t.actor_role,
+            reasons=t.reasons,
+            note=t.note,
+            submission_number=t.submission_number,
+            created_at=t.created_at,
+        )
+        for t in records
+    ]
+
+
+@router.get("/dossiers/{dossier_id}/actions", response=list[str], summary="当前用户可执行的操作")
+def actions(request: HttpRequest, dossier_id: int) -> list[str]:
+    return selectors.dossier_actions(request.user, _dossier(request, dossier_id))  # type: ignore[arg-type]
+
+
+@router.post("/dossiers/{dossier_id}/unit-accept", response=DossierStateOut, summary="推荐单位开始审核")
+def unit_accept(request: HttpRequest, dossier_id: int, payload: ActionIn) -> DossierStateOut:
+    dossier = _dossier(request, dossier_id)
+    return DossierStateOut.from_dossier(
+        services.unit_accept(dossier_id=dossier.pk, actor=request.user, expected_version=payload.expected_version)  # type: ignore[arg-type]
+    )
+
+
+@router.post("/dossiers/{dossier_id}/recommend", response=DossierStateOut, summary="推荐单位同意推荐（公示结束后）")
+def recommend(request: HttpRequest, dossier_id: int, payload: ActionIn) -> DossierStateOut:
+    dossier = _dossier(request, dossier_id)
+    return DossierStateOut.from_dossier(
+        services.recommend(dossier_id=dossier.pk, actor=request.user, expected_version=payload.expected_version)  # type: ignore[arg-type]
+    )
+
+
+@router.post("/dossiers/{dossier_id}/county-accept", response=DossierStateOut, summary="县（市）开始审核")
+def county_accept(request: HttpRequest, dossier_id: int, payload: ActionIn) -> DossierStateOut:
+    dossier = _dossier(request, dossier_id)
+    return DossierStateOut.from_dossier(
+        services.county_accept(dossier_id=dossier.pk, actor=request.user, expected_version=payload.expected_version)  # type: ignore[arg-type]
+    )
+
+
+@router.post("/dossiers/{dossier_id}/county-approve", response=DossierStateOut, summary="县（市）审核通过，报送州级")
+def county_approve(request: HttpRequest, dossier_id: int, payload: ActionIn) -> DossierStateOut:
+    dossier = _dossier(request, dossier_id)
+    return DossierStateOut.from_dossier(
+        services.county_approve(
+            dossier_id=dossier.pk,
+            actor=request.user,  # type: ignore[arg-type]
+            note=payload.note,
+            expected_version=payload.expected_version,
+        )
+    )
+
+
+@router.post("/dossiers/{dossier_id}/prefecture-accept", response=DossierStateOut, summary="州级形式审核通过")
+def prefecture_accept(request: HttpRequest, dossier_id: int, payload: ActionIn) -> DossierStateOut:
+    dossier = _dossier(request, dossier_id)
+    return DossierStateOut.from_dossier(
+        services.prefecture_accept(
+            dossier_id=dossier.pk,
+            actor=request.user,  # type: ignore[arg-type]
+            note=payload.note,
+            expected_version=payload.expected_version,
+        )
+    )
+
+
+@router.post("/dossiers/{dossier_id}/return", response=DossierStateOut, summary="退回修改（逐栏原因，一次性告知）")
+def return_dossier(request: HttpRequest, dossier_id: int, payload: ReturnIn) -> DossierStateOut:
+    dossier = _dossier(request, dossier_id)
+    return DossierStateOut.from_dossier(
+        services.dossier_return(
+            dossier_id=dossier.pk,
+            actor=request.user,  # type: ignore[arg-type]
+            reasons=[r.dict() for r in payload.reasons],
+            note=payload.note,
+            expected_version=payload.expected_version,
+        )
+    )
+
+
+@router.post("/bulk", response=BulkOut, summary="批量办理（开始审核、报送、接收）")
+def bulk(request: HttpRequest, payload: BulkIn) -> BulkOut:
+    visible = set(
+        selectors.dossiers_in_scope_of_reviewer(request.user)  # type: ignore[arg-type]
+        .filter(pk__in=payload.dossier_ids)
+        .values_list("pk", flat=True)
+    )
+    done, refused = services.bulk_apply(
+        dossier_ids=[i for i in payload.dossier_ids if i in visible],
+        action=payload.action,
+        actor=request.user,  # type: ignore[arg-type]
+    )
+    refused_out = {i: exc.as_dict() for i, exc in refused.items()}
+    for i in payload.dossier_ids:
+        if i not in visible:
+            refused_out[i] = {"code": "not_found", "message": "未找到该申报材料，或您无权查看。", "details": None}
+    return BulkOut(done=[DossierStateOut.from_dossier(d) for d in done], refused=refused_out)
+
+
+@router.post("/publicities", response=PublicityOut, summary="开始单位公示（一份或多份申报）")
+def publicity_start(request: HttpRequest, payload: PublicityIn) -> PublicityOut:
+    for dossier_id in payload.dossier_ids:
+        _dossier(request, dossier_id)
+    publicity = services.publicity_start(
+        dossier_ids=payload.dossier_ids,
+        actor=request.user,  # type: ignore[arg-type]
+        start=payload.start,
+        contact=payload.contact,
+        working_days=payload.working_days,
+    )
+    return PublicityOut.from_publicity(publicity)
+
+
+@router.get("/publicities/{publicity_id}", response=PublicityOut, summary="单位公示")
+def publicity_get(request: HttpRequest, publicity_id: int) -> PublicityOut:
+    return PublicityOut.from_publicity(selectors.publicity_for_reviewer(request.user, publicity_id))  # type: ignore[arg-type]
+
+
+@router.post("/publicities/{publicity_id}/result", response=PublicityOut, summary="记录公示结果（公示结束后）")
+def publicity_result(request: HttpRequest, publicity_id: int, payload: PublicityResultIn) -> PublicityOut:
+    publicity = selectors.publicity_for_reviewer(request.user, publicity_id)  # type: ignore[arg-type]
+    publicity = services.publicity_result_record(
+        publicity_id=publicity.pk,
+        actor=request.user,  # type: ignore[arg-type]
+        objections=payload.objections,
+        objection_upheld=payload.objection_upheld,
+    )
+    return PublicityOut.from_publicity(publicity)
+
+
+@router.get("/notifications", response=list[NotificationOut], summary="我的通知")
+def notifications(request: HttpRequest, unread: bool = False) -> list[NotificationOut]:
+    qs = selectors.notifications_of(request.user)  # type: ignore[arg-type]
+    if unread:
+        qs = qs.filter(read_at__isnull=True)
+    return [
+        NotificationOut(
+            id=n.pk,
+            kind=n.kind,
+            title=n.title,
+            body=n.body,
+            url=n.url,
+            dossier_id=n.dossier_id,
+            read=n.read_at is not None,
+            created_at=n.created_at,
+        )
+        for n in qs[:200]
+    ]
+
+
+@router.post("/notifications/{notification_id}/read", response=dict, summary="标为已读")
+def notification_read(request: HttpRequest, notification_id: int) -> dict:
+    from django.utils import timezone
+
+    updated = Notification.objects.filter(pk=notification_id, recipient=request.user, read_at__isnull=True).update(
+        read_at=timezone.now()
+    )
+    return {"updated": updated}

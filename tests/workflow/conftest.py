@@ -1,0 +1,81 @@
+"""Helpers for workflow tests: dossiers in the demo round, submitted through the engine.
+
+The full applicant submit (completeness, eligibility, masking) is the dossiers app's service and is
+tested there; here a submission is the same engine transition with the same submission bookkeeping.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from django.utils import timezone
+
+from accounts.models import User
+from accounts.selectors import applicant_unit
+from dossiers.models import Dossier, DossierSection, Submission
+from workflow.engine import transition_apply
+
+BASIC_INFO = {
+    "name": "李建国",
+    "sex": "男",
+    "ethnicity": "汉族",
+    "political_status": "群众",
+    "id_number": "652801198805120016",
+    "birth_date": "1988-05-12",
+    "phone": "13900000000",
+    "email": "lijianguo@example.invalid",
+    "started_work": "2010-07-01",
+    "retired": False,
+    "civil_servant": False,
+    "special_assignments": [],
+}
+
+
+def make_dossier(round_: Any, applicant: User, *, level: str = "mid", kind: str = "evaluation") -> Dossier:
+    dossier = Dossier.objects.create(
+        round=round_,
+        applicant=applicant,
+        unit=applicant_unit(applicant),
+        level=level,
+        kind=kind,
+        serial_number=f"T-{uuid.uuid4().hex[:12]}",
+    )
+    DossierSection.objects.create(dossier=dossier, key="basic_info", data={**BASIC_INFO, "name": applicant.full_name})
+    DossierSection.objects.create(dossier=dossier, key="work_summary", data={"text": "第一次提交的工作总结。"})
+    return dossier
+
+
+def submit(dossier: Dossier, actor: User | None = None) -> Dossier:
+    """Submit or resubmit through the engine, counting the submission and keeping a snapshot."""
+    dossier.refresh_from_db()
+    action = "submit" if dossier.status == "draft" else "resubmit"
+
+    def mutate(locked: Dossier) -> None:
+        locked.submission_count += 1
+        locked.submitted_at = timezone.now()
+
+    dossier, _ = transition_apply(dossier_id=dossier.pk, action=action, actor=actor or dossier.applicant, mutate=mutate)
+    Submission.objects.create(
+        dossier=dossier,
+        number=dossier.submission_count,
+        snapshot={"sections": {s.key: s.data for s in dossier.sections.all()}, "attachments": []},
+        submitted_by=dossier.applicant,
+    )
+    return dossier
+
+
+@pytest.fixture
+def new_dossier(open_round, demo_users) -> Callable[..., Dossier]:  # type: ignore[no-untyped-def]
+    def factory(applicant: str | User = "demo_applicant", **kwargs: Any) -> Dossier:
+        user = applicant if isinstance(applicant, User) else demo_users[applicant]
+        return make_dossier(open_round, user, **kwargs)
+
+    return factory
+
+
+@pytest.fixture
+def submitted(new_dossier) -> Dossier:  # type: ignore[no-untyped-def]
+    return submit(new_dossier())

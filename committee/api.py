@@ -1,3 +1,64 @@
-from ninja import Router
+"""Committee API. Expert endpoints return only pseudonyms and masked-file links (blind review)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest
+from django.urls import reverse
+from ninja import Router, Schema
+
+from committee.selectors import assignment_of_expert, assignments_of_expert
+from dossiers.sections import doc_type_label
+from masking.selectors import masked_attachments_for_expert
 
 router = Router(tags=["committee"])
+
+
+class MaterialOut(Schema):
+    id: int
+    section: str
+    doc_type: str
+    doc_label: str
+    url: str
+
+
+class ExpertAssignmentOut(Schema):
+    id: int
+    pseudonym: str
+    round: str
+    level: str
+    kind: str
+    materials: list[MaterialOut]
+
+
+def _assignment_out(request: HttpRequest, assignment: Any) -> dict[str, Any]:
+    dossier = assignment.dossier
+    attachments = masked_attachments_for_expert(request.user, dossier)  # type: ignore[arg-type]
+    return {
+        "id": assignment.pk,
+        "pseudonym": assignment.pseudonym,
+        "round": dossier.round.name,
+        "level": dossier.level_label,
+        "kind": dossier.kind_label,
+        "materials": [
+            {
+                "id": a.pk,
+                "section": a.section,
+                "doc_type": a.doc_type,
+                "doc_label": doc_type_label(a.section, a.doc_type),
+                "url": reverse("committee:expert_file", args=[assignment.pk, a.pk]),
+            }
+            for a in attachments
+        ],
+    }
+
+
+@router.get("/expert/assignments", response=list[ExpertAssignmentOut])
+def expert_assignments(request: HttpRequest) -> list[dict[str, Any]]:
+    return [_assignment_out(request, a) for a in assignments_of_expert(request.user)]  # type: ignore[arg-type]
+
+
+@router.get("/expert/assignments/{assignment_id}", response=ExpertAssignmentOut)
+def expert_assignment(request: HttpRequest, assignment_id: int) -> dict[str, Any]:
+    return _assignment_out(request, assignment_of_expert(request.user, assignment_id))  # type: ignore[arg-type]

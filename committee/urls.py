@@ -1,4 +1,10 @@
 from django.urls import path
 
+from committee import views
+
 app_name = "committee"
-urlpatterns: list = []
+urlpatterns = [
+    path("expert/", views.expert_list, name="expert_list"),
+    path("expert/<int:assignment_id>/", views.expert_dossier, name="expert_dossier"),
+    path("expert/<int:assignment_id>/files/<int:attachment_id>.jpg", views.expert_file, name="expert_file"),
+]

@@ -28,24 +28,26 @@ Box = tuple[int, int, int, int]
 # Document types that always carry the holder's name: finding none there means OCR missed it.
 NAME_BEARING_DOC_TYPES = frozenset(
     {
+        # The dossier's attachment slots (dossiers.sections) that always show the holder's name.
         "id_front",
+        "insurance_statement",
         "diploma",
-        "degree_certificate",
         "chsi_record",
+        "title_document",
         "title_certificate",
-        "appointment_document",
-        "evaluation_form",
-        "award",
+        "title_evaluation_form",
+        "appointment_papers",
         "award_certificate",
-        "assessment",
         "assessment_form",
-        "continuing_education_certificate",
-        "continuing_education",
-        "social_insurance",
-        "commitment",
-        "ip_certificate",
-        "patent",
-        "paper",
+        "ce_certificate",
+        "exemption_form",
+        "signed_commitment",
+        "unit_publicity",
+        "publicity_result",
+        # Kinds of the benchmark corpus.
+        "award",
+        "roster",
+        "work_certificate",
     }
 )
 

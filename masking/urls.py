@@ -1,4 +1,12 @@
 from django.urls import path
 
+from masking import views
+
 app_name = "masking"
-urlpatterns: list = []
+urlpatterns = [
+    path("dossiers/<int:dossier_id>/", views.dossier_masking, name="dossier"),
+    path("dossiers/<int:dossier_id>/summary/", views.dossier_summary, name="summary"),
+    path("attachments/<int:attachment_id>/card/", views.attachment_card, name="card"),
+    path("attachments/<int:attachment_id>/retry/", views.attachment_retry, name="retry"),
+    path("attachments/<int:attachment_id>/<str:variant>.jpg", views.attachment_image, name="image"),
+]

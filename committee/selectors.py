@@ -1,0 +1,30 @@
+"""Reads for experts: only their own assignments; dossiers appear only under their pseudonym."""
+
+from __future__ import annotations
+
+from django.db.models import QuerySet
+
+from accounts.models import User
+from committee.models import ExpertAssignment
+from core.errors import NotFound
+from dossiers.models import Dossier
+
+
+def assignments_of_expert(user: User) -> QuerySet[ExpertAssignment]:
+    if not user.is_authenticated:
+        return ExpertAssignment.objects.none()
+    return ExpertAssignment.objects.filter(expert=user).select_related("dossier", "dossier__round")
+
+
+def assignment_for(user: User, dossier: Dossier) -> ExpertAssignment | None:
+    if not user.is_authenticated:
+        return None
+    return ExpertAssignment.objects.filter(expert=user, dossier=dossier).first()
+
+
+def assignment_of_expert(user: User, assignment_id: int) -> ExpertAssignment:
+    """An assignment of this expert; anyone else's is 'not found'."""
+    assignment = assignments_of_expert(user).filter(pk=assignment_id).first()
+    if assignment is None:
+        raise NotFound("未找到该评审材料。")
+    return assignment

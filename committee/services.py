@@ -1,0 +1,48 @@
+"""Assigning experts to dossiers (prefecture office)."""
+
+from __future__ import annotations
+
+import secrets
+
+from django.db import transaction
+
+from accounts.models import AuditEvent, Role, RoleAssignment, User
+from committee.models import ExpertAssignment
+from core.errors import PermissionDenied, ValidationFailed
+from dossiers.models import Dossier
+from workflow.scope import can_act_as
+
+
+def _new_pseudonym(dossier: Dossier) -> str:
+    """Random, so the number says nothing about order of filing or the applicant."""
+    taken = set(ExpertAssignment.objects.filter(dossier__round=dossier.round).values_list("pseudonym", flat=True))
+    while True:
+        candidate = f"申报人 {secrets.choice('ABCDEFGHJKLMNPQRSTUVWXYZ')}-{secrets.randbelow(10000):04d}"
+        if candidate not in taken:
+            return candidate
+
+
+@transaction.atomic
+def expert_assign(*, actor: User | None, dossier: Dossier, expert: User) -> ExpertAssignment:
+    """Give `expert` the dossier to review. Actor None = system/demo set-up."""
+    if actor is not None and not (
+        actor.is_superuser
+        or can_act_as(actor, Role.PREFECTURE_OFFICER, dossier)
+        or RoleAssignment.objects.filter(user=actor, role=Role.ADMINISTRATOR).exists()
+    ):
+        raise PermissionDenied("只有州评委会办公室可以分配评审专家。")
+    if not RoleAssignment.objects.filter(user=expert, role=Role.EXPERT).exists():
+        raise ValidationFailed("该用户不是评审专家。")
+    dossier = Dossier.objects.select_for_update().get(pk=dossier.pk)
+    existing = ExpertAssignment.objects.filter(dossier=dossier).first()
+    pseudonym = existing.pseudonym if existing else _new_pseudonym(dossier)
+    assignment, _ = ExpertAssignment.objects.get_or_create(
+        expert=expert, dossier=dossier, defaults={"pseudonym": pseudonym, "assigned_by": actor}
+    )
+    AuditEvent.objects.create(
+        actor=actor,
+        action="expert_assign",
+        target=f"dossier:{dossier.pk}",
+        extra={"expert": expert.pk, "pseudonym": pseudonym},
+    )
+    return assignment

@@ -1,0 +1,168 @@
+"""Reads on masking — and the ONE place that decides which file of an attachment a viewer receives.
+
+Originals go only to the applicant and to officers of the dossier's own review chain
+(workflow.scope). Experts receive only the masked copy of a confirmed attachment of a dossier
+assigned to them (committee.ExpertAssignment), under a pseudonym. Every view and API endpoint that
+serves attachment images goes through `attachment_file_for`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models.fields.files import FieldFile
+
+from accounts.models import User
+from core.errors import NotFound, PermissionDenied
+from dossiers.models import Attachment, Dossier
+from masking.detection import Identifiers
+from masking.models import AttachmentMasking, MaskingStatus
+
+
+class FileVariant:
+    ORIGINAL = "original"
+    MASKED = "masked"
+
+
+def identifiers_for(dossier: Dossier) -> Identifiers:
+    """What to look for on this dossier's images: the applicant's name(s), ID number and mobile."""
+    basic: dict[str, Any] = {}
+    section = dossier.sections.filter(key="basic_info").first()
+    if section is not None:
+        basic = section.data or {}
+    former = basic.get("former_names") or []
+    if isinstance(former, str):
+        former = [part for part in former.replace("，", ",").replace("、", ",").split(",")]
+    applicant = dossier.applicant
+    return Identifiers.build(
+        names=[basic.get("name"), applicant.full_name, *former],
+        id_number=basic.get("id_number"),
+        phone=basic.get("phone") or applicant.phone,
+    )
+
+
+def masking_of(attachment: Attachment) -> AttachmentMasking | None:
+    try:
+        return attachment.masking
+    except AttachmentMasking.DoesNotExist:
+        return None
+
+
+@dataclass
+class MaskingItem:
+    attachment: Attachment
+    masking: AttachmentMasking | None
+
+    @property
+    def confirmed(self) -> bool:
+        return self.masking is not None and self.masking.status == MaskingStatus.CONFIRMED
+
+    @property
+    def status(self) -> str:
+        return self.masking.status if self.masking else MaskingStatus.PENDING
+
+    @property
+    def status_label(self) -> str:
+        return MaskingStatus(self.status).label
+
+
+def masking_items(dossier: Dossier) -> list[MaskingItem]:
+    attachments = (
+        Attachment.objects.filter(dossier=dossier).select_related("masking").order_by("section", "uploaded_at", "pk")
+    )
+    return [MaskingItem(a, masking_of(a)) for a in attachments]
+
+
+def unconfirmed_attachments(dossier: Dossier) -> list[Attachment]:
+    """Attachments whose masking the applicant has not confirmed (是/否 + boxes): submission waits for them."""
+    return [item.attachment for item in masking_items(dossier) if not item.confirmed]
+
+
+@dataclass
+class MaskingSummary:
+    total: int
+    confirmed: int
+    in_progress: int
+    flagged: int
+    to_check: int
+
+    @property
+    def complete(self) -> bool:
+        return self.total == self.confirmed
+
+
+def masking_summary(dossier: Dossier) -> MaskingSummary:
+    items = masking_items(dossier)
+    statuses = [item.status for item in items]
+    return MaskingSummary(
+        total=len(items),
+        confirmed=statuses.count(MaskingStatus.CONFIRMED),
+        in_progress=sum(s in (MaskingStatus.PENDING, MaskingStatus.RUNNING) for s in statuses),
+        flagged=sum(s in (MaskingStatus.FLAGGED, MaskingStatus.FAILED) for s in statuses),
+        to_check=sum(s in (MaskingStatus.PROPOSED, MaskingStatus.FLAGGED, MaskingStatus.FAILED) for s in statuses),
+    )
+
+
+# --- visibility ----------------------------------------------------------------------------------
+
+
+def may_see_original(user: User, dossier: Dossier) -> bool:
+    """The applicant, and reviewers/officers of the dossier's own chain (never experts as such)."""
+    from workflow.scope import dossier_visible_to
+
+    if not user.is_authenticated:
+        return False
+    return dossier.applicant_id == user.pk or dossier_visible_to(user, dossier)
+
+
+def is_assigned_expert(user: User, dossier: Dossier) -> bool:
+    from committee.selectors import assignment_for
+
+    return assignment_for(user, dossier) is not None
+
+
+@dataclass
+class ServedFile:
+    file: FieldFile
+    variant: str
+    download_name: str
+
+
+def attachment_file_for(user: User, attachment: Attachment, variant: str = FileVariant.ORIGINAL) -> ServedFile:
+    """The file of `attachment` that `user` may receive, or a refusal.
+
+    Experts asking for anything get the masked copy or nothing: the original is never theirs, and a
+    dossier not assigned to them does not exist for them.
+    """
+    dossier = attachment.dossier
+    if variant not in (FileVariant.ORIGINAL, FileVariant.MASKED):
+        raise NotFound("未找到该文件。")
+    if may_see_original(user, dossier):
+        if variant == FileVariant.ORIGINAL:
+            return ServedFile(attachment.file, variant, f"attachment-{attachment.pk}.jpg")
+        return ServedFile(_masked_file(attachment), variant, f"attachment-{attachment.pk}-masked.jpg")
+    if is_assigned_expert(user, dossier):
+        if variant != FileVariant.MASKED:
+            raise PermissionDenied("评审专家只能查看遮盖后的材料。")
+        # Neither the original name nor anything else identifying: a neutral download name.
+        return ServedFile(_masked_file(attachment), variant, f"material-{attachment.pk}.jpg")
+    raise NotFound("未找到该附件。")
+
+
+def _masked_file(attachment: Attachment) -> FieldFile:
+    masking = masking_of(attachment)
+    if masking is None or masking.status != MaskingStatus.CONFIRMED or not masking.masked_file:
+        raise NotFound("该附件的遮盖尚未确认，暂无遮盖后的图片。")
+    return masking.masked_file
+
+
+def masked_attachments_for_expert(user: User, dossier: Dossier) -> list[Attachment]:
+    """The attachments an assigned expert may open (confirmed, with a masked copy), else a refusal."""
+    if not is_assigned_expert(user, dossier):
+        raise NotFound("未找到该申报材料。")
+    return [
+        item.attachment
+        for item in masking_items(dossier)
+        if item.confirmed and item.masking is not None and item.masking.masked_file
+    ]

@@ -1,0 +1,179 @@
+// Masking editor: boxes in image pixel coordinates drawn as SVG rects over the image.
+// Pointer events cover mouse, pen and touch alike: drag on empty space = new box, drag a box = move,
+// drag a corner handle = resize, tap a box = select; 删除所选框 (or Delete key) removes the selection.
+(function () {
+  "use strict";
+  var SVG_NS = "http://www.w3.org/2000/svg";
+  var MIN_SIZE = 4; // px of the image; smaller drags are taps, not boxes
+
+  function csrfToken() {
+    try {
+      return JSON.parse(document.body.getAttribute("hx-headers") || "{}")["X-CSRFToken"] || "";
+    } catch (e) {
+      var m = document.cookie.match(/csrftoken=([^;]+)/);
+      return m ? m[1] : "";
+    }
+  }
+
+  function init(editor) {
+    if (editor.dataset.ready) return;
+    editor.dataset.ready = "1";
+    var width = Number(editor.dataset.width), height = Number(editor.dataset.height);
+    var editable = editor.dataset.editable === "1";
+    var svg = editor.querySelector("svg");
+    var dataNode = document.getElementById(editor.dataset.boxesId);
+    var boxes = dataNode ? JSON.parse(dataNode.textContent) : [];
+    var selected = -1;
+    var drag = null;
+    var message = editor.querySelector(".mask-message");
+    var card = editor.closest(".mask-card");
+    if (!editable) svg.setAttribute("data-readonly", "1");
+
+    function point(evt) {
+      var pt = svg.createSVGPoint();
+      pt.x = evt.clientX; pt.y = evt.clientY;
+      var p = pt.matrixTransform(svg.getScreenCTM().inverse());
+      return { x: Math.max(0, Math.min(width, p.x)), y: Math.max(0, Math.min(height, p.y)) };
+    }
+    function scale() { // image pixels per screen pixel
+      var r = svg.getBoundingClientRect();
+      return r.width ? width / r.width : 1;
+    }
+    function normalise(b) {
+      return [Math.min(b[0], b[2]), Math.min(b[1], b[3]), Math.max(b[0], b[2]), Math.max(b[1], b[3])];
+    }
+    function setAnswer(value) {
+      var radio = editor.querySelector('input[type=radio][value="' + value + '"]');
+      if (radio) radio.checked = true;
+    }
+    function render() {
+      while (svg.firstChild) svg.removeChild(svg.firstChild);
+      boxes.forEach(function (b, i) {
+        var r = document.createElementNS(SVG_NS, "rect");
+        r.setAttribute("x", b[0]); r.setAttribute("y", b[1]);
+        r.setAttribute("width", b[2] - b[0]); r.setAttribute("height", b[3] - b[1]);
+        r.setAttribute("class", "box" + (i === selected ? " selected" : ""));
+        r.setAttribute("stroke-width", 2 * scale());
+        r.dataset.index = i;
+        svg.appendChild(r);
+      });
+      if (selected >= 0 && boxes[selected] && editable) {
+        var b = boxes[selected], s = 22 * scale(); // handles stay finger-sized whatever the zoom
+        [[0, 1], [2, 1], [0, 3], [2, 3]].forEach(function (c) {
+          var h = document.createElementNS(SVG_NS, "rect");
+          h.setAttribute("x", b[c[0]] - s / 2); h.setAttribute("y", b[c[1]] - s / 2);
+          h.setAttribute("width", s); h.setAttribute("height", s);
+          h.setAttribute("class", "handle"); h.setAttribute("stroke-width", 2 * scale());
+          h.dataset.corner = c.join(",");
+          svg.appendChild(h);
+        });
+      }
+      editor.dataset.boxCount = String(boxes.length);
+    }
+
+    svg.addEventListener("pointerdown", function (evt) {
+      if (!editable || (evt.pointerType === "mouse" && evt.button !== 0)) return;
+      evt.preventDefault();
+      var p = point(evt), target = evt.target;
+      if (target.dataset.corner) {
+        var c = target.dataset.corner.split(",").map(Number);
+        drag = { mode: "resize", index: selected, corner: c };
+      } else if (target.dataset.index !== undefined) {
+        selected = Number(target.dataset.index);
+        drag = { mode: "move", index: selected, start: p, orig: boxes[selected].slice() };
+      } else {
+        boxes.push([p.x, p.y, p.x, p.y]);
+        selected = boxes.length - 1;
+        drag = { mode: "draw", index: selected, start: p };
+      }
+      svg.setPointerCapture(evt.pointerId);
+      render();
+    });
+    svg.addEventListener("pointermove", function (evt) {
+      if (!drag) return;
+      evt.preventDefault();
+      var p = point(evt), b = boxes[drag.index];
+      if (drag.mode === "draw") {
+        boxes[drag.index] = [drag.start.x, drag.start.y, p.x, p.y];
+      } else if (drag.mode === "move") {
+        var dx = p.x - drag.start.x, dy = p.y - drag.start.y, o = drag.orig;
+        dx = Math.max(-o[0], Math.min(width - o[2], dx));
+        dy = Math.max(-o[1], Math.min(height - o[3], dy));
+        boxes[drag.index] = [o[0] + dx, o[1] + dy, o[2] + dx, o[3] + dy];
+      } else if (drag.mode === "resize") {
+        b[drag.corner[0]] = p.x; b[drag.corner[1]] = p.y;
+      }
+      render();
+    });
+    function endDrag(evt) {
+      if (!drag) return;
+      var b = normalise(boxes[drag.index]);
+      if (drag.mode === "draw" && (b[2] - b[0] < MIN_SIZE || b[3] - b[1] < MIN_SIZE)) {
+        boxes.splice(drag.index, 1);
+        selected = -1;
+      } else {
+        boxes[drag.index] = b.map(function (v) { return Math.round(v); });
+        if (drag.mode === "draw") setAnswer("yes");
+      }
+      drag = null;
+      try { svg.releasePointerCapture(evt.pointerId); } catch (e) { /* already released */ }
+      render();
+    }
+    svg.addEventListener("pointerup", endDrag);
+    svg.addEventListener("pointercancel", endDrag);
+
+    function removeSelected() {
+      if (selected < 0) { message.textContent = "请先点选一个遮盖框。"; return; }
+      boxes.splice(selected, 1);
+      selected = -1;
+      render();
+    }
+    editor.querySelector('[data-action="delete"]').addEventListener("click", removeSelected);
+    editor.tabIndex = 0;
+    editor.addEventListener("keydown", function (evt) {
+      if ((evt.key === "Delete" || evt.key === "Backspace") && editable && selected >= 0) {
+        evt.preventDefault();
+        removeSelected();
+      }
+    });
+
+    editor.querySelector('[data-action="confirm"]').addEventListener("click", function () {
+      var answer = editor.querySelector("input[type=radio]:checked");
+      if (!answer) { message.textContent = "请先选择是否需要遮盖（是/否）。"; return; }
+      var button = this;
+      button.disabled = true;
+      message.textContent = "正在生成遮盖后的图片…";
+      fetch(editor.dataset.confirmUrl, {
+        method: "POST",
+        credentials: "same-origin",
+        headers: { "Content-Type": "application/json", "X-CSRFToken": csrfToken() },
+        body: JSON.stringify({ boxes: boxes, needs_masking: answer.value === "yes" }),
+      }).then(function (resp) {
+        return resp.json().then(function (body) { return { ok: resp.ok, body: body }; });
+      }).then(function (result) {
+        button.disabled = false;
+        if (!result.ok) { message.textContent = result.body.message || "确认失败，请重试。"; return; }
+        document.body.dispatchEvent(new CustomEvent("masking-changed"));
+        if (window.htmx && card) {
+          window.htmx.ajax("GET", editor.dataset.cardUrl, { target: card, swap: "outerHTML" });
+        } else {
+          message.textContent = "已确认。";
+        }
+      }).catch(function () {
+        button.disabled = false;
+        message.textContent = "网络错误，请重试。";
+      });
+    });
+
+    window.addEventListener("resize", render);
+    var img = editor.querySelector("img");
+    if (img && !img.complete) img.addEventListener("load", render);
+    render();
+  }
+
+  function initAll(root) {
+    (root || document).querySelectorAll(".mask-editor").forEach(init);
+  }
+  document.addEventListener("DOMContentLoaded", function () { initAll(document); });
+  document.addEventListener("htmx:load", function (evt) { initAll(evt.target); });
+})();

@@ -1,0 +1,114 @@
+"""The applicant's masking page (检查本人姓名遮盖) and the image endpoints (through masking.selectors)."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET, require_POST
+
+from core.errors import DomainError, NotFound, PermissionDenied
+from dossiers.models import Attachment
+from dossiers.sections import doc_type_label
+from dossiers.selectors import dossier_of_applicant
+from masking import services
+from masking.selectors import MaskingItem, attachment_file_for, masking_items, masking_of, masking_summary
+
+
+def _http_error(exc: DomainError) -> HttpResponse:
+    if isinstance(exc, NotFound):
+        raise Http404(exc.message) from exc
+    status = 403 if isinstance(exc, PermissionDenied) else 400
+    return HttpResponse(exc.message, status=status, content_type="text/plain; charset=utf-8")
+
+
+def section_label(attachment: Attachment) -> str:
+    try:
+        return str(attachment.dossier.round.policy.section(attachment.section)["title"])
+    except KeyError:
+        return attachment.section
+
+
+def _card_context(item: MaskingItem, editable: bool) -> dict[str, object]:
+    attachment = item.attachment
+    return {
+        "item": item,
+        "attachment": attachment,
+        "masking": item.masking,
+        "section_label": section_label(attachment),
+        "doc_label": doc_type_label(attachment.section, attachment.doc_type),
+        "editable": editable,
+        "boxes": item.masking.editor_boxes if item.masking else [],
+        "boxes_id": f"mask-boxes-{attachment.pk}",
+    }
+
+
+@login_required
+@require_GET
+def dossier_masking(request: HttpRequest, dossier_id: int) -> HttpResponse:
+    try:
+        dossier = dossier_of_applicant(request.user, dossier_id)  # type: ignore[arg-type]
+    except DomainError as exc:
+        return _http_error(exc)
+    editable = dossier.is_editable_by_applicant
+    cards = [_card_context(item, editable) for item in masking_items(dossier)]
+    return render(
+        request,
+        "masking/dossier_masking.html",
+        {"dossier": dossier, "cards": cards, "summary": masking_summary(dossier), "editable": editable},
+    )
+
+
+def _own_item(request: HttpRequest, attachment_id: int) -> MaskingItem:
+    attachment = Attachment.objects.select_related("dossier", "dossier__round").filter(pk=attachment_id).first()
+    if attachment is None or attachment.dossier.applicant_id != request.user.pk:
+        raise Http404("未找到该附件。")
+    return MaskingItem(attachment, masking_of(attachment))
+
+
+@login_required
+@require_GET
+def attachment_card(request: HttpRequest, attachment_id: int) -> HttpResponse:
+    """One attachment's card; polled by htmx while its OCR job runs."""
+    item = _own_item(request, attachment_id)
+    context = _card_context(item, item.attachment.dossier.is_editable_by_applicant)
+    return render(request, "masking/_attachment_card.html", context)
+
+
+@login_required
+@require_GET
+def dossier_summary(request: HttpRequest, dossier_id: int) -> HttpResponse:
+    try:
+        dossier = dossier_of_applicant(request.user, dossier_id)  # type: ignore[arg-type]
+    except DomainError as exc:
+        return _http_error(exc)
+    return render(request, "masking/_summary.html", {"dossier": dossier, "summary": masking_summary(dossier)})
+
+
+@login_required
+@require_POST
+def attachment_retry(request: HttpRequest, attachment_id: int) -> HttpResponse:
+    item = _own_item(request, attachment_id)
+    try:
+        services.masking_retry(actor=request.user, attachment_id=attachment_id)  # type: ignore[arg-type]
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    return redirect("masking:dossier", dossier_id=item.attachment.dossier_id)
+
+
+@login_required
+@require_GET
+def attachment_image(request: HttpRequest, attachment_id: int, variant: str) -> HttpResponse:
+    """An attachment image as the selector allows it for this user (original or masked copy)."""
+    attachment = Attachment.objects.select_related("dossier").filter(pk=attachment_id).first()
+    if attachment is None:
+        raise Http404("未找到该附件。")
+    try:
+        served = attachment_file_for(request.user, attachment, variant)  # type: ignore[arg-type]
+    except DomainError as exc:
+        return _http_error(exc)
+    response = FileResponse(served.file.open("rb"), content_type="image/jpeg", filename=served.download_name)
+    response["Cache-Control"] = "private, no-store"
+    response["X-Content-Type-Options"] = "nosniff"
+    return response

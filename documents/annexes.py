@@ -85,7 +85,8 @@ def publicity_result_blocks(
         f"{content.name}同志申报材料于{chinese_date(start)}至{chinese_date(end)}在本单位公示{working_days}个工作日，"
     )
     objections = objections.strip()
-    if objections:
+    # The workflow records “无” when nothing was raised: that is the no-objection wording, not an objection.
+    if objections and objections != content.empty:
         body = period + f"公示期间收到以下异议：{objections}。是否推荐以推荐单位对异议的核查结论为准。"
     else:
         body = (
@@ -186,7 +187,8 @@ def render_ce_exemption_pdf(content: DossierContent) -> bytes:
     birth = chinese_date(b.get("birth_date"), with_day=False) if b.get("birth_date") else None
     reason = content.special_assignment_text or None
     w = FRAME_WIDTH
-    c1, c2 = 26 * mm, (w - 3 * 26 * mm) / 3
+    # The 18-digit ID number needs the widest value column.
+    widths = [24 * mm, 40 * mm, 20 * mm, 30 * mm, 22 * mm, w - 136 * mm]
     rows = [
         ["姓名", content.name, "性别", content.sex, "出生年月", content.value(birth)],
         [
@@ -205,7 +207,7 @@ def render_ce_exemption_pdf(content: DossierContent) -> bytes:
     ]
     table = grid_table(
         rows,
-        [c1, c2, c1, c2, c1, c2],
+        widths,
         extra_style=[
             ("SPAN", (1, 2), (5, 2)),
             ("SPAN", (1, 3), (2, 3)),

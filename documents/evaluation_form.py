@@ -295,7 +295,7 @@ def _opinions(content: DossierContent) -> list[Flowable]:
     """Signature and seal boxes of every level (逐级签字盖章)."""
     policy = content.policy
     seal_w = 48 * mm
-    text_w = FRAME_WIDTH - 28 * mm - seal_w
+    text_w = FRAME_WIDTH - 32 * mm - seal_w
     blocks = [
         ("本人签字", "本人对以上填报内容的真实性负责。\n\n签字：", SealArea(seal_w, 34 * mm, "（按手印）")),
         (
@@ -307,7 +307,7 @@ def _opinions(content: DossierContent) -> list[Flowable]:
         ("州级审核意见", "\n\n\n审核人（签字）：", SealArea(seal_w, 34 * mm, "州级盖章")),
     ]
     rows = [[para(label, "label"), para(text, "body"), seal] for label, text, seal in blocks]
-    table = grid_table(rows, [28 * mm, text_w, seal_w], extra_style=[("VALIGN", (1, 0), (1, -1), "TOP")])
+    table = grid_table(rows, [32 * mm, text_w, seal_w], extra_style=[("VALIGN", (1, 0), (1, -1), "TOP")])
     return [KeepTogether([para("逐级审核意见", "h2"), table])]
 
 

@@ -195,3 +195,42 @@ def verification_lookup(code: str) -> GeneratedDocument | None:
         .filter(kind=DocumentKind.EVALUATION_FORM, verification_code=normalised)
         .first()
     )
+
+
+def mask_name(name: str) -> str:
+    """李建国 → 李*国, 阿依古丽·买买提 → 阿******提: enough to match a paper form, not to publish a name."""
+    name = (name or "").strip()
+    if len(name) <= 1:
+        return name
+    if len(name) == 2:
+        return name[0] + "*"
+    return name[0] + "*" * (len(name) - 2) + name[-1]
+
+
+def verification_summary(document: GeneratedDocument) -> dict[str, Any]:
+    """What the public verification page may show: no full ID number, phone, address or dossier content."""
+    from documents.content import DossierContent
+
+    dossier = document.dossier
+    assert dossier is not None  # evaluation forms always belong to a dossier
+    content = DossierContent(dossier)
+    newest = (
+        GeneratedDocument.objects.filter(dossier=dossier, kind=DocumentKind.EVALUATION_FORM)
+        .order_by("-created_at", "-id")
+        .values_list("pk", flat=True)
+        .first()
+    )
+    return {
+        "document_kind": document.get_kind_display(),
+        "printed_at": document.created_at,
+        "serial_number": dossier.serial_number,
+        "round_name": dossier.round.name,
+        "applicant_name": mask_name(content.name),
+        "id_number": content.masked_id_number,
+        "unit_name": dossier.unit.name,
+        "level_label": dossier.level_label,
+        "kind_label": dossier.kind_label,
+        "status": dossier.status,
+        "status_label": dossier.status_label,
+        "is_latest_print": newest == document.pk,
+    }

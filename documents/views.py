@@ -1,5 +1,146 @@
-from django.http import HttpRequest, HttpResponse
+"""Document pages: thin views over documents.selectors (reads) and documents.services (writes)."""
+
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.http import FileResponse, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_http_methods
+
+from accounts.models import Organization
+from core.errors import DomainError, NotFound, PermissionDenied
+from documents import selectors, services
+from documents.models import BatchJob, DocumentKind, FileFormat, GeneratedDocument
+from dossiers.models import Dossier
+from rounds.models import Round
+
+
+def _refuse(request: HttpRequest, error: DomainError) -> HttpResponse:
+    return render(request, "documents/refused.html", {"message": error.message}, status=error.http_status)
+
+
+def file_response(document: GeneratedDocument) -> FileResponse:
+    # PDFs open in the browser's viewer (to print); Word, Excel and ZIP files download.
+    return FileResponse(
+        document.file.open("rb"),
+        as_attachment=document.file_format != FileFormat.PDF,
+        filename=document.download_name,
+        content_type=document.content_type,
+    )
 
 
 def verify(request: HttpRequest, code: str) -> HttpResponse:
-    return HttpResponse("")
+    """Public: is this printed evaluation form genuine, and where does its dossier stand now?"""
+    document = selectors.verification_lookup(code)
+    if document is None:
+        return render(request, "documents/verify.html", {"valid": False, "code": code}, status=404)
+    return render(
+        request, "documents/verify.html", {"valid": True, "code": code, **selectors.verification_summary(document)}
+    )
+
+
+def _dossier(dossier_id: int) -> Dossier:
+    return get_object_or_404(Dossier.objects.select_related("round", "unit", "applicant"), pk=dossier_id)
+
+
+def _generated(request: HttpRequest, dossier_id: int, kind: DocumentKind) -> HttpResponse:
+    dossier = _dossier(dossier_id)
+    generators = {
+        DocumentKind.EVALUATION_FORM: services.evaluation_form_generate,
+        DocumentKind.COMMITMENT: services.commitment_letter_generate,
+        DocumentKind.CE_EXEMPTION: services.ce_exemption_generate,
+    }
+    try:
+        document = generators[kind](dossier=dossier, actor=request.user)  # type: ignore[operator]
+    except DomainError as error:
+        return _refuse(request, error)
+    return file_response(document)
+
+
+@login_required
+def evaluation_form(request: HttpRequest, dossier_id: int) -> HttpResponse:
+    return _generated(request, dossier_id, DocumentKind.EVALUATION_FORM)
+
+
+@login_required
+def commitment_letter(request: HttpRequest, dossier_id: int) -> HttpResponse:
+    return _generated(request, dossier_id, DocumentKind.COMMITMENT)
+
+
+@login_required
+def ce_exemption(request: HttpRequest, dossier_id: int) -> HttpResponse:
+    return _generated(request, dossier_id, DocumentKind.CE_EXEMPTION)
+
+
+@login_required
+def download(request: HttpRequest, pk: int) -> HttpResponse:
+    document = GeneratedDocument.objects.select_related("dossier", "round", "organization").filter(pk=pk).first()
+    if document is None or not selectors.document_visible_to(request.user, document):  # type: ignore[arg-type]
+        return _refuse(request, NotFound("未找到该文件，或您无权下载。"))
+    return file_response(document)
+
+
+def _officer_context(request: HttpRequest) -> dict[str, object]:
+    organizations = selectors.officer_organizations(request.user)  # type: ignore[arg-type]
+    if not organizations:
+        raise PermissionDenied("只有推荐单位、县（市）和州级审核人员可以使用此功能。")
+    return {"organizations": organizations, "rounds": Round.objects.all()}
+
+
+def _selection(request: HttpRequest) -> tuple[Round, Organization]:
+    round_ = Round.objects.filter(slug=request.POST.get("round", "")).first()
+    organization = Organization.objects.filter(code=request.POST.get("organization", "")).first()
+    if round_ is None or organization is None:
+        raise DomainError("请选择评审批次和单位。")
+    return round_, organization
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def roster(request: HttpRequest) -> HttpResponse:
+    """申报人员花名册 per unit (or per county / prefecture for the officers there)."""
+    try:
+        context = _officer_context(request)
+        if request.method == "POST":
+            round_, organization = _selection(request)
+            document = services.roster_generate(round_=round_, organization=organization, actor=request.user)
+            return file_response(document)
+    except DomainError as error:
+        return _refuse(request, error)
+    recent = GeneratedDocument.objects.filter(kind=DocumentKind.ROSTER, created_by=request.user).select_related(
+        "round", "organization"
+    )[:10]
+    return render(request, "documents/roster.html", {**context, "recent": recent})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def batches(request: HttpRequest) -> HttpResponse:
+    """Batch generation of evaluation forms (one ZIP per unit / county / prefecture) in the background."""
+    try:
+        context = _officer_context(request)
+        if request.method == "POST":
+            round_, organization = _selection(request)
+            job = services.batch_job_create(round_=round_, organization=organization, actor=request.user)
+            return redirect("documents:batch_detail", pk=job.pk)
+    except DomainError as error:
+        return _refuse(request, error)
+    jobs = BatchJob.objects.filter(created_by=request.user).select_related("round", "organization", "result")[:20]
+    return render(request, "documents/batches.html", {**context, "jobs": jobs})
+
+
+def _own_job(request: HttpRequest, pk: int) -> BatchJob:
+    return get_object_or_404(
+        BatchJob.objects.select_related("round", "organization", "result"), pk=pk, created_by=request.user
+    )
+
+
+@login_required
+def batch_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    return render(request, "documents/batch_detail.html", {"job": _own_job(request, pk)})
+
+
+@login_required
+def batch_progress(request: HttpRequest, pk: int) -> HttpResponse:
+    """The htmx fragment the detail page polls; it stops polling once the job has finished."""
+    return render(request, "documents/_batch_progress.html", {"job": _own_job(request, pk)})

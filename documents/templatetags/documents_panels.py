@@ -1,10 +1,15 @@
-"""The documents panel shown on the dossier page (filled by the documents app)."""
+"""The documents panel shown on the dossier page: the downloads this viewer may have for this dossier."""
 
 from django import template
+
+from documents.selectors import dossier_downloads
 
 register = template.Library()
 
 
 @register.inclusion_tag("documents/_dossier_panel.html", takes_context=True)
 def documents_dossier_panel(context, dossier):  # type: ignore[no-untyped-def]
-    return {"dossier": dossier, "request": context.get("request")}
+    request = context.get("request")
+    user = getattr(request, "user", None)
+    downloads = dossier_downloads(user, dossier) if user is not None else {"visible": False}
+    return {"dossier": dossier, "request": request, "downloads": downloads}

@@ -197,10 +197,10 @@ def walk_to(dossier: Dossier, target: str = "committee_received") -> Dossier:
         raise AssertionError(f"the policy has no forward path from {dossier.status} to {target}")
     for state, rule in paths[target]:
         actor = _actor_for(role_for_rule(dossier, rule, state), dossier)
-        dossier, _ = transition_apply(dossier_id=dossier.pk, action=rule.action, actor=actor)
-        if rule.action in ("submit", "resubmit"):
-            Dossier.objects.filter(pk=dossier.pk).update(submission_count=dossier.submission_count + 1)
-            dossier.refresh_from_db()
+        # The dossiers app's submit service counts submissions; the engine leaves that to its caller.
+        counts = getattr(rule, "counts_submission", rule.action in ("submit", "resubmit"))
+        mutate = (lambda d: setattr(d, "submission_count", d.submission_count + 1)) if counts else None
+        dossier, _ = transition_apply(dossier_id=dossier.pk, action=rule.action, actor=actor, mutate=mutate)
     return dossier
 
 

@@ -121,7 +121,7 @@ def reviewer_dossier(user: User, dossier_id: int) -> Dossier:
 
 
 def dossier_history(dossier: Dossier) -> QuerySet[Transition]:
-    return dossier.transitions.select_related("actor", "dossier__round").order_by("created_at", "id")
+    return dossier.transitions.select_related("actor", "dossier__round").order_by("id")
 
 
 def dossier_actions(user: User, dossier: Dossier) -> list[str]:
@@ -189,7 +189,7 @@ def open_return(dossier: Dossier) -> ReturnInfo | None:
     """The return the applicant must act on now (None unless the dossier is returned)."""
     if dossier.status != "returned":
         return None
-    record = dossier.transitions.filter(action="return").order_by("-created_at", "-id").first()
+    record = dossier.transitions.filter(action="return").order_by("-id").first()
     if record is None:
         return None
     by_section: dict[str, list[str]] = {}

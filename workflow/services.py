@@ -274,7 +274,7 @@ def recommend(
 
 def recommendation_opinion(dossier: Dossier) -> str | None:
     """The unit's recorded opinion (the note of its latest recommend transition)."""
-    record = dossier.transitions.filter(action="recommend").order_by("-created_at", "-id").first()
+    record = dossier.transitions.filter(action="recommend").order_by("-id").first()
     return record.note if record else None
 
 
@@ -382,4 +382,4 @@ def return_deadlines_process(*, now: dt.datetime | None = None) -> dict[str, lis
 
 
 def last_return(dossier: Dossier) -> Transition | None:
-    return dossier.transitions.filter(action="return").order_by("-created_at", "-id").first()
+    return dossier.transitions.filter(action="return").order_by("-id").first()

@@ -1,0 +1,264 @@
+"""Review pages and API: each role sees its own queue; everything else is 403/404."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+import time_machine
+from django.urls import reverse
+from django.utils import timezone
+
+from core.demo import DEMO_PASSWORD
+from workflow import services
+from workflow.models import Notification
+
+from .conftest import submit
+
+pytestmark = pytest.mark.django_db
+
+
+def _client(client, user):
+    client.force_login(user)
+    return client
+
+
+def test_queue_refused_for_applicant_and_expert(client, demo_users):
+    for name in ("demo_applicant", "demo_expert"):
+        client.force_login(demo_users[name])
+        assert client.get(reverse("workflow:queue")).status_code == 403
+
+
+def test_queue_requires_login(client, db):
+    response = client.get(reverse("workflow:queue"))
+    assert response.status_code == 302 and "/accounts/login/" in response["Location"]
+
+
+def test_unit_queue_shows_own_dossiers_with_counts(client, submitted, new_dossier, demo_users):
+    other = submit(new_dossier(applicant="demo_applicant2"))
+    c = _client(client, demo_users["demo_unit"])
+    page = c.get(reverse("workflow:queue")).content.decode()
+    assert submitted.serial_number in page
+    assert other.serial_number not in page
+    assert 'data-state="submitted"' in page
+    # Filters: another status shows nothing of ours.
+    page = c.get(reverse("workflow:queue"), {"status": "recommended"}).content.decode()
+    assert submitted.serial_number not in page
+    page = c.get(reverse("workflow:queue"), {"unit": "U-KRLJT", "level": "mid", "kind": "evaluation"}).content.decode()
+    assert submitted.serial_number in page
+    page = c.get(reverse("workflow:queue"), {"level": "junior"}).content.decode()
+    assert submitted.serial_number not in page
+
+
+def test_days_left_filter(client, submitted, demo_users):
+    services.dossier_return(
+        dossier_id=submitted.pk, actor=demo_users["demo_unit"], reasons=[{"section": "papers", "reason": "补充"}]
+    )
+    c = _client(client, demo_users["demo_unit"])
+    page = c.get(reverse("workflow:queue"), {"status": "returned", "days_left": "2"}).content.decode()
+    assert submitted.serial_number in page
+    page = c.get(reverse("workflow:queue"), {"status": "submitted", "days_left": "2"}).content.decode()
+    assert submitted.serial_number not in page
+
+
+@pytest.mark.parametrize("username", ["demo_unit_qm", "demo_county_qm", "demo_expert", "demo_applicant2"])
+def test_detail_out_of_scope_is_404(client, submitted, demo_users, username):
+    c = _client(client, demo_users[username])
+    assert c.get(reverse("workflow:detail", args=[submitted.pk])).status_code == 404
+    assert c.post(reverse("workflow:act", args=[submitted.pk]), {"action": "unit_accept"}).status_code == 404
+    assert c.post(reverse("workflow:return", args=[submitted.pk]), {"reason_basic_info": "x"}).status_code == 404
+    submitted.refresh_from_db()
+    assert submitted.status == "submitted"
+
+
+def test_county_sees_dossier_only_once_routed_to_it(client, submitted, demo_users):
+    """Before the unit recommends, the county is in the outer scope but has nothing to do on it."""
+    c = _client(client, demo_users["demo_county"])
+    page = c.get(reverse("workflow:queue")).content.decode()
+    assert submitted.serial_number not in page
+    response = c.post(reverse("workflow:act", args=[submitted.pk]), {"action": "county_accept"}, follow=True)
+    assert "不能执行" in response.content.decode()
+
+
+def test_applicant_sees_detail_but_cannot_act(client, submitted, demo_users):
+    c = _client(client, demo_users["demo_applicant"])
+    page = c.get(reverse("workflow:detail", args=[submitted.pk])).content.decode()
+    assert "流转记录" in page and "退回申报人" not in page
+    response = c.post(reverse("workflow:act", args=[submitted.pk]), {"action": "unit_accept"}, follow=True)
+    assert "无权" in response.content.decode()
+    submitted.refresh_from_db()
+    assert submitted.status == "submitted"
+
+
+def test_unit_accepts_publicises_and_returns_through_pages(client, submitted, demo_users):
+    c = _client(client, demo_users["demo_unit"])
+    c.post(reverse("workflow:act", args=[submitted.pk]), {"action": "unit_accept", "version": submitted.version})
+    submitted.refresh_from_db()
+    assert submitted.status == "unit_review"
+    response = c.post(
+        reverse("workflow:publicity_new"),
+        {
+            "ids": [submitted.pk],
+            "start": timezone.localdate().isoformat(),
+            "working_days": 5,
+            "contact": "人事科 0996-1",
+        },
+    )
+    assert response.status_code == 302
+    submitted.refresh_from_db()
+    assert submitted.status == "unit_publicity"
+    page = c.get(reverse("workflow:detail", args=[submitted.pk])).content.decode()
+    assert "推荐单位公示" in page  # annex 1 listed on the dossier
+    response = c.post(
+        reverse("workflow:return", args=[submitted.pk]),
+        {"reason_education": "学信网备案表已过期", "version": submitted.version},
+        follow=True,
+    )
+    assert "已退回申报人" in response.content.decode()
+    submitted.refresh_from_db()
+    assert submitted.status == "returned"
+
+
+def test_stale_form_is_refused_with_message(client, submitted, demo_users):
+    c = _client(client, demo_users["demo_unit"])
+    stale = submitted.version
+    services.unit_accept(dossier_id=submitted.pk, actor=demo_users["demo_unit"])
+    response = c.post(
+        reverse("workflow:return", args=[submitted.pk]), {"reason_basic_info": "x", "version": stale}, follow=True
+    )
+    assert "已被其他人处理" in response.content.decode()
+
+
+def test_bulk_accept_from_queue(client, submitted, demo_users):
+    c = _client(client, demo_users["demo_unit"])
+    response = c.post(reverse("workflow:bulk"), {"ids": [submitted.pk], "action": "unit_accept"}, follow=True)
+    assert "已办理 1 份" in response.content.decode()
+    response = c.post(reverse("workflow:bulk"), {"ids": [submitted.pk], "action": "start_publicity"})
+    assert response["Location"].startswith(reverse("workflow:publicity_new"))
+
+
+def test_applicant_panel_shows_reasons_deadline_and_history(submitted, demo_users, rf):
+    from django.template import Context, Template
+
+    services.dossier_return(
+        dossier_id=submitted.pk,
+        actor=demo_users["demo_unit"],
+        reasons=[{"section": "work_summary", "reason": "请补充近三年业绩"}],
+    )
+    submitted.refresh_from_db()
+    html = Template("{% load workflow_panels %}{% workflow_dossier_panel dossier %}").render(
+        Context({"dossier": submitted, "request": rf.get("/")})
+    )
+    assert "已退回待修改" in html and "请补充近三年业绩" in html
+    assert "data-deadline=" in html and "逾期未提交视为放弃申报" in html
+    section = Template('{% load workflow_panels %}{% return_reasons dossier "work_summary" %}').render(
+        Context({"dossier": submitted})
+    )
+    assert "请补充近三年业绩" in section
+    other = Template('{% load workflow_panels %}{% return_reasons dossier "basic_info" %}').render(
+        Context({"dossier": submitted})
+    )
+    assert other.strip() == ""
+
+
+def test_notifications_badge_list_and_read(client, submitted, demo_users, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        services.dossier_return(
+            dossier_id=submitted.pk, actor=demo_users["demo_unit"], reasons=[{"section": "papers", "reason": "缺页"}]
+        )
+    c = _client(client, demo_users["demo_applicant"])
+    page = c.get(reverse("workflow:notifications")).content.decode()
+    assert "通知 1" in page  # header badge
+    assert "缺页" in page
+    c.post(reverse("workflow:notifications_read"))
+    assert not Notification.objects.filter(recipient=demo_users["demo_applicant"], read_at__isnull=True).exists()
+
+
+def test_submissions_diff_page(client, submitted, demo_users):
+    from dossiers.models import DossierSection
+
+    services.dossier_return(
+        dossier_id=submitted.pk, actor=demo_users["demo_unit"], reasons=[{"section": "work_summary", "reason": "补充"}]
+    )
+    DossierSection.objects.filter(dossier=submitted, key="work_summary").update(data={"text": "修改后的总结"})
+    submit(submitted)
+    page = _client(client, demo_users["demo_unit"]).get(reverse("workflow:submissions", args=[submitted.pk]))
+    html = page.content.decode()
+    assert "第 1 次 → 第 2 次提交" in html and "修改后的总结" in html and "第一次提交的工作总结。" in html
+
+
+# ---- API -----------------------------------------------------------------------------------------------
+
+
+def test_api_review_actions_and_refusals(client, submitted, demo_users):
+    c = _client(client, demo_users["demo_unit"])
+    base = f"/api/workflow/dossiers/{submitted.pk}"
+    r = c.post(f"{base}/unit-accept", {"expected_version": submitted.version}, content_type="application/json")
+    assert r.status_code == 200 and r.json()["status"] == "unit_review"
+    r = c.post(f"{base}/unit-accept", {}, content_type="application/json")
+    assert r.status_code == 409 and r.json()["code"] == "illegal_transition"
+    r = c.post(
+        "/api/workflow/publicities",
+        {"dossier_ids": [submitted.pk], "start": timezone.localdate().isoformat(), "contact": "人事科"},
+        content_type="application/json",
+    )
+    assert r.status_code == 200, r.content
+    publicity_id = r.json()["id"]
+    r = c.post(f"{base}/recommend", {}, content_type="application/json")
+    assert r.status_code == 400 and r.json()["code"] == "publicity_not_ended"
+    end = dt.date.fromisoformat(c.get(f"/api/workflow/publicities/{publicity_id}").json()["end"])
+    with time_machine.travel(
+        timezone.make_aware(dt.datetime.combine(end + dt.timedelta(days=1), dt.time(9))), tick=False
+    ):
+        r = c.post(
+            f"/api/workflow/publicities/{publicity_id}/result", {"objections": ""}, content_type="application/json"
+        )
+        assert r.json()["result"] == "no_objection"
+        r = c.post(f"{base}/recommend", {}, content_type="application/json")
+        assert r.json()["status"] == "recommended"
+    county = _client(client, demo_users["demo_county"])
+    assert county.post(f"{base}/county-accept", {}, content_type="application/json").status_code == 200
+    r = county.post(
+        f"{base}/return",
+        {"reasons": [{"section": "awards", "reason": "证书复印件不清晰"}]},
+        content_type="application/json",
+    )
+    assert r.json()["status"] == "returned" and r.json()["returned_by_level"] == "county"
+    history = county.get(f"{base}/history").json()
+    assert [h["action"] for h in history][-1] == "return"
+    assert history[-1]["reasons"][0]["reason"] == "证书复印件不清晰"
+
+
+def test_api_out_of_scope_is_404_and_wrong_role_403(client, submitted, demo_users):
+    base = f"/api/workflow/dossiers/{submitted.pk}"
+    other_unit = _client(client, demo_users["demo_unit_qm"])
+    r = other_unit.post(f"{base}/unit-accept", {}, content_type="application/json")
+    assert r.status_code == 404 and r.json()["code"] == "not_found"
+    applicant = _client(client, demo_users["demo_applicant"])
+    r = applicant.post(f"{base}/unit-accept", {}, content_type="application/json")
+    assert r.status_code == 403 and r.json()["code"] == "permission_denied"
+    r = applicant.post(
+        "/api/workflow/bulk", {"action": "unit_accept", "dossier_ids": [submitted.pk]}, content_type="application/json"
+    )
+    assert r.json()["done"] == [] and r.json()["refused"][str(submitted.pk)]["code"] == "not_found"
+
+
+def test_api_in_openapi_schema(client, db):
+    schema = client.get("/api/openapi.json").json()
+    for path in (
+        "/api/workflow/queue",
+        "/api/workflow/dossiers/{dossier_id}/unit-accept",
+        "/api/workflow/dossiers/{dossier_id}/recommend",
+        "/api/workflow/dossiers/{dossier_id}/county-accept",
+        "/api/workflow/dossiers/{dossier_id}/county-approve",
+        "/api/workflow/dossiers/{dossier_id}/prefecture-accept",
+        "/api/workflow/dossiers/{dossier_id}/return",
+        "/api/workflow/publicities",
+        "/api/workflow/publicities/{publicity_id}/result",
+        "/api/workflow/bulk",
+    ):
+        assert path in schema["paths"], path
+
+
+def test_login_page_password_is_demo(demo_users):
+    assert demo_users["demo_unit"].check_password(DEMO_PASSWORD)

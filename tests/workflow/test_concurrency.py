@@ -1,0 +1,123 @@
+"""Two officers act on one dossier at the same moment: one succeeds, the other is refused clearly.
+
+Real threads, each with its own database connection, on PostgreSQL (SQLite serialises writers for the
+whole file, so it cannot show a row-lock race). Run with
+DATABASE_URL=postgres://postgres@127.0.0.1:5432/test .venv/bin/python -m pytest tests/workflow -m postgres_only
+"""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+from django.db import connection, connections
+
+from core.errors import DomainError
+from workflow import services
+from workflow.models import Transition
+
+from .conftest import submit
+
+pytestmark = [pytest.mark.postgres_only, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture(autouse=True)
+def _postgres_only() -> None:
+    if connection.vendor != "postgresql":
+        pytest.skip("needs PostgreSQL row locks (set DATABASE_URL=postgres://…)")
+
+
+def _race(actions: list) -> list[object]:
+    """Run each callable in its own thread, released together; return each result or exception."""
+    barrier = threading.Barrier(len(actions))
+    results: list[object] = [None] * len(actions)
+
+    def run(i: int) -> None:
+        try:
+            barrier.wait()
+            results[i] = actions[i]()
+        except Exception as exc:  # collected and asserted on below
+            results[i] = exc
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(len(actions))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=30)
+    return results
+
+
+def test_accept_and_return_at_once_one_wins(submitted, demo_users):
+    from accounts.models import Role
+    from tests.factories import UserFactory, give_role
+
+    second_officer = give_role(UserFactory(), Role.UNIT_REVIEWER, submitted.unit)
+    version = submitted.version
+    results = _race(
+        [
+            lambda: services.unit_accept(
+                dossier_id=submitted.pk, actor=demo_users["demo_unit"], expected_version=version
+            ),
+            lambda: services.dossier_return(
+                dossier_id=submitted.pk,
+                actor=second_officer,
+                reasons=[{"section": "basic_info", "reason": "照片不清晰"}],
+                expected_version=version,
+            ),
+        ]
+    )
+    errors = [r for r in results if isinstance(r, Exception)]
+    assert len(errors) == 1, results
+    assert isinstance(errors[0], DomainError)
+    assert errors[0].code in ("concurrent_update", "illegal_transition")
+    assert "已被其他人处理" in errors[0].message or "当前状态" in errors[0].message
+    # Exactly one transition after the submission, and the dossier is in its state.
+    later = list(Transition.objects.filter(dossier=submitted).exclude(action="submit"))
+    assert len(later) == 1
+    submitted.refresh_from_db()
+    assert submitted.status == later[0].to_state
+    assert submitted.version == version + 1
+
+
+def test_same_action_twice_without_version_second_is_illegal(submitted, demo_users):
+    """Without an expected version the row lock alone decides: the second sees the new state."""
+    from accounts.models import Role
+    from tests.factories import UserFactory, give_role
+
+    second_officer = give_role(UserFactory(), Role.UNIT_REVIEWER, submitted.unit)
+    results = _race(
+        [
+            lambda: services.unit_accept(dossier_id=submitted.pk, actor=demo_users["demo_unit"]),
+            lambda: services.unit_accept(dossier_id=submitted.pk, actor=second_officer),
+        ]
+    )
+    errors = [r for r in results if isinstance(r, Exception)]
+    assert len(errors) == 1, results
+    assert errors[0].code == "illegal_transition"
+    assert Transition.objects.filter(dossier=submitted, action="unit_accept").count() == 1
+
+
+def test_resubmit_races_the_deadline_sweep(submitted, demo_users):
+    """The applicant resubmits at the moment the sweep abandons: never both."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    services.dossier_return(
+        dossier_id=submitted.pk, actor=demo_users["demo_unit"], reasons=[{"section": "papers", "reason": "缺页"}]
+    )
+    submitted.refresh_from_db()
+    moment = submitted.return_deadline + dt.timedelta(seconds=1)
+    results = _race(
+        [
+            lambda: services.dossier_abandon(dossier_id=submitted.pk, now=moment),
+            lambda: submit(submitted),
+        ]
+    )
+    submitted.refresh_from_db()
+    assert submitted.status in ("abandoned", "submitted")
+    assert Transition.objects.filter(dossier=submitted, action__in=["abandon", "resubmit"]).count() == 1
+    assert sum(isinstance(r, Exception) for r in results) == 1
+    assert timezone.now() < moment  # the resubmission really raced (it was still in time by the clock)

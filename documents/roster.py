@@ -10,6 +10,7 @@ from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Alignment, Border, Font, Side
 from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.worksheet import Worksheet
 
 from accounts.models import Organization
 from documents.selectors import RosterRow, roster_rows
@@ -75,7 +76,7 @@ def write_roster(*, round_: Round, organization: Organization | None, out: str |
     sheet.merged_cells.add(f"A{TITLE_ROW}:{last_column}{TITLE_ROW}")
     sheet.merged_cells.add(f"A{UNIT_ROW}:{last_column}{UNIT_ROW}")
     sheet.page_setup.orientation = "landscape"
-    sheet.page_setup.paperSize = sheet.PAPERSIZE_A4
+    sheet.page_setup.paperSize = Worksheet.PAPERSIZE_A4
     sheet.print_title_rows = f"{HEADER_ROW}:{HEADER_ROW}"
 
     title = WriteOnlyCell(sheet, value=roster_title(round_))

@@ -40,6 +40,10 @@ class SectionForm(forms.Form):
                 field.error_messages["invalid"] = "请输入有效日期（年-月-日）。"
             if isinstance(field, forms.IntegerField | forms.DecimalField):
                 field.error_messages["invalid"] = "请输入数字。"
+            # A select must start blank: a preselected first option would make an untouched row look filled in.
+            is_select = isinstance(field, forms.ChoiceField) and not isinstance(field.widget, forms.RadioSelect)
+            if is_select and not any(value == "" for value, _ in field.choices):
+                field.choices = [("", "请选择"), *field.choices]
 
     def today(self) -> dt.date:
         return self.context.today if self.context is not None else dt.date.today()

@@ -179,7 +179,7 @@ def _first_error(schema: dict[str, Any], instance: Any, prefix: str) -> PolicyEr
     error = errors[0]
     # propertyNames errors point at the object; name the offending key instead.
     path = [prefix, *(str(p) for p in error.absolute_path)]
-    if error.validator == "enum" and error.parent is not None and error.parent.validator == "propertyNames":
+    if "propertyNames" in error.relative_schema_path:
         path.append(str(error.instance))
     return PolicyError(".".join(path), _message(error))
 
@@ -208,7 +208,11 @@ def validate_eligibility_block(policy_data: dict[str, Any]) -> None:
         raise error
     at = reference_date(policy_data)
     for name, parameter in block.items():
+        seen: set[str] = set()
         for i, entry in enumerate(parameter["values"]):
+            if str(entry["from"]) in seen:
+                raise PolicyError(f"eligibility.{name}.values.{i}.from", f"与前面的取值生效日期相同（{entry['from']}）")
+            seen.add(str(entry["from"]))
             error = _first_error(PARAMETER_VALUE_SCHEMAS[name], entry["value"], f"eligibility.{name}.values.{i}.value")
             if error:
                 raise error

@@ -9,7 +9,7 @@ import datetime as dt
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
-from ninja import Router, Schema
+from ninja import Router, Schema, Status
 
 from accounts.models import Organization
 from core.errors import NotFound
@@ -167,11 +167,11 @@ def _batch_out(job: BatchJob) -> BatchOut:
 
 
 @router.post("/batches", response={201: BatchOut}, url_name="documents_batch_create")
-def batch_create(request: HttpRequest, payload: BatchIn) -> tuple[int, BatchOut]:
+def batch_create(request: HttpRequest, payload: BatchIn) -> Status[BatchOut]:
     round_ = get_object_or_404(Round, slug=payload.round)
     org = get_object_or_404(Organization, code=payload.organization)
     job = services.batch_job_create(round_=round_, organization=org, actor=request.user)  # type: ignore[arg-type]
-    return 201, _batch_out(job)
+    return Status(201, _batch_out(job))
 
 
 @router.get("/batches/{job_id}", response=BatchOut, url_name="documents_batch")

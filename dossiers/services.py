@@ -92,7 +92,7 @@ def dossier_create(*, actor: User, round_: Round, level: str, kind: str) -> Doss
         level=level,
         kind=kind,
         status=policy.workflow["initial"],
-        serial_number=f"tmp-{uuid.uuid4().hex}",
+        serial_number=f"tmp-{uuid.uuid4().hex[:24]}",  # fits the column; replaced below
     )
     # The number follows the row id, so it is unique without a counter table: BZ2023-000123.
     prefecture = unit.prefecture

@@ -48,6 +48,10 @@ _NAV: list[tuple[Role, str, str]] = [
     (Role.UNIT_REVIEWER, "单位审核", "workflow:queue"),
     (Role.COUNTY_REVIEWER, "县（市）审核", "workflow:queue"),
     (Role.PREFECTURE_OFFICER, "州级形式审核", "workflow:queue"),
+    # Officers' documents: annex 5 roster export and batch printing of evaluation forms (documents app).
+    (Role.UNIT_REVIEWER, "花名册与评审表", "documents:roster"),
+    (Role.COUNTY_REVIEWER, "花名册与评审表", "documents:roster"),
+    (Role.PREFECTURE_OFFICER, "花名册与评审表", "documents:roster"),
 ]
 
 

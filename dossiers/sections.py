@@ -113,6 +113,8 @@ class SectionSpec:
     cross_check: RowsCheck | None = None
     attachment_check: AttachmentCheck | None = None
     intro: str = ""
+    # Heading of the rows table on the page.
+    rows_title: str = ""
 
     @property
     def has_rows(self) -> bool:
@@ -369,6 +371,7 @@ SECTIONS: dict[str, SectionSpec] = {
             "basic_info",
             f.BasicInfoForm,
             f.SpecialAssignmentRowForm,
+            rows_title="特殊工作经历（“访惠聚”驻村等，没有的不填）",
             rows_field="special_assignments",
             row_renames={"from": "date_from", "to": "date_to"},
             doc_types=(
@@ -392,6 +395,7 @@ SECTIONS: dict[str, SectionSpec] = {
             "education",
             f.SectionForm,
             f.EducationRowForm,
+            rows_title="学历学位（从低到高依次填写）",
             min_rows=1,
             doc_types=(
                 DocType("diploma", "毕业证书"),
@@ -418,6 +422,7 @@ SECTIONS: dict[str, SectionSpec] = {
             "work_history",
             f.SectionForm,
             f.WorkHistoryRowForm,
+            rows_title="工作经历（时间段上下衔接）",
             min_rows=1,
             doc_types=(DocType("work_proof", "工作经历证明材料"),),
             cross_check=check_work_history,
@@ -433,6 +438,7 @@ SECTIONS: dict[str, SectionSpec] = {
             "awards",
             f.NoneChoiceForm,
             f.AwardRowForm,
+            rows_title="获奖情况",
             has_none=True,
             doc_types=(DocType("award_certificate", "获奖证书"),),
             attachment_check=_attachments_unless_none("awards", "award_certificate"),
@@ -442,6 +448,7 @@ SECTIONS: dict[str, SectionSpec] = {
             "intellectual_property",
             f.NoneChoiceForm,
             f.IntellectualPropertyRowForm,
+            rows_title="知识产权",
             has_none=True,
             doc_types=(DocType("ip_certificate", "知识产权证明（专利证书等）"),),
             attachment_check=_attachments_unless_none("intellectual_property", "ip_certificate"),
@@ -451,6 +458,7 @@ SECTIONS: dict[str, SectionSpec] = {
             "papers",
             f.NoneChoiceForm,
             f.PaperRowForm,
+            rows_title="发表论文",
             has_none=True,
             doc_types=(DocType("paper", "论文（封面、目录、正文）"),),
             attachment_check=_attachments_unless_none("papers", "paper"),
@@ -460,6 +468,7 @@ SECTIONS: dict[str, SectionSpec] = {
             "assessments",
             f.AssessmentsForm,
             f.AssessmentRowForm,
+            rows_title="年度考核结果",
             min_rows=1,
             doc_types=(DocType("assessment_form", "年度考核表（正、反面）"),),
             cross_check=check_assessments,
@@ -471,6 +480,7 @@ SECTIONS: dict[str, SectionSpec] = {
             "continuing_education",
             f.ContinuingEducationForm,
             f.ContinuingEducationRowForm,
+            rows_title="继续教育合格证书",
             doc_types=(
                 DocType("ce_certificate", "继续教育培训合格证书"),
                 DocType("exemption_form", "继续教育免试审批表（附件4）", single=True),

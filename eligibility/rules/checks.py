@@ -194,7 +194,15 @@ def analyse_years(rs: RuleSet, p: Profile) -> YearsAnalysis:
             needed = graduated
         earliest = needed.year if (needed.month, needed.day) <= cutoff_md else needed.year + 1
         earliest = max(earliest, p.round_year)
-        if best is None or earliest < best.earliest_year:
+        # The earliest year decides; on a tie the higher education is the one worth naming in the reason.
+        if (
+            best is None
+            or earliest < best.earliest_year
+            or (
+                earliest == best.earliest_year
+                and EDUCATION_RANK.get(education, -1) > EDUCATION_RANK.get(best.education, -1)
+            )
+        ):
             best = YearsPath(education, start, base, deferral, basic_pass, fail, needed, earliest)
     if best is None:
         accepted = sorted(req.years_by_education, key=EDUCATION_RANK.__getitem__)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 from django.core.management.base import BaseCommand, CommandError
 
@@ -19,7 +20,9 @@ class Command(BaseCommand):
 
     def handle(self, *args, start_date: str, days: int, **options):  # type: ignore[no-untyped-def]
         try:
-            start = dt.date.fromisoformat(start_date.strip())
+            # ISO dates; a non-padded month or day ("2023-9-28") is read the same way.
+            match = re.fullmatch(r"(\d{4})-(\d{1,2})-(\d{1,2})", start_date.strip())
+            start = dt.date(*(int(g) for g in match.groups())) if match else dt.date.fromisoformat(start_date.strip())
         except ValueError as exc:
             raise CommandError(f"日期“{start_date}”无效，应为 YYYY-MM-DD 格式的真实日期。", returncode=2) from exc
         try:

@@ -133,4 +133,8 @@ def seed_demo() -> dict[str, object]:
     orgs = seed_organizations()
     users = seed_users(orgs)
     rounds = seed_rounds()
+    # Dossiers waiting at every review step of the demo round (workflow app).
+    from workflow.demo import seed_review_dossiers
+
+    users += seed_review_dossiers(demo_round=rounds[-1], password=DEMO_PASSWORD)
     return {"organizations": orgs, "users": users, "rounds": rounds}

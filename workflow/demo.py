@@ -1,0 +1,276 @@
+"""Demo dossiers at every review step, so each demo officer has work waiting today.
+
+Built only through the services (create, save sections, upload JPGs, confirm masking, submit, accept,
+publicise, recommend, return), with the clock moved back for the steps that happened "earlier" — the
+history, the publicity dates and the annexes are those a real round would have produced.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from django.test.utils import override_settings
+from django.utils import timezone
+
+from accounts.models import Organization, Role, User
+from accounts.services import officer_create
+from dossiers.models import Dossier
+from rounds.models import Round
+
+DEMO_APPLICANTS = [
+    # (username, full name, sex, unit code, birth date, target state)
+    ("demo_applicant3", "王芳", "女", "U-KRLJT", "19900314", "submitted"),
+    ("demo_applicant4", "陈刚", "男", "U-KRLJT", "19870622", "unit_publicity"),
+    ("demo_applicant5", "刘洋", "男", "U-KRLJT", "19891105", "recommended"),
+    ("demo_applicant6", "赵敏", "女", "U-QMYH", "19860918", "recommended"),
+    ("demo_applicant7", "孙丽", "女", "U-QMYH", "19880202", "returned"),
+    ("demo_applicant8", "周强", "男", "U-KRLJT", "19850730", "prefecture_review"),
+    ("demo_applicant9", "马军", "男", "U-KRLJT", "19840416", "committee_received"),
+]
+
+UPLOADS: list[tuple[str, str]] = [
+    ("basic_info", "id_front"),
+    ("basic_info", "id_back"),
+    ("basic_info", "photo"),
+    ("social_insurance", "insurance_statement"),
+    ("education", "diploma"),
+    ("education", "chsi_record"),
+    ("current_title", "title_document"),
+    ("current_title", "title_certificate"),
+    ("achievements", "achievement_proof"),
+    ("papers", "paper"),
+    ("assessments", "assessment_form"),
+    ("assessments", "assessment_form"),
+    ("assessments", "assessment_form"),
+    ("continuing_education", "ce_certificate"),
+    ("commitment", "signed_commitment"),
+]
+
+
+def _id_number(birth: str, sex: str, area: str = "652801") -> str:
+    from stdnum.cn import ric
+
+    body = f"{area}{birth}{'31' if sex == '男' else '32'}{'1' if sex == '男' else '2'}"
+    return body + ric.calc_check_digit(body + "0")
+
+
+def demo_sections(dossier: Dossier, *, name: str, sex: str, birth: str) -> dict[str, dict[str, Any]]:
+    """Valid data for every form section (the section data contract), for a mid-level evaluation."""
+    policy = dossier.round.policy
+    year = policy.year
+    n_years = int(policy.section("assessments").get("years", 3))
+    return {
+        "basic_info": {
+            "name": name,
+            "sex": sex,
+            "ethnicity": "汉族",
+            "political_status": "群众",
+            "id_number": _id_number(birth, sex),
+            "birth_date": f"{birth[:4]}-{birth[4:6]}-{birth[6:]}",
+            "phone": "13899990000",
+            "email": "无",
+            "started_work": "2010-07-01",
+            "retired": False,
+            "civil_servant": False,
+            "special_assignments": [],
+        },
+        "social_insurance": {"months": 36, "note": "养老保险个人缴费对账单"},
+        "education": {
+            "rows": [
+                {
+                    "level": "bachelor",
+                    "school": "长安大学",
+                    "major": "交通工程",
+                    "start": "2006-09-01",
+                    "graduated": "2010-07-01",
+                    "degree": "工学学士",
+                }
+            ]
+        },
+        "current_title": {
+            "has_title": True,
+            "title_name": "助理工程师",
+            "level": "junior",
+            "obtained": "2016-12-01",
+            "appointed": "2017-01-01",
+            "issued_in_xinjiang": True,
+            "transferred_from_government": False,
+            "professional_years": year - 2010,
+        },
+        "work_history": {
+            "rows": [{"start": "2010-07-01", "end": None, "unit": dossier.unit.name, "position": "技术员"}]
+        },
+        "achievements": {"text": "参与国省干线公路养护工程的技术管理与质量检测。"},
+        "awards": {"none": True, "rows": []},
+        "intellectual_property": {"none": True, "rows": []},
+        "papers": {
+            "none": False,
+            "rows": [
+                {
+                    "title": "沥青路面预防性养护技术应用",
+                    "journal": "新疆交通科技",
+                    "issue": "CN65-1000/U 2022(2)",
+                    "published_on": "2022-04-01",
+                    "rank": "第一作者",
+                }
+            ],
+        },
+        "assessments": {"rows": [{"year": y, "result": "pass"} for y in range(year - n_years, year)]},
+        "work_summary": {"text": "任现职以来，" + "认真履行岗位职责，负责公路工程施工技术管理与质量控制。" * 12},
+        "continuing_education": {
+            "exempt": False,
+            "rows": [
+                *(
+                    {"year": y, "type": "public", "hours": 30, "certificate_no": f"GX-{y}"}
+                    for y in range(year - 4, year + 1)
+                ),
+                *(
+                    {"year": y, "type": "professional", "hours": 60, "certificate_no": f"ZY-{y}"}
+                    for y in range(year - 2, year + 1)
+                ),
+            ],
+        },
+        "other_attachments": {"note": "无"},
+        "commitment": {"text": policy.text("commitment"), "signed_on": timezone.localdate().isoformat()},
+    }
+
+
+def _scan(label: str) -> bytes:
+    """A plain 'scanned page' JPG (no names on it, so nothing needs masking)."""
+    from PIL import Image, ImageDraw
+
+    # Small but above the policy's minimum side, so the masking OCR of the set-up stays quick.
+    img = Image.new("RGB", (480, 640), "white")
+    draw = ImageDraw.Draw(img)
+    draw.rectangle([20, 20, 460, 620], outline="black", width=3)
+    draw.text((40, 40), f"DEMO SCAN: {label}", fill="black")
+    out = io.BytesIO()
+    img.save(out, format="JPEG", quality=85)
+    return out.getvalue()
+
+
+@contextmanager
+def _at(moment: dt.datetime) -> Iterator[None]:
+    import time_machine
+
+    with time_machine.travel(moment, tick=True):
+        yield
+
+
+def _prepare(round_: Round, user: User, name: str, sex: str, birth: str) -> Dossier:
+    from dossiers import services as dossier_services
+    from masking.services import masking_confirm
+
+    dossier = dossier_services.dossier_create(actor=user, round_=round_, level="mid", kind="evaluation")
+    for key, data in demo_sections(dossier, name=name, sex=sex, birth=birth).items():
+        dossier_services.section_save(dossier_id=dossier.pk, actor=user, key=key, data=data)
+    for section, doc_type in UPLOADS:
+        dossier_services.attachment_upload(
+            dossier_id=dossier.pk,
+            actor=user,
+            section=section,
+            doc_type=doc_type,
+            upload=io.BytesIO(_scan(f"{section}/{doc_type}")),
+            original_name=f"{doc_type}.jpg",
+        )
+    for attachment in dossier.attachments.all():
+        masking_confirm(actor=user, attachment_id=attachment.pk, boxes=[], needs_masking=False)
+    return dossier
+
+
+def _officer(username: str) -> User:
+    return User.objects.get(username=username)
+
+
+def _create_and_drive(
+    round_: Round, user: User, person: tuple[str, str, str], target: str, unit_officer: str, county_officer: str
+) -> Dossier:
+    """File one dossier and move it along the chain up to `target`, with the clock set back as needed."""
+    from dossiers.services import dossier_submit
+    from rounds.workdays import publicity_end
+    from workflow import services
+
+    now = timezone.now()
+    filing_start = round_.policy.window("online_filing").start
+    start_day = max(filing_start, timezone.localdate() - dt.timedelta(days=13))
+    begin = timezone.make_aware(dt.datetime.combine(start_day, dt.time(9, 30)))
+    with _at(begin if target != "submitted" else now - dt.timedelta(hours=3)):
+        dossier = _prepare(round_, user, *person)
+        dossier_submit(dossier_id=dossier.pk, actor=user)
+    if target == "submitted":
+        return dossier
+    unit = _officer(unit_officer)
+    with _at(begin + dt.timedelta(hours=2)):
+        services.unit_accept(dossier_id=dossier.pk, actor=unit)
+        publicity = services.publicity_start(
+            dossier_ids=[dossier.pk],
+            actor=unit,
+            start=start_day,
+            contact=f"{dossier.unit.name}人事科，电话 0996-2024500",
+        )
+    if target == "unit_publicity":
+        return dossier
+    end = publicity_end(start_day, publicity.working_days)
+    after = timezone.make_aware(dt.datetime.combine(end + dt.timedelta(days=1), dt.time(10, 0)))
+    if after > now - dt.timedelta(hours=10):
+        return dossier  # a holiday kept the publicity running: it stays in publicity for the demo
+    with _at(after):
+        services.publicity_result_record(publicity_id=publicity.pk, actor=unit, objections="无")
+        services.recommend(dossier_id=dossier.pk, actor=unit)
+    if target == "recommended":
+        return dossier
+    county = _officer(county_officer)
+    if target == "returned":
+        with _at(now - dt.timedelta(hours=8)):
+            services.county_accept(dossier_id=dossier.pk, actor=county)
+            services.dossier_return(
+                dossier_id=dossier.pk,
+                actor=county,
+                reasons=[
+                    {"section": "work_summary", "reason": "工作总结请补充任现职以来主持或参与的具体项目及本人作用。"},
+                    {"section": "papers", "reason": "论文请补传期刊封面、目录页及正文首页。"},
+                ],
+                note="请一次性修改以上栏目后重新提交。",
+            )
+        return dossier
+    with _at(after + dt.timedelta(days=1)):
+        services.county_accept(dossier_id=dossier.pk, actor=county)
+        services.county_approve(dossier_id=dossier.pk, actor=county)
+    if target == "committee_received":
+        with _at(after + dt.timedelta(days=2)):
+            services.prefecture_accept(dossier_id=dossier.pk, actor=_officer("demo_prefecture"))
+    return dossier
+
+
+UNIT_OFFICERS = {"U-KRLJT": ("demo_unit", "demo_county"), "U-QMYH": ("demo_unit_qm", "demo_county_qm")}
+
+
+def seed_review_dossiers(*, demo_round: Round, password: str) -> list[tuple[str, str, str, str]]:
+    """Create the demo applicants and their dossiers (once); returns account rows to print."""
+    rows: list[tuple[str, str, str, str]] = []
+    # Messages of the set-up are not sent: nobody is waiting for e-mails about invented dossiers.
+    with override_settings(EMAIL_BACKEND="django.core.mail.backends.dummy.EmailBackend"):
+        for username, name, sex, unit_code, birth, target in DEMO_APPLICANTS:
+            unit = Organization.objects.get(code=unit_code)
+            user = User.objects.filter(username=username).first()
+            if user is None:
+                user = officer_create(
+                    actor=None,
+                    username=username,
+                    password=password,
+                    full_name=name,
+                    role=Role.APPLICANT,
+                    organization=unit,
+                    email=f"{username}@example.invalid",
+                )
+            label = demo_round.policy.state_label(target)
+            rows.append((username, password, f"申报人（演示申报：{label}）", unit.name))
+            if Dossier.objects.filter(round=demo_round, applicant=user).exists():
+                continue
+            unit_officer, county_officer = UNIT_OFFICERS[unit_code]
+            _create_and_drive(demo_round, user, (name, sex, birth), target, unit_officer, county_officer)
+    return rows

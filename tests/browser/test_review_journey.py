@@ -121,6 +121,9 @@ def test_review_journey(browser, live_server, open_round, demo_users, artifacts_
         reasons.locator("li[data-section=work_summary]", has_text="主持的项目").wait_for()
         reasons.locator("li[data-section=papers]", has_text="期刊封面").wait_for()
         assert me.locator("#return-notice .countdown").inner_text().strip() != ""
+        # ... and beside the section itself.
+        me.locator("#section-work_summary .return-reasons", has_text="主持的项目").wait_for()
+        assert me.locator("#section-basic_info .return-reasons").count() == 0
         assert Notification.objects.filter(recipient=applicant, kind=Notification.Kind.RETURNED).exists()
         me.locator("#workflow-panel").screenshot(path=str(shots / "06-applicant-sees-reasons.png"))
         summary = me.locator("#section-work_summary textarea[name='work_summary-text']")

@@ -26,8 +26,18 @@ from workflow.models import Notification, Publicity, Transition
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-def _as(browser, live_server, username):  # type: ignore[no-untyped-def]
+@pytest.fixture
+def contexts(browser):  # type: ignore[no-untyped-def]
+    """Browser contexts opened by the test, closed before the live server stops (no request left running)."""
+    opened: list = []
+    yield opened
+    for context in opened:
+        context.close()
+
+
+def _as(browser, live_server, username, contexts):  # type: ignore[no-untyped-def]
     context = browser.new_context(locale="zh-CN", viewport={"width": 1280, "height": 900})
+    contexts.append(context)
     page = context.new_page()
     page.set_default_timeout(20000)
     login(page, live_server, username, DEMO_PASSWORD)
@@ -45,7 +55,7 @@ def _click_action(page, label: str) -> None:  # type: ignore[no-untyped-def]
     page.wait_for_load_state("networkidle")
 
 
-def test_review_journey(browser, live_server, open_round, demo_users, artifacts_dir):  # type: ignore[no-untyped-def]
+def test_review_journey(browser, live_server, contexts, open_round, demo_users, artifacts_dir):  # type: ignore[no-untyped-def]
     shots = artifacts_dir / "review_journey"
     shots.mkdir(exist_ok=True)
     applicant = demo_users["demo_applicant"]
@@ -56,7 +66,7 @@ def test_review_journey(browser, live_server, open_round, demo_users, artifacts_
         masking_confirm(actor=applicant, attachment_id=attachment.pk, boxes=[], needs_masking=False)
 
     # 1. The applicant submits.
-    me = _as(browser, live_server, "demo_applicant")
+    me = _as(browser, live_server, "demo_applicant", contexts)
     me.goto(f"{live_server.url}/dossiers/{dossier.pk}/")
     me.locator("#completeness-state", has_text="全部完整，可以提交").wait_for()
     me.click("#submit-dossier")
@@ -64,7 +74,7 @@ def test_review_journey(browser, live_server, open_round, demo_users, artifacts_
     me.screenshot(path=str(shots / "01-applicant-submitted.png"))
 
     # 2. The unit: its queue, accept, start the publicity.
-    unit = _as(browser, live_server, "demo_unit")
+    unit = _as(browser, live_server, "demo_unit", contexts)
     unit.goto(f"{live_server.url}/review/")
     unit.locator("#status-counts [data-state=submitted]").wait_for()
     unit.screenshot(path=str(shots / "02-unit-queue.png"), full_page=True)
@@ -101,7 +111,7 @@ def test_review_journey(browser, live_server, open_round, demo_users, artifacts_
         )
 
         # 4. The county of 库尔勒市 accepts and returns it with reasons per section.
-        county = _as(browser, live_server, "demo_county")
+        county = _as(browser, live_server, "demo_county", contexts)
         _open_from_queue(county, live_server, dossier)
         county.locator("#publicity a", has_text="推荐单位公示结果").first.wait_for()  # annex 2 on the dossier
         _click_action(county, "开始县（市）审核")
@@ -146,7 +156,7 @@ def test_review_journey(browser, live_server, open_round, demo_users, artifacts_
         _click_action(county, "审核通过，报送州级")
         county.locator("#dossier-status[data-status=prefecture_review]").wait_for()
 
-        prefecture = _as(browser, live_server, "demo_prefecture")
+        prefecture = _as(browser, live_server, "demo_prefecture", contexts)
         _open_from_queue(prefecture, live_server, dossier)
         _click_action(prefecture, "形式审核通过，评委会接收材料")
         prefecture.locator("#dossier-status", has_text="评审委员会已接收材料").wait_for()

@@ -43,6 +43,8 @@ def _opinion(dossier: Any) -> str | None:
 @register.inclusion_tag("workflow/_return_reasons.html")
 def return_reasons(dossier, section_key):  # type: ignore[no-untyped-def]
     """`{% return_reasons dossier "basic_info" %}`: this section's reasons of the open return (or nothing)."""
+    if getattr(dossier, "pk", None) is None:  # a fragment rendered without its dossier shows nothing
+        return {"reasons": [], "open_return": None, "section_key": section_key}
     info = selectors.open_return(dossier)
     return {
         "reasons": selectors.return_reasons_for_section(dossier, section_key),

@@ -173,7 +173,8 @@ class Identifiers:
         cleaned_names = []
         for name in names:
             key = _normalise_text(name or "")
-            if key and key not in cleaned_names:
+            # A single character would cover that character everywhere on the page.
+            if len(key) >= 2 and key not in cleaned_names:
                 cleaned_names.append(key)
         id_key = _normalise_text(id_number or "")
         phone_key = "".join(ch for ch in _normalise_text(phone or "") if ch.isdigit())
@@ -236,10 +237,10 @@ def ocr_engine() -> Any:
                         "Global.text_score": 0.3,
                         # Attachments are upright (notice 八): the 180° line classifier only costs time.
                         "Global.use_cls": False,
-                        # Detect on at most 1280 px on the long side: ~2x faster than full size, and
+                        # Detect on at most 1024 px on the long side: ~2x faster than full size, and
                         # 16 px print on an A4 scan is still found (benchmarks/masking_benchmark.py).
                         "Det.limit_type": "max",
-                        "Det.limit_side_len": 1280,
+                        "Det.limit_side_len": 1024,
                     }
                 )
     return _engine

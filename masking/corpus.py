@@ -24,6 +24,8 @@ import numpy as np
 from PIL import Image, ImageDraw, ImageFilter, ImageFont
 
 FONT_PATH = "/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc"
+# A second CJK face where Debian has it (fonts-droid-fallback), for variety of glyph shapes.
+EXTRA_FONTS = [p for p in ["/usr/share/fonts/truetype/droid/DroidSansFallbackFull.ttf"] if Path(p).exists()]
 
 SURNAMES = "李王张刘陈杨赵黄周吴徐孙马朱胡郭何林高罗郑梁谢宋唐韩冯邓曹彭曾萧田董袁潘蒋蔡余杜叶程苏魏吕丁任沈姚卢"
 GIVEN = "建国伟芳秀英敏静丽强磊军洋勇艳杰娟涛明超霞平刚桂华玉兰红志新海燕宁波亮辉晓东雪梅林琳春成文斌浩宇博"
@@ -91,7 +93,15 @@ def sharing_names(name: str, rng: random.Random, count: int) -> list[str]:
 class Canvas:
     """A page that remembers where each character went."""
 
-    def __init__(self, width: int, height: int, rng: random.Random, background: tuple[int, int, int] = (255, 255, 255)):
+    def __init__(
+        self,
+        width: int,
+        height: int,
+        rng: random.Random,
+        background: tuple[int, int, int] = (255, 255, 255),
+        font_path: str = FONT_PATH,
+    ):
+        self.font_path = font_path
         self.image = Image.new("RGB", (width, height), background)
         self.draw = ImageDraw.Draw(self.image)
         self.rng = rng
@@ -101,7 +111,7 @@ class Canvas:
 
     def font(self, size: int) -> ImageFont.FreeTypeFont:
         if size not in self.fonts:
-            self.fonts[size] = ImageFont.truetype(FONT_PATH, size)
+            self.fonts[size] = ImageFont.truetype(self.font_path, size)
         return self.fonts[size]
 
     def text_width(self, text: str, size: int) -> float:
@@ -402,6 +412,40 @@ TEMPLATES = {
 }
 
 
+def stamp_seal(c: Canvas, rng: random.Random) -> None:
+    """A translucent red official seal, sometimes over a name, as on real certificates."""
+    w, h = c.image.size
+    if c.spans and rng.random() < 0.5:
+        x0, y0, x1, y1 = rng.choice(c.spans)[2]
+        cx, cy = (x0 + x1) / 2 + rng.uniform(-60, 60), (y0 + y1) / 2 + rng.uniform(-40, 40)
+    else:
+        cx, cy = rng.uniform(w * 0.5, w * 0.85), rng.uniform(h * 0.55, h * 0.85)
+    radius = rng.uniform(70, 110)
+    overlay = Image.new("RGBA", c.image.size, (0, 0, 0, 0))
+    draw = ImageDraw.Draw(overlay)
+    red = (205, 30, 30, rng.randint(110, 170))
+    draw.ellipse((cx - radius, cy - radius, cx + radius, cy + radius), outline=red, width=6)
+    star = [
+        (
+            cx + radius * 0.3 * math.cos(math.radians(a)) * (1 if i % 2 == 0 else 0.4),
+            cy - radius * 0.3 * math.sin(math.radians(a)) * (1 if i % 2 == 0 else 0.4),
+        )
+        for i, a in enumerate(range(90, 450, 36))
+    ]
+    draw.polygon(star, fill=red)
+    font = c.font(int(radius * 0.28))
+    for i, ch in enumerate("巴州交通运输局"):
+        angle = math.radians(200 - i * 23)
+        draw.text(
+            (cx + radius * 0.72 * math.cos(angle) - 10, cy - radius * 0.72 * math.sin(angle) - 10),
+            ch,
+            font=font,
+            fill=red,
+        )
+    c.image = Image.alpha_composite(c.image.convert("RGBA"), overlay).convert("RGB")
+    c.draw = ImageDraw.Draw(c.image)
+
+
 def _transform_box(box: Sequence[int], matrix: np.ndarray, size: tuple[int, int]) -> list[int]:
     corners = np.array([[box[0], box[1], 1], [box[2], box[1], 1], [box[2], box[3], 1], [box[0], box[3], 1]], float)
     moved = corners @ matrix.T
@@ -452,8 +496,12 @@ def generate_sample(
     name = random_name(rng)
     id_number = id_number_for(rng)
     phone = "1" + rng.choice("3589") + "".join(str(rng.randint(0, 9)) for _ in range(9))
-    canvas = Canvas(*size, rng, background=(255, 255, 255) if rng.random() < 0.6 else (250, 246, 235))
+    font_path = rng.choice(EXTRA_FONTS) if EXTRA_FONTS and rng.random() < 0.3 else FONT_PATH
+    background = (255, 255, 255) if rng.random() < 0.6 else (250, 246, 235)
+    canvas = Canvas(*size, rng, background=background, font_path=font_path)
     render(canvas, name, id_number, phone, rng)
+    if doc_type in ("award", "title_certificate", "work_certificate") and rng.random() < 0.6:
+        stamp_seal(canvas, rng)
     image = canvas.image
     sample = Sample(doc_type=doc_type, name=name, id_number=id_number, phone=phone)
     photographed = rng.random() < 0.5 if photographed is None else photographed

@@ -105,17 +105,24 @@ class Canvas:
         self.image = Image.new("RGB", (width, height), background)
         self.draw = ImageDraw.Draw(self.image)
         self.rng = rng
-        self.fonts: dict[int, ImageFont.FreeTypeFont] = {}
+        self.fonts: dict[tuple[int, str], ImageFont.FreeTypeFont] = {}
         self.spans: list[tuple[str, str, list[int]]] = []  # (kind, text, box)
         self.other_chars: list[tuple[str, list[int]]] = []
 
-    def font(self, size: int) -> ImageFont.FreeTypeFont:
-        if size not in self.fonts:
-            self.fonts[size] = ImageFont.truetype(self.font_path, size)
-        return self.fonts[size]
+    def font(self, size: int, path: str | None = None) -> ImageFont.FreeTypeFont:
+        key = (size, path or self.font_path)
+        if key not in self.fonts:
+            self.fonts[key] = ImageFont.truetype(key[1], size)
+        return self.fonts[key]
+
+    def font_for(self, ch: str, size: int) -> ImageFont.FreeTypeFont:
+        # Droid Sans Fallback has no Latin digits or middle dot: those come from the main face.
+        if self.font_path != FONT_PATH and (ch.isascii() or ch == "·"):
+            return self.font(size, FONT_PATH)
+        return self.font(size)
 
     def text_width(self, text: str, size: int) -> float:
-        return self.font(size).getlength(text)
+        return sum(self.font_for(ch, size).getlength(ch) for ch in text)
 
     def write(
         self,
@@ -127,10 +134,10 @@ class Canvas:
     ) -> float:
         """Draw text parts left to right; each part is (kind, text), kind in {"text","name","id"}.
         Returns the x after the last character."""
-        font = self.font(size)
         for kind, text in parts:
             start_boxes: list[list[int]] = []
             for ch in text:
+                font = self.font_for(ch, size)
                 if ch.strip():
                     bbox = self.draw.textbbox((x, y), ch, font=font)
                     self.draw.text((x, y), ch, font=font, fill=fill)

@@ -107,11 +107,18 @@ for _group in CONFUSABLE_GROUPS:
 # An OCR character below this score may be a misreading: one such character inside an otherwise exact
 # name (of 3+ characters) still counts as the name.
 UNSURE_CHAR_SCORE = 0.85
+# At the first or last character the reading must be weaker still: next to the name's edge sits other
+# text, e.g. another person whose given name is the applicant's.
+EDGE_UNSURE_CHAR_SCORE = 0.6
+# Non-Chinese marks below this score inside a name are taken for noise.
+JUNK_CHAR_SCORE = 0.8
 # Page-level confidence below which the image is flagged for manual masking.
 LOW_PAGE_CONFIDENCE = 0.80
 # Share of weak characters (score < WEAK_CHAR_SCORE) above which the page is flagged.
 WEAK_CHAR_SCORE = 0.6
 WEAK_CHAR_SHARE = 0.15
+# Share of strongly red pixels from which a page is also read through its red channel (a seal).
+RED_INK_SHARE = 0.002
 # Consecutive characters of one identifier may be spaced out, but not further apart than this many
 # character heights (beyond that they are two different table cells).
 MAX_GAP_IN_HEIGHTS = 2.5
@@ -354,13 +361,27 @@ def _chars_equal(expected: str, ocr: OcrChar) -> bool:
     return _normalise_char(ocr.text) == expected
 
 
-def _near_miss_ok(expected: str, ocr: OcrChar, target_length: int) -> bool:
+def _is_ideograph(ch: str) -> bool:
+    return "\u4e00" <= ch <= "\u9fff" or "\u3400" <= ch <= "\u4dbf"
+
+
+def _near_miss_ok(expected: str, ocr: OcrChar, target_length: int, position: int) -> bool:
     got = _normalise_char(ocr.text)
     if got in _CONFUSABLE.get(expected, frozenset()):
         return True
     # An unsure reading of one character inside a longer name: with the other characters exact,
-    # that is the name. Not for two-character names, where one exact character proves nothing.
-    return target_length >= 3 and ocr.score < UNSURE_CHAR_SCORE
+    # that is the name. Not for two-character names, where one exact character proves nothing; and the
+    # misreading must still be a Chinese character (a row number or a stray mark next to another
+    # person's name sharing the given name must not complete it).
+    if target_length < 3 or _is_ideograph(got) != _is_ideograph(expected):
+        return False
+    at_edge = position in (0, target_length - 1)
+    return ocr.score < (EDGE_UNSURE_CHAR_SCORE if at_edge else UNSURE_CHAR_SCORE)
+
+
+def _is_junk(ocr: OcrChar) -> bool:
+    """A stray mark OCR put between a name's characters (a misread middle dot, a speck of noise)."""
+    return not _is_ideograph(ocr.text) and ocr.score < JUNK_CHAR_SCORE
 
 
 def _gaps_ok(chars: Sequence[OcrChar]) -> bool:
@@ -390,16 +411,30 @@ def _find_in_row(
             accepted = True
         elif allow_near_miss and len(mismatches) == 1:
             k = mismatches[0]
-            accepted = _near_miss_ok(target[k], window[k], n)
+            accepted = _near_miss_ok(target[k], window[k], n, k)
         if accepted and _gaps_ok(window):
             found.append(_Candidate(tuple(window), exact))
             i += n
             continue
         i += 1
+    taken = {id(c) for cand in found for c in cand.chars}
+    # One stray, unsure non-Chinese mark inside the name ("阿依古丽0买买提" for a blurred middle dot).
+    if allow_near_miss and n >= 2:
+        for j in range(len(seq) - n):
+            window = seq[j : j + n + 1]
+            if any(id(c) in taken for c in window):
+                continue
+            for extra in range(1, n):
+                if not _is_junk(window[extra]):
+                    continue
+                kept = window[:extra] + window[extra + 1 :]
+                if all(_chars_equal(e, g) for e, g in zip(target, kept, strict=True)) and _gaps_ok(window):
+                    found.append(_Candidate(tuple(window), False))
+                    taken.update(id(c) for c in window)
+                    break
     # A character OCR dropped altogether from a name of 3+ characters: the remaining ones, in order,
     # with room for the missing glyph between them.
     if allow_near_miss and n >= 3:
-        taken = {id(c) for cand in found for c in cand.chars}
         for skip in range(1, n - 1):
             reduced = target[:skip] + target[skip + 1 :]
             for j in range(len(seq) - len(reduced) + 1):
@@ -470,6 +505,19 @@ def page_confidence(lines: Sequence[OcrLine]) -> float:
     return sum(c.score for line in lines for c in line.chars) / total
 
 
+def red_suppressed(image: Image.Image) -> Image.Image | None:
+    """The page seen through its red channel, if it bears red ink (an official seal): red turns as pale
+    as the paper while black print stays dark, so a name under a seal becomes legible. None if no red."""
+    array = np.asarray(image.convert("RGB"))
+    sample = array[::4, ::4].astype(np.int16)
+    r, g, b = sample[..., 0], sample[..., 1], sample[..., 2]
+    red = (r > 90) & (r - g > 50) & (r - b > 50)
+    if red.mean() < RED_INK_SHARE:
+        return None
+    channel = np.ascontiguousarray(array[..., 0])
+    return Image.fromarray(np.dstack([channel, channel, channel]))
+
+
 def detect(
     image: Image.Image,
     identifiers: Identifiers,
@@ -477,10 +525,21 @@ def detect(
     doc_type: str = "",
     lines: Sequence[OcrLine] | None = None,
 ) -> Detection:
-    """OCR the image (unless `lines` are given) and propose boxes over the applicant's identifiers."""
-    if lines is None:
-        lines = ocr_image(image)
-    matches = match_identifiers(lines, identifiers, image.size)
+    """OCR the image (unless `lines` are given) and propose boxes over the applicant's identifiers.
+
+    A page with red ink is read a second time through its red channel (a seal over the name hides it
+    from the first reading); both readings' matches count.
+    """
+    passes: list[Sequence[OcrLine]]
+    if lines is not None:
+        passes = [lines]
+    else:
+        passes = [ocr_image(image)]
+        stripped = red_suppressed(image)
+        if stripped is not None:
+            passes.append(ocr_image(stripped))
+    lines = passes[0]
+    matches = [m for reading in passes for m in match_identifiers(reading, identifiers, image.size)]
     boxes = merge_boxes([m.box for m in matches])
     confidence = page_confidence(lines)
     reasons: list[str] = []
@@ -492,7 +551,9 @@ def detect(
     if doc_type in NAME_BEARING_DOC_TYPES and identifiers.names and not name_found:
         reasons.append(FlagReason.NO_TEXT if not lines else FlagReason.NAME_NOT_FOUND)
     if any(not m.exact for m in matches) or (
-        identifiers.names and not name_found and _suspicious_partial_names(lines, identifiers)
+        identifiers.names
+        and not name_found
+        and any(_suspicious_partial_names(reading, identifiers) for reading in passes)
     ):
         reasons.append(FlagReason.NEAR_MISS)
     return Detection(

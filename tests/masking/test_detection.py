@@ -123,3 +123,31 @@ def test_detection_on_generated_documents(doc_type: str, photographed: bool) -> 
     assert result.names_masked == result.names_total
     assert result.other_covered_share < 0.05
     assert not detection.flagged
+
+
+def test_stray_marks_and_row_numbers() -> None:
+    ids = Identifiers.build(names=["阿依古丽·买买提", "古丽米拉·吐尔逊"])
+    # A blurred middle dot read as an unsure "0" inside the name: still the name.
+    assert match_identifiers([_line("其中阿依古丽0买买提同志", scores=[0.99] * 6 + [0.5] + [0.99] * 5)], ids, SIZE)
+    # An unsure row number before someone else's "丽米拉吐尔逊小区" does not complete the name.
+    unsure_number = _line("5丽米拉吐尔逊小区", scores=[0.4] + [0.99] * 8)
+    assert not match_identifiers([unsure_number], ids, SIZE)
+
+
+def test_name_under_a_red_seal_is_read_through_the_red_channel() -> None:
+    from PIL import ImageDraw, ImageFont
+
+    from masking.corpus import FONT_PATH
+
+    image = Image.new("RGB", (700, 260), "white")
+    draw = ImageDraw.Draw(image)
+    draw.text((60, 60), "荣誉证书", font=ImageFont.truetype(FONT_PATH, 48), fill=(20, 20, 20))
+    draw.text((60, 150), "林伟敏 同志：", font=ImageFont.truetype(FONT_PATH, 40), fill=(20, 20, 20))
+    # Red ink strokes of a seal across the name: in grey they read as strokes of the glyphs.
+    for i in range(0, 200, 9):
+        draw.line((40 + i, 120, 40 + i - 60, 230), fill=(215, 30, 30), width=3)
+    draw.ellipse((30, 100, 210, 250), outline=(215, 30, 30), width=8)
+    detection = detect(image, Identifiers.build(names=["林伟敏"]), doc_type="award")
+    assert detection.name_found, detection.flag_reasons
+    [box] = detection.boxes
+    assert box[0] <= 62 and box[2] >= 178 and box[1] <= 152 and box[3] >= 190

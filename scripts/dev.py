@@ -87,9 +87,16 @@ def cmd_setup() -> dict[str, str]:
 def cmd_run() -> int:
     env = cmd_setup()
     manage("migrate", "--noinput", env=env)
-    manage("seed_demo", env=env)
-    say("starting the background worker (huey) and the web server on http://127.0.0.1:8000")
-    worker = subprocess.Popen([str(PY), "manage.py", "run_huey", "--workers", "2"], cwd=ROOT, env=env)
+    seeded = subprocess.run([str(PY), "manage.py", "seed_demo"], cwd=ROOT, env=env, check=True, capture_output=True, text=True)
+    # The worker (OCR, PDF batches, deadlines, e-mails on the console backend) logs to a file so that the
+    # demo accounts stay readable on the terminal.
+    worker_log = (ROOT / "var" / "worker.log").open("a")
+    worker = subprocess.Popen(
+        [str(PY), "manage.py", "run_huey", "--workers", "2"], cwd=ROOT, env=env, stdout=worker_log, stderr=worker_log
+    )
+    print(seeded.stdout, flush=True)
+    say("background worker (huey) started, log in var/worker.log; e-mails are printed there")
+    say("web server on http://127.0.0.1:8000 — log in with a demo account above (Ctrl-C stops both)")
     try:
         server = subprocess.run([str(PY), "manage.py", "runserver", "127.0.0.1:8000"], cwd=ROOT, env=env)
         return server.returncode

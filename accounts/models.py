@@ -29,7 +29,9 @@ class Organization(models.Model):
     code = models.CharField("代码", max_length=32, unique=True)
     name = models.CharField("名称", max_length=128)
     kind = models.CharField("类别", max_length=16, choices=Kind.choices)
-    parent = models.ForeignKey("self", verbose_name="上级", null=True, blank=True, on_delete=models.PROTECT, related_name="children")
+    parent = models.ForeignKey(
+        "self", verbose_name="上级", null=True, blank=True, on_delete=models.PROTECT, related_name="children"
+    )
     unit_type = models.CharField("单位性质", max_length=16, choices=UnitType.choices, blank=True)
     unit_level = models.CharField("单位层级", max_length=16, choices=UnitLevel.choices, blank=True)
     # Enterprises are routed by the registration place of their business licence (notice 4(三)).
@@ -118,7 +120,9 @@ class RoleAssignment(models.Model):
 
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="roles")
     role = models.CharField("角色", max_length=32, choices=Role.choices)
-    organization = models.ForeignKey(Organization, verbose_name="所属机构", on_delete=models.PROTECT, related_name="role_assignments")
+    organization = models.ForeignKey(
+        Organization, verbose_name="所属机构", on_delete=models.PROTECT, related_name="role_assignments"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -137,7 +141,9 @@ class RoleAssignment(models.Model):
             Role.PREFECTURE_OFFICER: Organization.Kind.PREFECTURE,
         }.get(Role(self.role))
         if expected and self.organization_id and self.organization.kind != expected:
-            raise ValidationError({"organization": f"“{self.get_role_display()}”必须归属于{Organization.Kind(expected).label}。"})
+            raise ValidationError(
+                {"organization": f"“{self.get_role_display()}”必须归属于{Organization.Kind(expected).label}。"}
+            )
 
 
 class AuditEvent(models.Model):
@@ -151,3 +157,6 @@ class AuditEvent(models.Model):
 
     class Meta:
         ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.created_at:%Y-%m-%d %H:%M} {self.action} {self.target}"

@@ -35,14 +35,24 @@ def role_assign(*, actor: User | None, user: User, role: Role, organization: Org
     assignment.full_clean()
     assignment.save()
     AuditEvent.objects.create(
-        actor=actor, action="role_assign", target=f"user:{user.pk}", extra={"role": str(role), "organization": organization.code}
+        actor=actor,
+        action="role_assign",
+        target=f"user:{user.pk}",
+        extra={"role": str(role), "organization": organization.code},
     )
     return assignment
 
 
 @transaction.atomic
 def officer_create(
-    *, actor: User | None, username: str, password: str, full_name: str, role: Role, organization: Organization, email: str = ""
+    *,
+    actor: User | None,
+    username: str,
+    password: str,
+    full_name: str,
+    role: Role,
+    organization: Organization,
+    email: str = "",
 ) -> User:
     """Officers are created by administrators (admin site or the demo set-up), never self-registered."""
     user = User(username=username, full_name=full_name, email=email)

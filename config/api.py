@@ -18,8 +18,8 @@ install_error_handlers(api)
 def _mount() -> None:
     # Imported here so that every app's router is registered exactly once.
     from committee.api import router as committee_router
-    from dossiers.api import router as dossiers_router
     from documents.api import router as documents_router
+    from dossiers.api import router as dossiers_router
     from eligibility.api import router as eligibility_router
     from masking.api import router as masking_router
     from rounds.api import router as rounds_router

@@ -70,7 +70,9 @@ DEMO_USERS = [
 @transaction.atomic
 def seed_organizations() -> dict[str, Organization]:
     orgs: dict[str, Organization] = {}
-    orgs["XJ"], _ = Organization.objects.get_or_create(code="XJ", defaults={"name": "新疆维吾尔自治区", "kind": Organization.Kind.REGION})
+    orgs["XJ"], _ = Organization.objects.get_or_create(
+        code="XJ", defaults={"name": "新疆维吾尔自治区", "kind": Organization.Kind.REGION}
+    )
     orgs["BZ"], _ = Organization.objects.get_or_create(
         code="BZ", defaults={"name": "巴音郭楞蒙古自治州", "kind": Organization.Kind.PREFECTURE, "parent": orgs["XJ"]}
     )

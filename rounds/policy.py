@@ -44,7 +44,7 @@ _window = {
     "required": ["label", "start", "end", "clause"],
     "properties": {"label": {"type": "string"}, "start": _date, "end": _date, "clause": {"type": "string"}},
 }
-_clause_value = lambda value_schema: {  # noqa: E731
+_clause_value = lambda value_schema: {
     "type": "object",
     "required": ["value", "clause"],
     "properties": {"value": value_schema, "clause": {"type": "string", "minLength": 1}},
@@ -53,8 +53,22 @@ _clause_value = lambda value_schema: {  # noqa: E731
 POLICY_SCHEMA: dict[str, Any] = {
     "type": "object",
     "required": [
-        "format", "slug", "version", "name", "year", "windows", "levels", "kinds", "applications",
-        "fees", "submission", "publicity", "texts", "attachments", "sections", "workflow",
+        "format",
+        "slug",
+        "version",
+        "name",
+        "year",
+        "windows",
+        "levels",
+        "kinds",
+        "applications",
+        "fees",
+        "submission",
+        "publicity",
+        "texts",
+        "attachments",
+        "sections",
+        "workflow",
     ],
     "properties": {
         "format": {"const": 1},
@@ -88,7 +102,10 @@ POLICY_SCHEMA: dict[str, Any] = {
             "properties": {
                 "yuan": {
                     "type": "object",
-                    "additionalProperties": {"type": "object", "additionalProperties": {"type": "integer", "minimum": 0}},
+                    "additionalProperties": {
+                        "type": "object",
+                        "additionalProperties": {"type": "integer", "minimum": 0},
+                    },
                 }
             },
         },
@@ -122,7 +139,11 @@ POLICY_SCHEMA: dict[str, Any] = {
             "items": {
                 "type": "object",
                 "required": ["key", "number", "title", "clause"],
-                "properties": {"key": {"enum": SECTION_KEYS}, "number": {"type": "integer"}, "title": {"type": "string"}},
+                "properties": {
+                    "key": {"enum": SECTION_KEYS},
+                    "number": {"type": "integer"},
+                    "title": {"type": "string"},
+                },
             },
         },
         "workflow": {
@@ -221,7 +242,9 @@ def validate_policy(data: Any, *, source: str = "") -> dict[str, Any]:
     keys = [s["key"] for s in data["sections"]]
     if sorted(keys) != sorted(SECTION_KEYS) or len(keys) != len(set(keys)):
         missing = sorted(set(SECTION_KEYS) - set(keys))
-        raise PolicyError("sections", f"必须恰好列出通知第五部分的 15 个栏目，缺少：{'、'.join(missing) or '无'}", source=source)
+        raise PolicyError(
+            "sections", f"必须恰好列出通知第五部分的 15 个栏目，缺少：{'、'.join(missing) or '无'}", source=source
+        )
     wf = data["workflow"]
     states = set(wf["states"])
     if wf["initial"] not in states:

@@ -18,7 +18,9 @@ from rounds.policy import PolicyError, load_policy_file, validate_policy
 
 
 @transaction.atomic
-def round_save_policy(*, policy: dict[str, Any], sha256: str, source_file: str = "", is_demo: bool = False, actor: User | None = None) -> Round:
+def round_save_policy(
+    *, policy: dict[str, Any], sha256: str, source_file: str = "", is_demo: bool = False, actor: User | None = None
+) -> Round:
     existing = Round.objects.filter(slug=policy["slug"]).first()
     if existing and existing.policy_version > policy["version"]:
         raise PolicyError("version", f"已加载版本 {existing.policy_version}，不能回退到版本 {policy['version']}")

@@ -87,7 +87,9 @@ def cmd_setup() -> dict[str, str]:
 def cmd_run() -> int:
     env = cmd_setup()
     manage("migrate", "--noinput", env=env)
-    seeded = subprocess.run([str(PY), "manage.py", "seed_demo"], cwd=ROOT, env=env, check=True, capture_output=True, text=True)
+    seeded = subprocess.run(
+        [str(PY), "manage.py", "seed_demo"], cwd=ROOT, env=env, check=True, capture_output=True, text=True
+    )
     # The worker (OCR, PDF batches, deadlines, e-mails on the console backend) logs to a file so that the
     # demo accounts stay readable on the terminal.
     worker_log = (ROOT / "var" / "worker.log").open("a")

@@ -19,7 +19,10 @@ def _raw() -> dict:
 def test_real_policy_loads_with_the_notice_values():
     policy, sha = load_policy_file(POLICY)
     assert policy["windows"]["online_filing"] == {
-        "label": "网上申报", "start": "2023-08-10", "end": "2023-10-31", "clause": "notice 三(一)"
+        "label": "网上申报",
+        "start": "2023-08-10",
+        "end": "2023-10-31",
+        "clause": "notice 三(一)",
     }
     assert policy["fees"]["yuan"]["evaluation"] == {"junior": 220, "mid": 380}
     assert len(sha) == 64
@@ -37,7 +40,7 @@ def test_missing_field_is_named():
 def test_window_ending_before_it_starts_is_refused():
     data = _raw()
     data["windows"]["fee_payment"]["end"] = "2023-10-01"
-    with pytest.raises(PolicyError, match="windows.fee_payment.end"):
+    with pytest.raises(PolicyError, match=r"windows\.fee_payment\.end"):
         validate_policy(data)
 
 

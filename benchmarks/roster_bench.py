@@ -123,7 +123,7 @@ def main() -> None:
         from openpyxl import load_workbook
 
         sheet = load_workbook(out, read_only=True).active
-        data_rows = sum(1 for _ in sheet.iter_rows(min_row=4, values_only=True))
+        data_rows = sum(1 for _ in sheet.iter_rows(min_row=3, values_only=True))
         print(f"command: {' '.join(command[1:])}")
         print(f"rows written: {data_rows} (file {out.stat().st_size / 1e6:.1f} MB)")
         time_verdict = "met" if seconds < TARGET_SECONDS else "MISSED"

@@ -32,7 +32,10 @@ ROSTER_COLUMNS = [
     "备注",
 ]
 COLUMN_WIDTHS = [6, 10, 6, 8, 12, 21, 18, 14, 16, 30, 10, 8]
-TITLE_ROW, UNIT_ROW, HEADER_ROW = 1, 2, 3
+# SPEC 7 / issue 5: the title row (year and unit), then exactly the annex's columns. The annex prints
+# "单位（盖章）：" on its own line under the title; we keep it as a second line inside the title cell so the
+# header is always the second row for anyone reading the file by rows.
+TITLE_ROW, HEADER_ROW = 1, 2
 
 
 def roster_title(round_: Round) -> str:
@@ -74,16 +77,15 @@ def write_roster(*, round_: Round, organization: Organization | None, out: str |
         sheet.column_dimensions[get_column_letter(index)].width = width
     last_column = get_column_letter(len(ROSTER_COLUMNS))
     sheet.merged_cells.add(f"A{TITLE_ROW}:{last_column}{TITLE_ROW}")
-    sheet.merged_cells.add(f"A{UNIT_ROW}:{last_column}{UNIT_ROW}")
     sheet.page_setup.orientation = "landscape"
     sheet.page_setup.paperSize = Worksheet.PAPERSIZE_A4
     sheet.print_title_rows = f"{HEADER_ROW}:{HEADER_ROW}"
 
-    title = WriteOnlyCell(sheet, value=roster_title(round_))
+    sheet.row_dimensions[TITLE_ROW].height = 48
+    title = WriteOnlyCell(sheet, value=f"{roster_title(round_)}\n{roster_unit_line(round_, organization)}")
     title.font = Font(name="宋体", size=16, bold=True)
-    title.alignment = Alignment(horizontal="center")
+    title.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
     sheet.append([title])
-    sheet.append([roster_unit_line(round_, organization)])
 
     thin = Side(style="thin")
     border = Border(left=thin, right=thin, top=thin, bottom=thin)

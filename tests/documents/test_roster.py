@@ -67,10 +67,9 @@ def test_export_roster_for_a_unit(population, open_round, tmp_path):
     out = tmp_path / "roster.xlsx"
     call_command("export_roster", "--round", open_round.slug, "--unit", "U-KRLJT", "--out", str(out))
     rows = _values(_sheet(out))
-    assert rows[0][0] == f"{open_round.year} 年度 公路与运输 专业职称申报人员花名册"
-    assert rows[1][0] == "单位（盖章）：库尔勒交通建设工程有限公司"
-    assert rows[2] == ANNEX_5_COLUMNS
-    data = rows[3:]
+    assert rows[0][0] == f"{open_round.year} 年度 公路与运输 专业职称申报人员花名册\n单位（盖章）：库尔勒交通建设工程有限公司"
+    assert rows[1] == ANNEX_5_COLUMNS
+    data = rows[2:]
     assert [r[1] for r in data] == ["张三", "李四", "王五"]  # the draft and the county-stage dossier are not listed
     assert [r[0] for r in data] == [1, 2, 3]
     first = dict(zip(ANNEX_5_COLUMNS, data[0], strict=True))
@@ -98,11 +97,11 @@ def test_export_roster_for_the_whole_round_and_verdicts(population, open_round, 
     out = tmp_path / "all.xlsx"
     call_command("export_roster", "--round", open_round.slug, "--out", str(out))
     rows = _values(_sheet(out))
-    assert rows[1][0].startswith("单位（盖章）：")
-    assert rows[2] == ANNEX_5_COLUMNS
-    names = [r[1] for r in rows[3:]]
+    assert "\n单位（盖章）：" in rows[0][0]
+    assert rows[1] == ANNEX_5_COLUMNS
+    names = [r[1] for r in rows[2:]]
     assert sorted(names) == sorted(["张三", "李四", "王五", "阿依古丽·买买提"])
-    verdicts = {r[1]: r[10] for r in rows[3:]}
+    verdicts = {r[1]: r[10] for r in rows[2:]}
     assert verdicts["王五"] == "是" and verdicts["张三"] is None
 
 
@@ -110,8 +109,8 @@ def test_roster_of_a_county_lists_units_registered_there(population, open_round,
     out = tmp_path / "qm.xlsx"
     call_command("export_roster", "--round", open_round.slug, "--unit", "BZ-QM", "--out", str(out))
     rows = _values(_sheet(out))
-    assert [r[1] for r in rows[3:]] == ["阿依古丽·买买提"]
-    assert rows[3][9] == "且末县公路养护站"
+    assert [r[1] for r in rows[2:]] == ["阿依古丽·买买提"]
+    assert rows[2][9] == "且末县公路养护站"
 
 
 def test_export_roster_refuses_bad_arguments(round_2023, orgs, tmp_path):
@@ -122,8 +121,8 @@ def test_export_roster_refuses_bad_arguments(round_2023, orgs, tmp_path):
     out = tmp_path / "empty.xlsx"
     call_command("export_roster", "--round", "bz-2023-highway", "--out", str(out))
     rows = _values(_sheet(out))
-    assert rows[0][0] == "2023 年度 公路与运输 专业职称申报人员花名册"
-    assert rows[2] == ANNEX_5_COLUMNS and len(rows) == 3
+    assert rows[0][0] == "2023 年度 公路与运输 专业职称申报人员花名册\n单位（盖章）：巴音郭楞蒙古自治州（全批次汇总）"
+    assert rows[1] == ANNEX_5_COLUMNS and len(rows) == 2
 
 
 def test_roster_page_for_officers_within_their_scope(population, open_round, client, demo_users):
@@ -133,7 +132,7 @@ def test_roster_page_for_officers_within_their_scope(population, open_round, cli
     assert response.status_code == 200
     assert response["Content-Type"].startswith("application/vnd.openxmlformats-officedocument.spreadsheetml")
     rows = _values(_sheet(b"".join(response.streaming_content)))
-    assert rows[2] == ANNEX_5_COLUMNS and len(rows) == 6
+    assert rows[1] == ANNEX_5_COLUMNS and len(rows) == 5
 
     refused = client.post(reverse("documents:roster"), {"round": open_round.slug, "organization": "U-QMYH"})
     assert refused.status_code == 403
@@ -144,4 +143,4 @@ def test_roster_page_for_officers_within_their_scope(population, open_round, cli
     client.force_login(demo_users["demo_prefecture"])
     api = client.get("/api/documents/roster", {"round": open_round.slug, "organization": "BZ"})
     assert api.status_code == 200
-    assert len(_values(_sheet(b"".join(api.streaming_content)))) == 7
+    assert len(_values(_sheet(b"".join(api.streaming_content)))) == 6

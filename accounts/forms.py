@@ -13,7 +13,7 @@ class RegistrationForm(forms.Form):
     password = forms.CharField(label="密码", widget=forms.PasswordInput, min_length=8)
     password_confirm = forms.CharField(label="确认密码", widget=forms.PasswordInput)
 
-    def clean(self):  # type: ignore[no-untyped-def]
+    def clean(self):
         data = super().clean()
         if data.get("password") and data.get("password") != data.get("password_confirm"):
             self.add_error("password_confirm", "两次输入的密码不一致。")

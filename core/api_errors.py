@@ -10,10 +10,10 @@ from core.errors import DomainError, ErrorCode
 
 def install_error_handlers(api: NinjaAPI) -> None:
     @api.exception_handler(DomainError)
-    def _domain_error(request, exc: DomainError):  # type: ignore[no-untyped-def]
+    def _domain_error(request, exc: DomainError):
         return api.create_response(request, exc.as_dict(), status=exc.http_status)
 
     @api.exception_handler(Http404)
-    def _not_found(request, exc: Http404):  # type: ignore[no-untyped-def]
+    def _not_found(request, exc: Http404):
         body = {"code": str(ErrorCode.NOT_FOUND), "message": "未找到该记录，或您无权查看。", "details": None}
         return api.create_response(request, body, status=404)

@@ -67,3 +67,38 @@ class NotFound(DomainError):
 
 class ValidationFailed(DomainError):
     code = ErrorCode.INVALID_INPUT
+
+
+# ---- refusals of the dossier's life cycle (the dossiers services and the workflow engine share them) ----
+
+
+class NotEditable(DomainError):
+    code = ErrorCode.NOT_EDITABLE
+
+
+class Incomplete(DomainError):
+    code = ErrorCode.INCOMPLETE
+
+
+class Ineligible(DomainError):
+    code = ErrorCode.INELIGIBLE
+
+
+class SubmissionLimitReached(DomainError):
+    code = ErrorCode.SUBMISSION_LIMIT
+
+
+class IllegalTransition(DomainError):
+    code = ErrorCode.ILLEGAL_TRANSITION
+
+
+class ConcurrentUpdate(DomainError):
+    code = ErrorCode.CONCURRENT_UPDATE
+
+
+class OutsideWindow(DomainError):
+    code = ErrorCode.OUTSIDE_WINDOW
+
+
+class ReturnDeadlinePassed(DomainError):
+    code = ErrorCode.DEADLINE_PASSED

@@ -131,7 +131,7 @@ def blocks_to_pdf(blocks: list[Block], *, title: str, watermark: str = "") -> by
     return build_pdf(flowables, title=title, decoration=PageDecoration(watermark=watermark, duplex=False))
 
 
-def _docx_font(run_or_style, size: float | None = None) -> None:  # type: ignore[no-untyped-def]
+def _docx_font(run_or_style, size: float | None = None) -> None:
     """Word needs the East-Asian font set explicitly, or it substitutes a Latin font for the Chinese text."""
     run_or_style.font.name = "SimSun"
     rpr = run_or_style.element.get_or_add_rPr()

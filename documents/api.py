@@ -7,10 +7,11 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.http import HttpRequest, HttpResponse
+from django.http import FileResponse, HttpRequest
 from django.shortcuts import get_object_or_404
 from ninja import Router, Schema, Status
 
+from accounts.auth import signed_in_user
 from accounts.models import Organization
 from core.errors import NotFound
 from documents import selectors, services
@@ -88,7 +89,7 @@ def _document_out(document: GeneratedDocument) -> DocumentOut:
 
 def _visible_dossier(request: HttpRequest, dossier_id: int) -> Dossier:
     dossier = Dossier.objects.select_related("round", "unit", "applicant").filter(pk=dossier_id).first()
-    if dossier is None or not selectors.dossier_visible_to(request.user, dossier):  # type: ignore[arg-type]
+    if dossier is None or not selectors.dossier_visible_to(signed_in_user(request), dossier):
         raise NotFound("未找到该申报，或您无权查看。")
     return dossier
 
@@ -98,7 +99,7 @@ def downloads(request: HttpRequest, dossier_id: int) -> DownloadsOut:
     from django.urls import reverse
 
     dossier = _visible_dossier(request, dossier_id)
-    info = selectors.dossier_downloads(request.user, dossier)  # type: ignore[arg-type]
+    info = selectors.dossier_downloads(signed_in_user(request), dossier)
     return DownloadsOut(
         evaluation_form_allowed=info["evaluation_form_allowed"],
         evaluation_form_url=reverse("api:documents_evaluation_form", args=[dossier.pk]),
@@ -109,29 +110,29 @@ def downloads(request: HttpRequest, dossier_id: int) -> DownloadsOut:
 
 
 @router.get("/dossiers/{dossier_id}/evaluation-form", url_name="documents_evaluation_form")
-def evaluation_form(request: HttpRequest, dossier_id: int) -> HttpResponse:
+def evaluation_form(request: HttpRequest, dossier_id: int) -> FileResponse:
     dossier = _visible_dossier(request, dossier_id)
-    return file_response(services.evaluation_form_generate(dossier=dossier, actor=request.user))  # type: ignore[arg-type]
+    return file_response(services.evaluation_form_generate(dossier=dossier, actor=signed_in_user(request)))
 
 
 @router.get("/dossiers/{dossier_id}/commitment", url_name="documents_commitment")
-def commitment(request: HttpRequest, dossier_id: int) -> HttpResponse:
+def commitment(request: HttpRequest, dossier_id: int) -> FileResponse:
     dossier = _visible_dossier(request, dossier_id)
-    return file_response(services.commitment_letter_generate(dossier=dossier, actor=request.user))  # type: ignore[arg-type]
+    return file_response(services.commitment_letter_generate(dossier=dossier, actor=signed_in_user(request)))
 
 
 @router.get("/dossiers/{dossier_id}/ce-exemption", url_name="documents_ce_exemption")
-def ce_exemption(request: HttpRequest, dossier_id: int) -> HttpResponse:
+def ce_exemption(request: HttpRequest, dossier_id: int) -> FileResponse:
     dossier = _visible_dossier(request, dossier_id)
-    return file_response(services.ce_exemption_generate(dossier=dossier, actor=request.user))  # type: ignore[arg-type]
+    return file_response(services.ce_exemption_generate(dossier=dossier, actor=signed_in_user(request)))
 
 
 @router.get("/files/{document_id}", url_name="documents_file")
-def stored_file(request: HttpRequest, document_id: int) -> HttpResponse:
+def stored_file(request: HttpRequest, document_id: int) -> FileResponse:
     document = (
         GeneratedDocument.objects.select_related("dossier", "round", "organization").filter(pk=document_id).first()
     )
-    if document is None or not selectors.document_visible_to(request.user, document):  # type: ignore[arg-type]
+    if document is None or not selectors.document_visible_to(signed_in_user(request), document):
         raise NotFound("未找到该文件，或您无权下载。")
     return file_response(document)
 
@@ -146,10 +147,10 @@ def verify(request: HttpRequest, code: str) -> VerificationOut:
 
 
 @router.get("/roster", url_name="documents_roster")
-def roster(request: HttpRequest, round: str, organization: str) -> HttpResponse:
+def roster(request: HttpRequest, round: str, organization: str) -> FileResponse:
     round_ = get_object_or_404(Round, slug=round)
     org = get_object_or_404(Organization, code=organization)
-    return file_response(services.roster_generate(round_=round_, organization=org, actor=request.user))  # type: ignore[arg-type]
+    return file_response(services.roster_generate(round_=round_, organization=org, actor=signed_in_user(request)))
 
 
 def _batch_out(job: BatchJob) -> BatchOut:
@@ -170,13 +171,13 @@ def _batch_out(job: BatchJob) -> BatchOut:
 def batch_create(request: HttpRequest, payload: BatchIn) -> Status[BatchOut]:
     round_ = get_object_or_404(Round, slug=payload.round)
     org = get_object_or_404(Organization, code=payload.organization)
-    job = services.batch_job_create(round_=round_, organization=org, actor=request.user)  # type: ignore[arg-type]
+    job = services.batch_job_create(round_=round_, organization=org, actor=signed_in_user(request))
     return Status(201, _batch_out(job))
 
 
 @router.get("/batches/{job_id}", response=BatchOut, url_name="documents_batch")
 def batch(request: HttpRequest, job_id: int) -> BatchOut:
-    job = BatchJob.objects.filter(pk=job_id, created_by=request.user).first()
+    job = BatchJob.objects.filter(pk=job_id, created_by=signed_in_user(request)).first()
     if job is None:
         raise NotFound("未找到该任务。")
     return _batch_out(job)

@@ -83,7 +83,7 @@ class DossierContent:
         return {s.key: (s.data or {}) for s in self.dossier.sections.all()}
 
     @cached_property
-    def policy(self):  # type: ignore[no-untyped-def]
+    def policy(self):
         return self.dossier.round.policy
 
     @property

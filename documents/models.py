@@ -78,11 +78,12 @@ class GeneratedDocument(models.Model):
 
     @property
     def download_name(self) -> str:
-        subject = (
-            self.dossier.serial_number
-            if self.dossier_id
-            else (self.organization.name if self.organization_id else self.round.slug)
-        )
+        if self.dossier is not None:
+            subject = self.dossier.serial_number
+        elif self.organization is not None:
+            subject = self.organization.name
+        else:
+            subject = self.round.slug
         return f"{self.get_kind_display()}-{subject}.{self.file_format}"
 
 

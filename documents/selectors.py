@@ -143,9 +143,9 @@ def officer_may_cover(user: User, organization: Organization) -> bool:
 def document_visible_to(user: User, document: GeneratedDocument) -> bool:
     if not user.is_authenticated:
         return False
-    if document.dossier_id is not None:
+    if document.dossier is not None:
         return dossier_visible_to(user, document.dossier)
-    if document.organization_id is not None:
+    if document.organization is not None:
         return officer_may_cover(user, document.organization)
     return document.created_by_id == user.pk
 

@@ -16,8 +16,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import AuditEvent, Organization, Role, User
-from core.errors import DomainError, ErrorCode, PermissionDenied
+from core.errors import DomainError, ErrorCode, PermissionDenied, ValidationFailed
 from documents.annexes import (
+    Block,
     blocks_to_docx,
     blocks_to_pdf,
     commitment_blocks,
@@ -90,6 +91,37 @@ def _store(
     return document
 
 
+def _store_for_dossier(
+    dossier: Dossier,
+    *,
+    kind: DocumentKind,
+    data: bytes,
+    actor: User,
+    file_format: FileFormat = FileFormat.PDF,
+    verification_code: str | None = None,
+    meta: dict[str, Any] | None = None,
+) -> GeneratedDocument:
+    return _store(
+        kind=kind,
+        file_format=file_format,
+        data=data,
+        round_=dossier.round,
+        actor=actor,
+        dossier=dossier,
+        verification_code=verification_code,
+        meta=meta,
+    )
+
+
+def _store_annex(
+    dossier: Dossier, *, kind: DocumentKind, blocks: list[Block], title: str, actor: User, meta: dict[str, Any]
+) -> GeneratedDocument:
+    """An annex the unit may still edit: a DOCX copy is stored beside the PDF, and the PDF is returned."""
+    docx = blocks_to_docx(blocks, title=title)
+    _store_for_dossier(dossier, kind=kind, file_format=FileFormat.DOCX, data=docx, actor=actor, meta=meta)
+    return _store_for_dossier(dossier, kind=kind, data=blocks_to_pdf(blocks, title=title), actor=actor, meta=meta)
+
+
 def _require_visible(actor: User, dossier: Dossier) -> None:
     if actor is None or not dossier_visible_to(actor, dossier):
         raise PermissionDenied("您无权获取该申报的文件。")
@@ -120,13 +152,11 @@ def evaluation_form_generate(
     code = new_verification_code()
     url = verification_url(code)
     pdf = render_evaluation_form(dossier, code=code, verify_url=url, printed_at=printed_at)
-    return _store(
+    return _store_for_dossier(
+        dossier,
         kind=DocumentKind.EVALUATION_FORM,
-        file_format=FileFormat.PDF,
         data=pdf,
-        round_=dossier.round,
         actor=actor,
-        dossier=dossier,
         verification_code=code,
         meta={"printed_at": printed_at.isoformat(), "status_at_print": dossier.status, "verify_url": url},
     )
@@ -142,7 +172,7 @@ def _require_unit_reviewer(actor: User | None, dossier: Dossier) -> None:
 
 def _validate_period(start: dt.date, end: dt.date) -> None:
     if end < start:
-        raise DomainError("公示结束日期早于开始日期。", code=ErrorCode.INVALID_INPUT)
+        raise ValidationFailed("公示结束日期早于开始日期。")
 
 
 @transaction.atomic
@@ -156,21 +186,18 @@ def publicity_notice_generate(
     _require_unit_reviewer(actor, dossier)
     _validate_period(start, end)
     if not contact.strip():
-        raise DomainError("请填写受理异议的办公室及监督电话。", code=ErrorCode.INVALID_INPUT)
+        raise ValidationFailed("请填写受理异议的办公室及监督电话。")
     blocks = publicity_notice_blocks(
         DossierContent(dossier), start=start, end=end, contact=contact.strip(), political_conduct=political_conduct
     )
-    meta = {"start": start.isoformat(), "end": end.isoformat(), "contact": contact}
-    title = f"推荐单位公示 {dossier.serial_number}"
-    common = {
-        "kind": DocumentKind.PUBLICITY_NOTICE,
-        "round_": dossier.round,
-        "actor": actor,
-        "dossier": dossier,
-        "meta": meta,
-    }
-    _store(file_format=FileFormat.DOCX, data=blocks_to_docx(blocks, title=title), **common)
-    return _store(file_format=FileFormat.PDF, data=blocks_to_pdf(blocks, title=title), **common)
+    return _store_annex(
+        dossier,
+        kind=DocumentKind.PUBLICITY_NOTICE,
+        blocks=blocks,
+        title=f"推荐单位公示 {dossier.serial_number}",
+        actor=actor,
+        meta={"start": start.isoformat(), "end": end.isoformat(), "contact": contact},
+    )
 
 
 @transaction.atomic
@@ -181,7 +208,7 @@ def publicity_result_generate(
     _require_unit_reviewer(actor, dossier)
     _validate_period(start, end)
     if working_days < 1:
-        raise DomainError("公示天数必须大于 0。", code=ErrorCode.INVALID_INPUT)
+        raise ValidationFailed("公示天数必须大于 0。")
     issued_on = max(end, timezone.localdate())
     blocks = publicity_result_blocks(
         DossierContent(dossier),
@@ -191,22 +218,19 @@ def publicity_result_generate(
         objections=objections or "",
         issued_on=issued_on,
     )
-    meta = {
-        "start": start.isoformat(),
-        "end": end.isoformat(),
-        "working_days": working_days,
-        "objections": objections or "",
-    }
-    title = f"推荐单位公示结果 {dossier.serial_number}"
-    common = {
-        "kind": DocumentKind.PUBLICITY_RESULT,
-        "round_": dossier.round,
-        "actor": actor,
-        "dossier": dossier,
-        "meta": meta,
-    }
-    _store(file_format=FileFormat.DOCX, data=blocks_to_docx(blocks, title=title), **common)
-    return _store(file_format=FileFormat.PDF, data=blocks_to_pdf(blocks, title=title), **common)
+    return _store_annex(
+        dossier,
+        kind=DocumentKind.PUBLICITY_RESULT,
+        blocks=blocks,
+        title=f"推荐单位公示结果 {dossier.serial_number}",
+        actor=actor,
+        meta={
+            "start": start.isoformat(),
+            "end": end.isoformat(),
+            "working_days": working_days,
+            "objections": objections or "",
+        },
+    )
 
 
 @transaction.atomic
@@ -215,14 +239,7 @@ def commitment_letter_generate(*, dossier: Dossier, actor: User) -> GeneratedDoc
     _require_visible(actor, dossier)
     content = DossierContent(dossier)
     pdf = blocks_to_pdf(commitment_blocks(content), title=f"个人承诺书 {dossier.serial_number}")
-    return _store(
-        kind=DocumentKind.COMMITMENT,
-        file_format=FileFormat.PDF,
-        data=pdf,
-        round_=dossier.round,
-        actor=actor,
-        dossier=dossier,
-    )
+    return _store_for_dossier(dossier, kind=DocumentKind.COMMITMENT, data=pdf, actor=actor)
 
 
 @transaction.atomic
@@ -230,14 +247,7 @@ def ce_exemption_generate(*, dossier: Dossier, actor: User) -> GeneratedDocument
     """附件4 免除继续教育学习申请表, filled from the basic information, education and special assignments."""
     _require_visible(actor, dossier)
     pdf = render_ce_exemption_pdf(DossierContent(dossier))
-    return _store(
-        kind=DocumentKind.CE_EXEMPTION,
-        file_format=FileFormat.PDF,
-        data=pdf,
-        round_=dossier.round,
-        actor=actor,
-        dossier=dossier,
-    )
+    return _store_for_dossier(dossier, kind=DocumentKind.CE_EXEMPTION, data=pdf, actor=actor)
 
 
 # --- 申报人员花名册 ---------------------------------------------------------------------------------
@@ -274,7 +284,7 @@ def batch_job_create(*, round_: Round, organization: Organization, actor: User) 
     _require_officer_scope(actor, organization)
     total = committee_dossiers(round_, organization).count()
     if total == 0:
-        raise DomainError("该范围内没有已被评审委员会接收的申报，无需生成。", code=ErrorCode.INVALID_INPUT)
+        raise ValidationFailed("该范围内没有已被评审委员会接收的申报，无需生成。")
     job = BatchJob.objects.create(round=round_, organization=organization, created_by=actor, total=total)
     AuditEvent.objects.create(
         actor=actor,

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods
 
+from accounts.auth import signed_in_user
 from accounts.models import Organization
 from core.errors import DomainError, NotFound, PermissionDenied
 from documents import selectors, services
@@ -43,7 +45,7 @@ def _dossier(dossier_id: int) -> Dossier:
     return get_object_or_404(Dossier.objects.select_related("round", "unit", "applicant"), pk=dossier_id)
 
 
-def _generated(request: HttpRequest, dossier_id: int, kind: DocumentKind) -> HttpResponse:
+def _generated(request: HttpRequest, dossier_id: int, kind: DocumentKind) -> HttpResponseBase:
     dossier = _dossier(dossier_id)
     generators = {
         DocumentKind.EVALUATION_FORM: services.evaluation_form_generate,
@@ -51,37 +53,37 @@ def _generated(request: HttpRequest, dossier_id: int, kind: DocumentKind) -> Htt
         DocumentKind.CE_EXEMPTION: services.ce_exemption_generate,
     }
     try:
-        document = generators[kind](dossier=dossier, actor=request.user)  # type: ignore[operator]
+        document = generators[kind](dossier=dossier, actor=signed_in_user(request))
     except DomainError as error:
         return _refuse(request, error)
     return file_response(document)
 
 
 @login_required
-def evaluation_form(request: HttpRequest, dossier_id: int) -> HttpResponse:
+def evaluation_form(request: HttpRequest, dossier_id: int) -> HttpResponseBase:
     return _generated(request, dossier_id, DocumentKind.EVALUATION_FORM)
 
 
 @login_required
-def commitment_letter(request: HttpRequest, dossier_id: int) -> HttpResponse:
+def commitment_letter(request: HttpRequest, dossier_id: int) -> HttpResponseBase:
     return _generated(request, dossier_id, DocumentKind.COMMITMENT)
 
 
 @login_required
-def ce_exemption(request: HttpRequest, dossier_id: int) -> HttpResponse:
+def ce_exemption(request: HttpRequest, dossier_id: int) -> HttpResponseBase:
     return _generated(request, dossier_id, DocumentKind.CE_EXEMPTION)
 
 
 @login_required
-def download(request: HttpRequest, pk: int) -> HttpResponse:
+def download(request: HttpRequest, pk: int) -> HttpResponseBase:
     document = GeneratedDocument.objects.select_related("dossier", "round", "organization").filter(pk=pk).first()
-    if document is None or not selectors.document_visible_to(request.user, document):  # type: ignore[arg-type]
+    if document is None or not selectors.document_visible_to(signed_in_user(request), document):
         return _refuse(request, NotFound("未找到该文件，或您无权下载。"))
     return file_response(document)
 
 
 def _officer_context(request: HttpRequest) -> dict[str, object]:
-    organizations = selectors.officer_organizations(request.user)  # type: ignore[arg-type]
+    organizations = selectors.officer_organizations(signed_in_user(request))
     if not organizations:
         raise PermissionDenied("只有推荐单位、县（市）和州级审核人员可以使用此功能。")
     return {"organizations": organizations, "rounds": Round.objects.all()}
@@ -97,19 +99,19 @@ def _selection(request: HttpRequest) -> tuple[Round, Organization]:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def roster(request: HttpRequest) -> HttpResponse:
+def roster(request: HttpRequest) -> HttpResponseBase:
     """申报人员花名册 per unit (or per county / prefecture for the officers there)."""
     try:
         context = _officer_context(request)
         if request.method == "POST":
             round_, organization = _selection(request)
-            document = services.roster_generate(round_=round_, organization=organization, actor=request.user)
+            document = services.roster_generate(round_=round_, organization=organization, actor=signed_in_user(request))
             return file_response(document)
     except DomainError as error:
         return _refuse(request, error)
-    recent = GeneratedDocument.objects.filter(kind=DocumentKind.ROSTER, created_by=request.user).select_related(
-        "round", "organization"
-    )[:10]
+    recent = GeneratedDocument.objects.filter(
+        kind=DocumentKind.ROSTER, created_by=signed_in_user(request)
+    ).select_related("round", "organization")[:10]
     return render(request, "documents/roster.html", {**context, "recent": recent})
 
 
@@ -121,17 +123,19 @@ def batches(request: HttpRequest) -> HttpResponse:
         context = _officer_context(request)
         if request.method == "POST":
             round_, organization = _selection(request)
-            job = services.batch_job_create(round_=round_, organization=organization, actor=request.user)
+            job = services.batch_job_create(round_=round_, organization=organization, actor=signed_in_user(request))
             return redirect("documents:batch_detail", pk=job.pk)
     except DomainError as error:
         return _refuse(request, error)
-    jobs = BatchJob.objects.filter(created_by=request.user).select_related("round", "organization", "result")[:20]
+    jobs = BatchJob.objects.filter(created_by=signed_in_user(request)).select_related(
+        "round", "organization", "result"
+    )[:20]
     return render(request, "documents/batches.html", {**context, "jobs": jobs})
 
 
 def _own_job(request: HttpRequest, pk: int) -> BatchJob:
     return get_object_or_404(
-        BatchJob.objects.select_related("round", "organization", "result"), pk=pk, created_by=request.user
+        BatchJob.objects.select_related("round", "organization", "result"), pk=pk, created_by=signed_in_user(request)
     )
 
 

@@ -13,6 +13,7 @@ from django.http import HttpRequest
 from ninja import File, Form, Router, Schema, Status
 from ninja.files import UploadedFile
 
+from accounts.auth import signed_in_user
 from core.errors import NotFound
 from dossiers import services
 from dossiers.models import Attachment, Dossier
@@ -138,12 +139,12 @@ class SubmitIn(Schema):
 
 
 def _own(request: HttpRequest, dossier_id: int) -> Dossier:
-    return dossier_of_applicant(request.user, dossier_id)  # type: ignore[arg-type]
+    return dossier_of_applicant(signed_in_user(request), dossier_id)
 
 
 @router.get("/", response=list[DossierOut], summary="我的申报材料")
 def list_dossiers(request: HttpRequest) -> list[dict[str, Any]]:
-    return [DossierOut.of(d) for d in dossiers_of_applicant(request.user)]  # type: ignore[arg-type]
+    return [DossierOut.of(d) for d in dossiers_of_applicant(signed_in_user(request))]
 
 
 @router.post("/", response={201: DossierOut, **ERRORS}, summary="新建申报材料")
@@ -151,7 +152,9 @@ def create_dossier(request: HttpRequest, payload: DossierCreateIn) -> Status[dic
     round_ = Round.objects.filter(slug=payload.round).first()
     if round_ is None:
         raise NotFound("没有这个评审批次。")
-    dossier = services.dossier_create(actor=request.user, round_=round_, level=payload.level, kind=payload.kind)  # type: ignore[arg-type]
+    dossier = services.dossier_create(
+        actor=signed_in_user(request), round_=round_, level=payload.level, kind=payload.kind
+    )
     return Status(201, DossierOut.of(dossier))
 
 
@@ -172,9 +175,9 @@ def save_section(request: HttpRequest, dossier_id: int, key: str, payload: Secti
         raise NotFound("没有这个栏目。")
     section = services.section_save(
         dossier_id=dossier.pk,
-        actor=request.user,
+        actor=signed_in_user(request),
         key=key,
-        data=payload.data,  # type: ignore[arg-type]
+        data=payload.data,
         expected_version=payload.expected_version,
     )
     section.dossier.refresh_from_db(fields=["version"])
@@ -190,9 +193,9 @@ def upload_attachment(
     dossier = _own(request, dossier_id)
     attachment = services.attachment_upload(
         dossier_id=dossier.pk,
-        actor=request.user,
+        actor=signed_in_user(request),
         section=key,
-        doc_type=doc_type,  # type: ignore[arg-type]
+        doc_type=doc_type,
         upload=file,
         original_name=file.name or "",
     )
@@ -201,7 +204,7 @@ def upload_attachment(
 
 @router.delete("/attachments/{attachment_id}", response={204: None, **ERRORS}, summary="删除附件")
 def delete_attachment(request: HttpRequest, attachment_id: int) -> Status[None]:
-    services.attachment_delete(attachment_id=attachment_id, actor=request.user)  # type: ignore[arg-type]
+    services.attachment_delete(attachment_id=attachment_id, actor=signed_in_user(request))
     return Status(204, None)
 
 
@@ -215,6 +218,6 @@ def completeness(request: HttpRequest, dossier_id: int) -> dict[str, Any]:
 def submit(request: HttpRequest, dossier_id: int, payload: SubmitIn) -> dict[str, Any]:
     dossier = _own(request, dossier_id)
     dossier = services.dossier_submit(
-        dossier_id=dossier.pk, actor=request.user, expected_version=payload.expected_version
-    )  # type: ignore[arg-type]
+        dossier_id=dossier.pk, actor=signed_in_user(request), expected_version=payload.expected_version
+    )
     return DossierOut.of(dossier)

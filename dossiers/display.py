@@ -7,6 +7,7 @@ from typing import Any
 
 from django import forms
 
+from dossiers.forms import choice_pairs
 from dossiers.sections import SECTIONS, SectionSpec, row_to_form
 
 EMPTY = "无"
@@ -25,7 +26,7 @@ def _display(form_field: forms.Field, value: Any) -> str:
     if value is None or value == "":
         return EMPTY
     if isinstance(form_field, forms.ChoiceField):
-        return str(dict(form_field.choices).get(value, value))
+        return str(dict(choice_pairs(form_field)).get(value, value))
     return str(value)
 
 

@@ -8,7 +8,8 @@ Every form takes `context` (a SectionContext) because some rules are round polic
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from collections.abc import Iterable
+from typing import Any, cast
 
 from django import forms
 from stdnum.cn import ric
@@ -22,6 +23,14 @@ class DateInput(forms.DateInput):
 
     def __init__(self, attrs: dict[str, Any] | None = None) -> None:
         super().__init__(attrs=attrs, format="%Y-%m-%d")
+
+
+def choice_pairs(field: forms.ChoiceField) -> list[tuple[Any, Any]]:
+    """The field's choices as (value, label) pairs.
+
+    Django normalises choices to a list of pairs when they are assigned; the stubs type the getter as wide as
+    the setter's input (mappings, enum classes), so the pairs are stated here once."""
+    return list(cast(Iterable[tuple[Any, Any]], field.choices))
 
 
 class SectionForm(forms.Form):
@@ -41,9 +50,15 @@ class SectionForm(forms.Form):
             if isinstance(field, forms.IntegerField | forms.DecimalField):
                 field.error_messages["invalid"] = "请输入数字。"
             # A select must start blank: a preselected first option would make an untouched row look filled in.
-            is_select = isinstance(field, forms.ChoiceField) and not isinstance(field.widget, forms.RadioSelect)
-            if is_select and not any(value == "" for value, _ in field.choices):
-                field.choices = [("", "请选择"), *field.choices]
+            if isinstance(field, forms.ChoiceField) and not isinstance(field.widget, forms.RadioSelect):
+                pairs = choice_pairs(field)
+                if not any(value == "" for value, _ in pairs):
+                    field.choices = [("", "请选择"), *pairs]
+
+    def clean(self) -> dict[str, Any]:
+        # Django's Form.clean returns cleaned_data (typed Optional in the stubs); say so once for every section.
+        super().clean()
+        return self.cleaned_data
 
     def today(self) -> dt.date:
         return self.context.today if self.context is not None else dt.date.today()

@@ -16,7 +16,17 @@ from django.utils import timezone
 
 from accounts.models import AuditEvent, Role, User
 from accounts.selectors import applicant_unit, user_has_role
-from core.errors import DomainError, ErrorCode, NotFound, PermissionDenied, ValidationFailed
+from core.errors import (
+    ConcurrentUpdate,
+    Incomplete,
+    Ineligible,
+    NotEditable,
+    NotFound,
+    OutsideWindow,
+    PermissionDenied,
+    SubmissionLimitReached,
+    ValidationFailed,
+)
 from dossiers import signals
 from dossiers.images import clean_jpeg, read_limited
 from dossiers.models import Attachment, Dossier, DossierSection, Submission
@@ -26,22 +36,6 @@ from rounds.models import Round
 logger = logging.getLogger(__name__)
 
 EDITABLE_STATES = ("draft", "returned")
-
-
-class NotEditable(DomainError):
-    code = ErrorCode.NOT_EDITABLE
-
-
-class Incomplete(DomainError):
-    code = ErrorCode.INCOMPLETE
-
-
-class SubmissionLimit(DomainError):
-    code = ErrorCode.SUBMISSION_LIMIT
-
-
-class Ineligible(DomainError):
-    code = ErrorCode.INELIGIBLE
 
 
 def _audit(actor: User | None, action: str, dossier: Dossier, **extra: Any) -> None:
@@ -78,7 +72,7 @@ def dossier_create(*, actor: User, round_: Round, level: str, kind: str) -> Doss
     policy = round_.policy
     window = policy.window("online_filing")
     if not window.contains(timezone.localdate()):
-        raise DomainError(f"当前不在{window.describe()}内，不能新建申报。", code=ErrorCode.OUTSIDE_WINDOW)
+        raise OutsideWindow(f"当前不在{window.describe()}内，不能新建申报。")
     if (level, kind) not in policy.applications():
         raise ValidationFailed("本批次不受理该级别与申报类型的组合。", details={"field": "kind"})
     if Dossier.objects.filter(round=round_, applicant=actor, level=level).exists():
@@ -121,7 +115,7 @@ def section_save(
     if spec is None or spec.form_class is None:
         raise NotFound("没有这个栏目。")
     if expected_version is not None and dossier.version != expected_version:
-        raise DomainError("申报材料已在别处修改，请刷新页面后重试。", code=ErrorCode.CONCURRENT_UPDATE)
+        raise ConcurrentUpdate("申报材料已在别处修改，请刷新页面后重试。")
     try:
         cleaned = validate_section(key, data, context_for(dossier))
     except SectionInvalid as exc:
@@ -147,7 +141,8 @@ def _send_removed(attachment_id: int, dossier: Dossier) -> None:
 def _delete_file_on_commit(attachment: Attachment) -> None:
     # The file goes only once the row's deletion is durable; a rollback keeps both.
     storage, name = attachment.file.storage, attachment.file.name
-    transaction.on_commit(lambda: storage.delete(name))
+    if name:  # a row without a stored file has nothing to delete
+        transaction.on_commit(lambda: storage.delete(name))
 
 
 @transaction.atomic
@@ -244,21 +239,6 @@ def dossier_snapshot(dossier: Dossier) -> dict[str, Any]:
     }
 
 
-def resubmit_target(dossier: Dossier) -> str:
-    """Where a corrected dossier goes: back to the level that returned it, or to the unit (policy)."""
-    try:
-        from workflow.engine import resubmit_target as engine_resubmit_target  # type: ignore[attr-defined]
-    except ImportError:
-        engine_resubmit_target = None
-    if engine_resubmit_target is not None:
-        return str(engine_resubmit_target(dossier))
-    wf = dossier.round.policy.workflow
-    states: dict[str, str] = wf.get("resubmit_states", {})
-    if wf.get("resubmit_to") == "returning_level" and dossier.returned_by_level in states:
-        return states[dossier.returned_by_level]
-    return states.get("unit", "submitted")
-
-
 def _self_check_failures(dossier: Dossier) -> list[str]:
     from eligibility.selectors import dossier_self_check
 
@@ -283,7 +263,7 @@ def dossier_submit(*, dossier_id: int, actor: User, expected_version: int | None
     def guard(locked: Dossier) -> None:
         _require_editable(locked)
         if locked.submission_count >= max_submissions:
-            raise SubmissionLimit(
+            raise SubmissionLimitReached(
                 f"已提交 {locked.submission_count} 次，提交次数不得超过 {max_submissions} 次（通知四(三)）。",
                 details={"submission_count": locked.submission_count, "max": max_submissions},
             )
@@ -307,7 +287,6 @@ def dossier_submit(*, dossier_id: int, actor: User, expected_version: int | None
         action=action,
         actor=actor,
         expected_version=expected_version,
-        target=resubmit_target(dossier) if action == "resubmit" else None,
         guard=guard,
         mutate=mutate,
         note=f"第 {dossier.submission_count + 1} 次提交",

@@ -17,6 +17,7 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
+from accounts.auth import signed_in_user
 from core.errors import DomainError, NotFound, ValidationFailed
 from dossiers import services
 from dossiers.models import Dossier
@@ -41,7 +42,7 @@ def _is_htmx(request: HttpRequest) -> bool:
 
 def _own(request: HttpRequest, pk: int) -> Dossier:
     try:
-        return dossier_of_applicant(request.user, pk)  # type: ignore[arg-type]
+        return dossier_of_applicant(signed_in_user(request), pk)
     except NotFound as exc:
         raise Http404(exc.message) from exc
 
@@ -68,8 +69,10 @@ class DossierCreateForm(forms.Form):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["application"].choices = [("", "请选择"), *application_choices()]
-        self.fields["application"].error_messages["required"] = "请选择申报批次、级别与类型。"
+        application = self.fields["application"]
+        assert isinstance(application, forms.ChoiceField)  # declared just above
+        application.choices = [("", "请选择"), *application_choices()]
+        application.error_messages["required"] = "请选择申报批次、级别与类型。"
 
 
 @login_required
@@ -79,10 +82,10 @@ def dossier_list(request: HttpRequest) -> HttpResponse:
         round_id, level, kind = form.cleaned_data["application"].split("|")
         try:
             dossier = services.dossier_create(
-                actor=request.user,
+                actor=signed_in_user(request),
                 round_=Round.objects.get(pk=int(round_id)),
                 level=level,
-                kind=kind,  # type: ignore[arg-type]
+                kind=kind,
             )
         except DomainError as exc:
             form.add_error(None, exc.message)
@@ -92,7 +95,7 @@ def dossier_list(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "dossiers/list.html",
-        {"dossiers": dossiers_of_applicant(request.user), "form": form},  # type: ignore[arg-type]
+        {"dossiers": dossiers_of_applicant(signed_in_user(request)), "form": form},
     )
 
 
@@ -197,7 +200,7 @@ def section_edit(request: HttpRequest, pk: int, key: str) -> HttpResponse:
         data = editor.data_if_valid()
         if data is not None:
             try:
-                services.section_save(dossier_id=dossier.pk, actor=request.user, key=key, data=data)  # type: ignore[arg-type]
+                services.section_save(dossier_id=dossier.pk, actor=signed_in_user(request), key=key, data=data)
             except ValidationFailed as exc:
                 editor.add_issues((exc.details or {}).get("errors", []) if isinstance(exc.details, dict) else [])
                 if (
@@ -265,8 +268,8 @@ def dossier_submit(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         dossier = services.dossier_submit(
             dossier_id=dossier.pk,
-            actor=request.user,
-            expected_version=int(version) if version else None,  # type: ignore[arg-type]
+            actor=signed_in_user(request),
+            expected_version=int(version) if version else None,
         )
     except DomainError as exc:
         messages.error(request, exc.message)
@@ -321,9 +324,9 @@ def attachment_upload(request: HttpRequest, pk: int, key: str) -> HttpResponse:
     try:
         services.attachment_upload(
             dossier_id=dossier.pk,
-            actor=request.user,
+            actor=signed_in_user(request),
             section=key,
-            doc_type=doc_type,  # type: ignore[arg-type]
+            doc_type=doc_type,
             upload=upload,
             original_name=upload.name or "",
         )
@@ -337,13 +340,13 @@ def attachment_upload(request: HttpRequest, pk: int, key: str) -> HttpResponse:
 @require_POST
 def attachment_delete(request: HttpRequest, pk: int) -> HttpResponse:
     try:
-        attachment = attachment_visible(request.user, pk)  # type: ignore[arg-type]
+        attachment = attachment_visible(signed_in_user(request), pk)
     except NotFound as exc:
         raise Http404(exc.message) from exc
     dossier = _own(request, attachment.dossier_id)
     key = attachment.section
     try:
-        services.attachment_delete(attachment_id=attachment.pk, actor=request.user)  # type: ignore[arg-type]
+        services.attachment_delete(attachment_id=attachment.pk, actor=signed_in_user(request))
     except DomainError as exc:
         return _attachments_response(request, dossier, key, error=exc.message)
     return _attachments_response(request, dossier, key, changed=True)
@@ -354,7 +357,7 @@ def attachment_delete(request: HttpRequest, pk: int) -> HttpResponse:
 def attachment_file(request: HttpRequest, pk: int) -> FileResponse:
     """The stored JPG, only for the applicant or a reviewer who has the dossier in scope."""
     try:
-        attachment = attachment_visible(request.user, pk)  # type: ignore[arg-type]
+        attachment = attachment_visible(signed_in_user(request), pk)
     except NotFound as exc:
         raise Http404(exc.message) from exc
     response = FileResponse(attachment.file.open("rb"), content_type="image/jpeg")

@@ -55,4 +55,4 @@ def validate_profile(data: Any) -> dict[str, Any]:
     if errors:
         problems = list(dict.fromkeys(_describe(e) for e in errors))[:12]
         raise ProfileInvalid("申报人资料不符合格式要求：" + "；".join(problems), details={"errors": problems})
-    return data  # type: ignore[no-any-return]
+    return data

@@ -7,6 +7,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_GET
 
+from accounts.auth import signed_in_user
 from dossiers.models import Dossier
 from eligibility.selectors import dossier_self_check
 from workflow.scope import dossier_visible_to
@@ -23,6 +24,6 @@ def dossier_panel(request: HttpRequest, pk: int) -> HttpResponse:
     dossier = get_object_or_404(
         Dossier.objects.select_related("round", "unit", "unit__registration_county", "unit__parent"), pk=pk
     )
-    if not dossier_visible_to(request.user, dossier):  # type: ignore[arg-type]
+    if not dossier_visible_to(signed_in_user(request), dossier):
         raise Http404
     return render(request, "eligibility/_panel_body.html", panel_context(dossier))

@@ -11,7 +11,7 @@ from rounds.policy import PolicyError, load_policy_file
 
 
 @register()
-def check_policy_files(app_configs, **kwargs):  # type: ignore[no-untyped-def]
+def check_policy_files(app_configs, **kwargs):
     errors = []
     for path in sorted(Path(settings.POLICY_DIR).glob("*.yaml")):
         try:

@@ -32,6 +32,6 @@ class Round(models.Model):
     def policy(self) -> Policy:
         return Policy(self.policy_data)
 
-    def refresh_from_db(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+    def refresh_from_db(self, *args, **kwargs):
         self.__dict__.pop("policy", None)
         return super().refresh_from_db(*args, **kwargs)

@@ -18,19 +18,19 @@ CHROMIUM = "/usr/bin/chromium"
 
 
 @pytest.fixture(autouse=True)
-def _media_root(settings, tmp_path):  # type: ignore[no-untyped-def]
+def _media_root(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
 
 
 @pytest.fixture
-def orgs(db):  # type: ignore[no-untyped-def]
+def orgs(db):
     from core.demo import seed_organizations
 
     return seed_organizations()
 
 
 @pytest.fixture
-def round_2023(db):  # type: ignore[no-untyped-def]
+def round_2023(db):
     """The real bz-2023-highway round, loaded from its policy file."""
     from django.conf import settings
 
@@ -40,7 +40,7 @@ def round_2023(db):  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture
-def open_round(db, round_2023):  # type: ignore[no-untyped-def]
+def open_round(db, round_2023):
     """A demo copy of the 2023 round whose filing window is open today."""
     from django.utils import timezone
 
@@ -50,7 +50,7 @@ def open_round(db, round_2023):  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture
-def demo_users(db, orgs):  # type: ignore[no-untyped-def]
+def demo_users(db, orgs):
     from accounts.models import User
     from core.demo import seed_users
 
@@ -88,16 +88,16 @@ def browser() -> Iterator[object]:
 
 
 @pytest.fixture
-def page(browser, live_server):  # type: ignore[no-untyped-def]
+def page(browser, live_server):
     context = browser.new_context(locale="zh-CN", viewport={"width": 1280, "height": 900})
     pg = context.new_page()
     pg.set_default_timeout(15000)
-    pg.base_url = live_server.url  # type: ignore[attr-defined]
+    pg.base_url = live_server.url
     yield pg
     context.close()
 
 
-def login(page, live_server, username: str, password: str) -> None:  # type: ignore[no-untyped-def]
+def login(page, live_server, username: str, password: str) -> None:
     page.goto(f"{live_server.url}/accounts/login/")
     page.fill("input[name=username]", username)
     page.fill("input[name=password]", password)

@@ -8,6 +8,7 @@ import datetime as dt
 from django.http import HttpRequest
 from ninja import Router, Schema
 
+from accounts.auth import signed_in_user
 from dossiers.models import Dossier
 from workflow import selectors, services
 from workflow.models import Notification, Publicity, Transition
@@ -137,7 +138,7 @@ class NotificationOut(Schema):
 
 def _dossier(request: HttpRequest, dossier_id: int) -> Dossier:
     # 404 for a dossier outside the caller's scope: its existence is not confirmed.
-    return selectors.reviewer_dossier(request.user, dossier_id)  # type: ignore[arg-type]
+    return selectors.reviewer_dossier(signed_in_user(request), dossier_id)
 
 
 @router.get("/queue", response=list[QueueRowOut], summary="审核队列（按角色与辖区）")
@@ -153,7 +154,7 @@ def queue(
     filters = selectors.QueueFilters(
         status=status, unit=unit, level=level, kind=kind, days_left=days_left, mine=not all
     )
-    rows = selectors.reviewer_queue(request.user, filters)  # type: ignore[arg-type]
+    rows = selectors.reviewer_queue(signed_in_user(request), filters)
     return [
         QueueRowOut(
             dossier=DossierStateOut.from_dossier(r.dossier),
@@ -191,14 +192,16 @@ def history(request: HttpRequest, dossier_id: int) -> list[TransitionOut]:
 
 @router.get("/dossiers/{dossier_id}/actions", response=list[str], summary="当前用户可执行的操作")
 def actions(request: HttpRequest, dossier_id: int) -> list[str]:
-    return selectors.dossier_actions(request.user, _dossier(request, dossier_id))  # type: ignore[arg-type]
+    return selectors.dossier_actions(signed_in_user(request), _dossier(request, dossier_id))
 
 
 @router.post("/dossiers/{dossier_id}/unit-accept", response=DossierStateOut, summary="推荐单位开始审核")
 def unit_accept(request: HttpRequest, dossier_id: int, payload: ActionIn) -> DossierStateOut:
     dossier = _dossier(request, dossier_id)
     return DossierStateOut.from_dossier(
-        services.unit_accept(dossier_id=dossier.pk, actor=request.user, expected_version=payload.expected_version)  # type: ignore[arg-type]
+        services.unit_accept(
+            dossier_id=dossier.pk, actor=signed_in_user(request), expected_version=payload.expected_version
+        )
     )
 
 
@@ -206,7 +209,9 @@ def unit_accept(request: HttpRequest, dossier_id: int, payload: ActionIn) -> Dos
 def recommend(request: HttpRequest, dossier_id: int, payload: ActionIn) -> DossierStateOut:
     dossier = _dossier(request, dossier_id)
     return DossierStateOut.from_dossier(
-        services.recommend(dossier_id=dossier.pk, actor=request.user, expected_version=payload.expected_version)  # type: ignore[arg-type]
+        services.recommend(
+            dossier_id=dossier.pk, actor=signed_in_user(request), expected_version=payload.expected_version
+        )
     )
 
 
@@ -214,7 +219,9 @@ def recommend(request: HttpRequest, dossier_id: int, payload: ActionIn) -> Dossi
 def county_accept(request: HttpRequest, dossier_id: int, payload: ActionIn) -> DossierStateOut:
     dossier = _dossier(request, dossier_id)
     return DossierStateOut.from_dossier(
-        services.county_accept(dossier_id=dossier.pk, actor=request.user, expected_version=payload.expected_version)  # type: ignore[arg-type]
+        services.county_accept(
+            dossier_id=dossier.pk, actor=signed_in_user(request), expected_version=payload.expected_version
+        )
     )
 
 
@@ -224,7 +231,7 @@ def county_approve(request: HttpRequest, dossier_id: int, payload: ActionIn) -> 
     return DossierStateOut.from_dossier(
         services.county_approve(
             dossier_id=dossier.pk,
-            actor=request.user,  # type: ignore[arg-type]
+            actor=signed_in_user(request),
             note=payload.note,
             expected_version=payload.expected_version,
         )
@@ -237,7 +244,7 @@ def prefecture_accept(request: HttpRequest, dossier_id: int, payload: ActionIn) 
     return DossierStateOut.from_dossier(
         services.prefecture_accept(
             dossier_id=dossier.pk,
-            actor=request.user,  # type: ignore[arg-type]
+            actor=signed_in_user(request),
             note=payload.note,
             expected_version=payload.expected_version,
         )
@@ -250,7 +257,7 @@ def return_dossier(request: HttpRequest, dossier_id: int, payload: ReturnIn) -> 
     return DossierStateOut.from_dossier(
         services.dossier_return(
             dossier_id=dossier.pk,
-            actor=request.user,  # type: ignore[arg-type]
+            actor=signed_in_user(request),
             reasons=[r.dict() for r in payload.reasons],
             note=payload.note,
             expected_version=payload.expected_version,
@@ -261,14 +268,14 @@ def return_dossier(request: HttpRequest, dossier_id: int, payload: ReturnIn) -> 
 @router.post("/bulk", response=BulkOut, summary="批量办理（开始审核、报送、接收）")
 def bulk(request: HttpRequest, payload: BulkIn) -> BulkOut:
     visible = set(
-        selectors.dossiers_in_scope_of_reviewer(request.user)  # type: ignore[arg-type]
+        selectors.dossiers_in_scope_of_reviewer(signed_in_user(request))
         .filter(pk__in=payload.dossier_ids)
         .values_list("pk", flat=True)
     )
     done, refused = services.bulk_apply(
         dossier_ids=[i for i in payload.dossier_ids if i in visible],
         action=payload.action,
-        actor=request.user,  # type: ignore[arg-type]
+        actor=signed_in_user(request),
     )
     refused_out = {i: exc.as_dict() for i, exc in refused.items()}
     for i in payload.dossier_ids:
@@ -283,7 +290,7 @@ def publicity_start(request: HttpRequest, payload: PublicityIn) -> PublicityOut:
         _dossier(request, dossier_id)
     publicity = services.publicity_start(
         dossier_ids=payload.dossier_ids,
-        actor=request.user,  # type: ignore[arg-type]
+        actor=signed_in_user(request),
         start=payload.start,
         contact=payload.contact,
         working_days=payload.working_days,
@@ -293,15 +300,15 @@ def publicity_start(request: HttpRequest, payload: PublicityIn) -> PublicityOut:
 
 @router.get("/publicities/{publicity_id}", response=PublicityOut, summary="单位公示")
 def publicity_get(request: HttpRequest, publicity_id: int) -> PublicityOut:
-    return PublicityOut.from_publicity(selectors.publicity_for_reviewer(request.user, publicity_id))  # type: ignore[arg-type]
+    return PublicityOut.from_publicity(selectors.publicity_for_reviewer(signed_in_user(request), publicity_id))
 
 
 @router.post("/publicities/{publicity_id}/result", response=PublicityOut, summary="记录公示结果（公示结束后）")
 def publicity_result(request: HttpRequest, publicity_id: int, payload: PublicityResultIn) -> PublicityOut:
-    publicity = selectors.publicity_for_reviewer(request.user, publicity_id)  # type: ignore[arg-type]
+    publicity = selectors.publicity_for_reviewer(signed_in_user(request), publicity_id)
     publicity = services.publicity_result_record(
         publicity_id=publicity.pk,
-        actor=request.user,  # type: ignore[arg-type]
+        actor=signed_in_user(request),
         objections=payload.objections,
         objection_upheld=payload.objection_upheld,
     )
@@ -310,7 +317,7 @@ def publicity_result(request: HttpRequest, publicity_id: int, payload: Publicity
 
 @router.get("/notifications", response=list[NotificationOut], summary="我的通知")
 def notifications(request: HttpRequest, unread: bool = False) -> list[NotificationOut]:
-    qs = selectors.notifications_of(request.user)  # type: ignore[arg-type]
+    qs = selectors.notifications_of(signed_in_user(request))
     if unread:
         qs = qs.filter(read_at__isnull=True)
     return [
@@ -332,7 +339,7 @@ def notifications(request: HttpRequest, unread: bool = False) -> list[Notificati
 def notification_read(request: HttpRequest, notification_id: int) -> dict:
     from django.utils import timezone
 
-    updated = Notification.objects.filter(pk=notification_id, recipient=request.user, read_at__isnull=True).update(
-        read_at=timezone.now()
-    )
+    updated = Notification.objects.filter(
+        pk=notification_id, recipient=signed_in_user(request), read_at__isnull=True
+    ).update(read_at=timezone.now())
     return {"updated": updated}

@@ -14,33 +14,20 @@ from django.dispatch import Signal
 from django.utils import timezone
 
 from accounts.models import User
-from core.errors import DomainError, ErrorCode, PermissionDenied
+from core.errors import (
+    ConcurrentUpdate,
+    IllegalTransition,
+    OutsideWindow,
+    PermissionDenied,
+    ReturnDeadlinePassed,
+    SubmissionLimitReached,
+)
 from dossiers.models import Dossier
 from workflow.models import Transition
 from workflow.scope import can_act_as
 
 # Sent on commit with dossier, transition, actor.
 dossier_transitioned = Signal()
-
-
-class IllegalTransition(DomainError):
-    code = ErrorCode.ILLEGAL_TRANSITION
-
-
-class ConcurrentUpdate(DomainError):
-    code = ErrorCode.CONCURRENT_UPDATE
-
-
-class OutsideWindow(DomainError):
-    code = ErrorCode.OUTSIDE_WINDOW
-
-
-class SubmissionLimitReached(DomainError):
-    code = ErrorCode.SUBMISSION_LIMIT
-
-
-class ReturnDeadlinePassed(DomainError):
-    code = ErrorCode.DEADLINE_PASSED
 
 
 @dataclass(frozen=True)
@@ -216,7 +203,3 @@ def transition_apply(
             lambda: dossier_transitioned.send(sender=Transition, dossier=dossier, transition=record, actor=actor)
         )
     return dossier, record
-
-
-# The name the dossiers app's submit service asks for.
-resubmit_target = resubmit_state

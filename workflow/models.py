@@ -81,7 +81,7 @@ class Publicity(models.Model):
     def __str__(self) -> str:
         return f"{self.unit} {self.start:%Y-%m-%d}—{self.end:%Y-%m-%d}"
 
-    def has_ended(self, today) -> bool:  # type: ignore[no-untyped-def]
+    def has_ended(self, today) -> bool:
         return today > self.end
 
     @property

@@ -369,6 +369,7 @@ def return_deadlines_process(*, now: dt.datetime | None = None) -> dict[str, lis
     ).select_related("round")
     for dossier in candidates:
         hours_before = dossier.round.policy.submission_param("reminder_hours_before_deadline")
+        assert dossier.return_deadline is not None  # the query above only selects dossiers with a deadline
         if dossier.return_deadline - dt.timedelta(hours=hours_before) > moment:
             continue
         # Claim the reminder with a conditional update, so two sweeps never both send it.

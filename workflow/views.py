@@ -15,6 +15,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from accounts.auth import signed_in_user
 from accounts.models import Organization
 from core.errors import DomainError
 from dossiers.models import Kind, Level
@@ -36,7 +37,7 @@ BULK_ACTIONS = {
 
 
 def _require_reviewer(request: HttpRequest) -> list[tuple[str, Organization]]:
-    levels = reviewer_levels(request.user)  # type: ignore[arg-type]
+    levels = reviewer_levels(signed_in_user(request))
     if not levels:
         raise DjangoPermissionDenied("只有审核人员可以访问审核队列。")
     return levels
@@ -64,10 +65,10 @@ def queue(request: HttpRequest) -> HttpResponse:
         days_left=_int_or_none(request.GET.get("days_left")),
         mine=request.GET.get("all") != "1",
     )
-    rows = selectors.reviewer_queue(request.user, filters)  # type: ignore[arg-type]
-    in_scope = selectors.dossiers_in_scope_of_reviewer(request.user)  # type: ignore[arg-type]
+    rows = selectors.reviewer_queue(signed_in_user(request), filters)
+    in_scope = selectors.dossiers_in_scope_of_reviewer(signed_in_user(request))
     units = Organization.objects.filter(pk__in=in_scope.values("unit_id")).order_by("code")
-    counts = selectors.status_counts(request.user)  # type: ignore[arg-type]
+    counts = selectors.status_counts(signed_in_user(request))
     return render(
         request,
         "workflow/queue.html",
@@ -98,14 +99,14 @@ def bulk(request: HttpRequest) -> HttpResponse:
         query = "&".join(f"ids={i}" for i in ids)
         return HttpResponseRedirect(f"{reverse('workflow:publicity_new')}?{query}")
     try:
-        done, refused = services.bulk_apply(dossier_ids=ids, action=action, actor=request.user)  # type: ignore[arg-type]
+        done, refused = services.bulk_apply(dossier_ids=ids, action=action, actor=signed_in_user(request))
     except DomainError as exc:
         messages.error(request, exc.message)
         return redirect("workflow:queue")
     if done:
         messages.success(request, f"已办理 {len(done)} 份：{BULK_ACTIONS.get(action, action)}。")
-    for dossier_id, exc in refused.items():
-        messages.error(request, f"申报 #{dossier_id} 未办理：{exc.message}")
+    for dossier_id, refusal in refused.items():
+        messages.error(request, f"申报 #{dossier_id} 未办理：{refusal.message}")
     return redirect("workflow:queue")
 
 
@@ -118,8 +119,8 @@ def _readonly_available() -> bool:
 
 @login_required
 def detail(request: HttpRequest, pk: int) -> HttpResponse:
-    dossier = selectors.reviewer_dossier(request.user, pk)  # type: ignore[arg-type]
-    actions = available_actions(request.user, dossier)  # type: ignore[arg-type]
+    dossier = selectors.reviewer_dossier(signed_in_user(request), pk)
+    actions = available_actions(signed_in_user(request), dossier)
     action_names = {r.action for r in actions}
     publicities = list(selectors.dossier_publicities(dossier))
     documents = selectors.publicity_documents(dossier)
@@ -152,15 +153,15 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def act(request: HttpRequest, pk: int) -> HttpResponse:
-    dossier = selectors.reviewer_dossier(request.user, pk)  # type: ignore[arg-type]
+    dossier = selectors.reviewer_dossier(signed_in_user(request), pk)
     action = request.POST.get("action", "")
     try:
         if action == "recommend":
-            services.recommend(dossier_id=dossier.pk, actor=request.user, expected_version=_version(request))  # type: ignore[arg-type]
+            services.recommend(dossier_id=dossier.pk, actor=signed_in_user(request), expected_version=_version(request))
         elif action in services.SIMPLE_ACTIONS:
             services.SIMPLE_ACTIONS[action](
-                dossier_id=dossier.pk, actor=request.user, expected_version=_version(request)
-            )  # type: ignore[operator]
+                dossier_id=dossier.pk, actor=signed_in_user(request), expected_version=_version(request)
+            )
         else:
             messages.error(request, "不支持的操作。")
             return redirect("workflow:detail", pk=dossier.pk)
@@ -175,7 +176,7 @@ def act(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def return_dossier(request: HttpRequest, pk: int) -> HttpResponse:
-    dossier = selectors.reviewer_dossier(request.user, pk)  # type: ignore[arg-type]
+    dossier = selectors.reviewer_dossier(signed_in_user(request), pk)
     reasons = [
         {"section": s["key"], "reason": request.POST.get(f"reason_{s['key']}", "")}
         for s in dossier.round.policy.sections
@@ -183,7 +184,7 @@ def return_dossier(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         dossier = services.dossier_return(
             dossier_id=dossier.pk,
-            actor=request.user,  # type: ignore[arg-type]
+            actor=signed_in_user(request),
             reasons=reasons,
             note=request.POST.get("note", ""),
             expected_version=_version(request),
@@ -198,7 +199,7 @@ def return_dossier(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def submissions(request: HttpRequest, pk: int) -> HttpResponse:
-    dossier = selectors.reviewer_dossier(request.user, pk)  # type: ignore[arg-type]
+    dossier = selectors.reviewer_dossier(signed_in_user(request), pk)
     return render(
         request,
         "workflow/submissions.html",
@@ -219,8 +220,8 @@ def publicity_list(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "workflow/publicity_list.html",
-        {"publicities": selectors.unit_publicities(request.user), "today": timezone.localdate()},
-    )  # type: ignore[arg-type]
+        {"publicities": selectors.unit_publicities(signed_in_user(request)), "today": timezone.localdate()},
+    )
 
 
 @login_required
@@ -229,8 +230,10 @@ def publicity_new(request: HttpRequest) -> HttpResponse:
     source = request.POST if request.method == "POST" else request.GET
     ids = [i for i in (_int_or_none(v) for v in source.getlist("ids")) if i is not None]
     in_scope = (
-        selectors.dossiers_in_scope_of_reviewer(request.user).filter(pk__in=ids).select_related("applicant", "round")
-    )  # type: ignore[arg-type]
+        selectors.dossiers_in_scope_of_reviewer(signed_in_user(request))
+        .filter(pk__in=ids)
+        .select_related("applicant", "round")
+    )
     dossiers = list(in_scope)
     if len(dossiers) != len(set(ids)) or not dossiers:
         messages.error(request, "请在审核队列中勾选本单位处于“推荐单位审核中”的申报材料后再开始公示。")
@@ -252,7 +255,7 @@ def publicity_new(request: HttpRequest) -> HttpResponse:
         try:
             publicity = services.publicity_start(
                 dossier_ids=[d.pk for d in dossiers],
-                actor=request.user,  # type: ignore[arg-type]
+                actor=signed_in_user(request),
                 start=start,
                 contact=request.POST.get("contact", ""),
                 working_days=_int_or_none(request.POST.get("working_days")),
@@ -272,14 +275,14 @@ def publicity_new(request: HttpRequest) -> HttpResponse:
 @login_required
 def publicity_detail(request: HttpRequest, pk: int) -> HttpResponse:
     _require_reviewer(request)
-    publicity = selectors.publicity_for_reviewer(request.user, pk)  # type: ignore[arg-type]
+    publicity = selectors.publicity_for_reviewer(signed_in_user(request), pk)
     if request.method == "POST":
         step = request.POST.get("step")
         try:
             if step == "result":
                 services.publicity_result_record(
                     publicity_id=publicity.pk,
-                    actor=request.user,  # type: ignore[arg-type]
+                    actor=signed_in_user(request),
                     objections=request.POST.get("objections", ""),
                     objection_upheld=request.POST.get("upheld") == "1",
                 )
@@ -288,7 +291,7 @@ def publicity_detail(request: HttpRequest, pk: int) -> HttpResponse:
                 done = []
                 for dossier in publicity.dossiers.filter(status="unit_publicity"):
                     try:
-                        services.recommend(dossier_id=dossier.pk, actor=request.user)  # type: ignore[arg-type]
+                        services.recommend(dossier_id=dossier.pk, actor=signed_in_user(request))
                         done.append(dossier.serial_number)
                     except DomainError as exc:
                         messages.error(request, f"{dossier.serial_number}：{exc.message}")
@@ -316,14 +319,14 @@ def publicity_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def notifications(request: HttpRequest) -> HttpResponse:
-    items = selectors.notifications_of(request.user)[:200]  # type: ignore[arg-type]
+    items = selectors.notifications_of(signed_in_user(request))[:200]
     return render(request, "workflow/notifications.html", {"items": items})
 
 
 @login_required
 @require_POST
 def notifications_read(request: HttpRequest) -> HttpResponse:
-    qs = Notification.objects.filter(recipient=request.user, read_at__isnull=True)
+    qs = Notification.objects.filter(recipient=signed_in_user(request), read_at__isnull=True)
     one = _int_or_none(request.POST.get("id"))
     if one is not None:
         qs = qs.filter(pk=one)

@@ -8,7 +8,7 @@ register = template.Library()
 
 
 @register.inclusion_tag("documents/_dossier_panel.html", takes_context=True)
-def documents_dossier_panel(context, dossier):  # type: ignore[no-untyped-def]
+def documents_dossier_panel(context, dossier):
     request = context.get("request")
     user = getattr(request, "user", None)
     downloads = dossier_downloads(user, dossier) if user is not None else {"visible": False}

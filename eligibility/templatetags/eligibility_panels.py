@@ -8,7 +8,7 @@ register = template.Library()
 
 
 @register.inclusion_tag("eligibility/_dossier_panel.html", takes_context=True)
-def eligibility_dossier_panel(context, dossier):  # type: ignore[no-untyped-def]
+def eligibility_dossier_panel(context, dossier):
     return {**panel_context(dossier), "request": context.get("request")}
 
 

@@ -9,7 +9,7 @@ from accounts.models import Role, RoleAssignment, User
 pytestmark = pytest.mark.django_db
 
 
-def form(orgs, **overrides):  # type: ignore[no-untyped-def]
+def form(orgs, **overrides):
     data = {
         "username": "new_applicant",
         "full_name": "阿依古丽",

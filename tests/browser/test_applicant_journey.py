@@ -18,7 +18,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 PASSWORD = "Journey-pass-2023"
 
 
-def set_field(page, name: str, value: Any) -> None:  # type: ignore[no-untyped-def]
+def set_field(page, name: str, value: Any) -> None:
     locator = page.locator(f'[name="{name}"]')
     kind = locator.first.evaluate("e => e.tagName + ':' + (e.type || '')")
     if kind == "INPUT:radio":
@@ -31,7 +31,7 @@ def set_field(page, name: str, value: Any) -> None:  # type: ignore[no-untyped-d
         locator.fill("" if value is None else str(value))
 
 
-def fill_section(page, key: str, data: dict[str, Any]) -> None:  # type: ignore[no-untyped-def]
+def fill_section(page, key: str, data: dict[str, Any]) -> None:
     spec = SECTIONS[key]
     card = page.locator(f"#section-{key}")
     for name, value in data.items():
@@ -56,7 +56,7 @@ def fill_section(page, key: str, data: dict[str, Any]) -> None:  # type: ignore[
         pytest.fail(f"section {key} was not saved: {errors}")
 
 
-def upload_file(page, key: str, doc_type: str, path: Path) -> None:  # type: ignore[no-untyped-def]
+def upload_file(page, key: str, doc_type: str, path: Path) -> None:
     block = page.locator(f"#attachments-{key}")
     before = block.locator("li.thumb").count()
     block.locator("select[name=doc_type]").select_option(doc_type)
@@ -65,7 +65,7 @@ def upload_file(page, key: str, doc_type: str, path: Path) -> None:  # type: ign
     page.locator(f"#attachments-{key} li.thumb").nth(before).wait_for(timeout=60000)
 
 
-def test_applicant_journey(page, live_server, open_round, orgs, artifacts_dir, tmp_path):  # type: ignore[no-untyped-def]
+def test_applicant_journey(page, live_server, open_round, orgs, artifacts_dir, tmp_path):
     shots = artifacts_dir / "applicant_journey"
     shots.mkdir(exist_ok=True)
 

@@ -10,10 +10,12 @@ dossier is filled through the same services before the applicant opens it and pr
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
 
 import pytest
 import time_machine
 from django.utils import timezone
+from playwright.sync_api import Browser, BrowserContext
 
 from core.demo import DEMO_PASSWORD
 from dossiers import services as dossier_services
@@ -27,15 +29,15 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 @pytest.fixture
-def contexts(browser):  # type: ignore[no-untyped-def]
+def contexts(browser: Browser) -> Iterator[list[BrowserContext]]:
     """Browser contexts opened by the test, closed before the live server stops (no request left running)."""
-    opened: list = []
+    opened: list[BrowserContext] = []
     yield opened
     for context in opened:
         context.close()
 
 
-def _as(browser, live_server, username, contexts):  # type: ignore[no-untyped-def]
+def _as(browser, live_server, username, contexts):
     context = browser.new_context(locale="zh-CN", viewport={"width": 1280, "height": 900})
     contexts.append(context)
     page = context.new_page()
@@ -44,18 +46,18 @@ def _as(browser, live_server, username, contexts):  # type: ignore[no-untyped-de
     return page
 
 
-def _open_from_queue(page, live_server, dossier, status=""):  # type: ignore[no-untyped-def]
+def _open_from_queue(page, live_server, dossier, status=""):
     page.goto(f"{live_server.url}/review/" + (f"?status={status}" if status else ""))
     page.locator(f'#queue-table tr[data-dossier="{dossier.pk}"] a', has_text="查看/办理").click()
     page.wait_for_url(f"**/review/dossier/{dossier.pk}/")
 
 
-def _click_action(page, label: str) -> None:  # type: ignore[no-untyped-def]
+def _click_action(page, label: str) -> None:
     page.locator("#actions button", has_text=label).click()
     page.wait_for_load_state("networkidle")
 
 
-def test_review_journey(browser, live_server, contexts, open_round, demo_users, artifacts_dir):  # type: ignore[no-untyped-def]
+def test_review_journey(browser, live_server, contexts, open_round, demo_users, artifacts_dir):
     shots = artifacts_dir / "review_journey"
     shots.mkdir(exist_ok=True)
     applicant = demo_users["demo_applicant"]

@@ -117,9 +117,9 @@ def section_data(name: str = "李建国", id_number: str = ID_NUMBER) -> dict[st
 
 def make_dossier(
     *,
-    round_,  # type: ignore[no-untyped-def]
+    round_,
     applicant: User,
-    unit,  # type: ignore[no-untyped-def]
+    unit,
     level: str = "mid",
     kind: str = "evaluation",
     name: str = "李建国",
@@ -166,6 +166,7 @@ def _actor_for(role: str, dossier: Dossier) -> User:
         Role(role)
     ]
     org = organization_for_level(dossier, level)
+    assert org is not None, f"no {level} organisation above {dossier.unit}"
     assignment = RoleAssignment.objects.filter(role=role, organization=org).select_related("user").first()
     if assignment is None:
         user = User.objects.create_user(
@@ -205,15 +206,15 @@ def walk_to(dossier: Dossier, target: str = "committee_received") -> Dossier:
 
 
 @pytest.fixture
-def applicant(demo_users):  # type: ignore[no-untyped-def]
+def applicant(demo_users):
     return demo_users["demo_applicant"]
 
 
 @pytest.fixture
-def draft_dossier(open_round, orgs, applicant):  # type: ignore[no-untyped-def]
+def draft_dossier(open_round, orgs, applicant):
     return make_dossier(round_=open_round, applicant=applicant, unit=orgs["U-KRLJT"])
 
 
 @pytest.fixture
-def committee_dossier(draft_dossier):  # type: ignore[no-untyped-def]
+def committee_dossier(draft_dossier):
     return walk_to(draft_dossier)

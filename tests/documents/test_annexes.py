@@ -46,7 +46,7 @@ def _docx_text(document: GeneratedDocument) -> str:
 
 
 @pytest.fixture
-def unit_dossier(draft_dossier):  # type: ignore[no-untyped-def]
+def unit_dossier(draft_dossier):
     return walk_to(draft_dossier, "unit_review")
 
 

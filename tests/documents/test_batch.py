@@ -19,7 +19,7 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def two_at_committee(open_round, orgs, demo_users):  # type: ignore[no-untyped-def]
+def two_at_committee(open_round, orgs, demo_users):
     from accounts.models import Role, RoleAssignment
 
     dossiers = []
@@ -33,6 +33,7 @@ def two_at_committee(open_round, orgs, demo_users):  # type: ignore[no-untyped-d
 
 
 def _zip_names_and_texts(job: BatchJob) -> dict[str, str]:
+    assert job.result is not None, "the batch job has no result file"
     with job.result.file.open("rb") as handle:
         archive = zipfile.ZipFile(io.BytesIO(handle.read()))
     return {

@@ -95,10 +95,10 @@ def test_duplex_layout_even_pages_a4_and_mirrored_margins(committee_dossier, tmp
     for page in reader.pages:
         assert (round(float(page.mediabox.width)), round(float(page.mediabox.height))) == (595, 842)
 
-    def leftmost_text(page) -> float:  # type: ignore[no-untyped-def]
+    def leftmost_text(page) -> float:
         xs: list[float] = []
 
-        def visit(text, cm, tm, font_dict, font_size):  # type: ignore[no-untyped-def]
+        def visit(text, cm, tm, font_dict, font_size):
             if text.strip():
                 xs.append(cm[4] + tm[4] * cm[0])
 

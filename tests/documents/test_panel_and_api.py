@@ -16,7 +16,7 @@ from tests.documents.conftest import walk_to
 pytestmark = pytest.mark.django_db
 
 
-def _panel(user, dossier) -> str:  # type: ignore[no-untyped-def]
+def _panel(user, dossier) -> str:
     request = RequestFactory().get("/")
     request.user = user
     template = Template("{% load documents_panels %}{% documents_dossier_panel dossier %}")

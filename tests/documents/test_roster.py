@@ -23,14 +23,14 @@ ANNEX_5_COLUMNS = [
 ]  # fmt: skip
 
 
-def _applicant(unit):  # type: ignore[no-untyped-def]
+def _applicant(unit):
     user = UserFactory()
     RoleAssignment.objects.create(user=user, role=Role.APPLICANT, organization=unit)
     return user
 
 
 @pytest.fixture
-def population(open_round, orgs):  # type: ignore[no-untyped-def]
+def population(open_round, orgs):
     """Three KRLJT dossiers at the committee, one QMYH; one draft and one still at the county (not listed)."""
     krl, qm = orgs["U-KRLJT"], orgs["U-QMYH"]
     made = {}
@@ -54,12 +54,12 @@ def population(open_round, orgs):  # type: ignore[no-untyped-def]
     return made
 
 
-def _sheet(path_or_bytes):  # type: ignore[no-untyped-def]
+def _sheet(path_or_bytes):
     source = io.BytesIO(path_or_bytes) if isinstance(path_or_bytes, bytes) else path_or_bytes
     return openpyxl.load_workbook(source).active
 
 
-def _values(sheet) -> list[list]:  # type: ignore[no-untyped-def]
+def _values(sheet) -> list[list]:
     return [list(row) for row in sheet.iter_rows(values_only=True)]
 
 
@@ -67,7 +67,10 @@ def test_export_roster_for_a_unit(population, open_round, tmp_path):
     out = tmp_path / "roster.xlsx"
     call_command("export_roster", "--round", open_round.slug, "--unit", "U-KRLJT", "--out", str(out))
     rows = _values(_sheet(out))
-    assert rows[0][0] == f"{open_round.year} 年度 公路与运输 专业职称申报人员花名册\n单位（盖章）：库尔勒交通建设工程有限公司"
+    assert (
+        rows[0][0]
+        == f"{open_round.year} 年度 公路与运输 专业职称申报人员花名册\n单位（盖章）：库尔勒交通建设工程有限公司"
+    )
     assert rows[1] == ANNEX_5_COLUMNS
     data = rows[2:]
     assert [r[1] for r in data] == ["张三", "李四", "王五"]  # the draft and the county-stage dossier are not listed

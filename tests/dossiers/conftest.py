@@ -9,21 +9,21 @@ from tests.dossiers.helpers import REQUIRED_UPLOADS, jpeg_bytes, valid_sections
 
 
 @pytest.fixture
-def applicant(demo_users):  # type: ignore[no-untyped-def]
+def applicant(demo_users):
     return demo_users["demo_applicant"]
 
 
 @pytest.fixture
-def dossier(open_round, applicant):  # type: ignore[no-untyped-def]
+def dossier(open_round, applicant):
     return services.dossier_create(actor=applicant, round_=open_round, level="mid", kind="evaluation")
 
 
-def fill_sections(dossier, actor) -> None:  # type: ignore[no-untyped-def]
+def fill_sections(dossier, actor) -> None:
     for key, data in valid_sections(dossier).items():
         services.section_save(dossier_id=dossier.pk, actor=actor, key=key, data=data)
 
 
-def upload(dossier, actor, section: str, doc_type: str, content: bytes | None = None, name: str = "scan.jpg"):  # type: ignore[no-untyped-def]
+def upload(dossier, actor, section: str, doc_type: str, content: bytes | None = None, name: str = "scan.jpg"):
     return services.attachment_upload(
         dossier_id=dossier.pk,
         actor=actor,
@@ -34,13 +34,13 @@ def upload(dossier, actor, section: str, doc_type: str, content: bytes | None = 
     )
 
 
-def upload_required(dossier, actor) -> None:  # type: ignore[no-untyped-def]
+def upload_required(dossier, actor) -> None:
     for section, doc_type in REQUIRED_UPLOADS:
         upload(dossier, actor, section, doc_type)
 
 
 @pytest.fixture
-def filled_dossier(dossier, applicant):  # type: ignore[no-untyped-def]
+def filled_dossier(dossier, applicant):
     fill_sections(dossier, applicant)
     upload_required(dossier, applicant)
     dossier.refresh_from_db()

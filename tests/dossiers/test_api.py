@@ -14,7 +14,7 @@ from tests.dossiers.helpers import jpeg_bytes, png_bytes, valid_sections
 pytestmark = pytest.mark.django_db
 
 
-def put(client, url, body):  # type: ignore[no-untyped-def]
+def put(client, url, body):
     return client.put(url, data=json.dumps(body), content_type="application/json")
 
 

@@ -15,7 +15,7 @@ from tests.dossiers.helpers import id_number, valid_sections
 pytestmark = pytest.mark.django_db
 
 
-def save(dossier, actor, key, data):  # type: ignore[no-untyped-def]
+def save(dossier, actor, key, data):
     return services.section_save(dossier_id=dossier.pk, actor=actor, key=key, data=data)
 
 

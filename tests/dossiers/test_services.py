@@ -19,7 +19,7 @@ from tests.dossiers.helpers import jpeg_bytes, png_bytes, valid_sections
 pytestmark = pytest.mark.django_db
 
 
-def confirm_masking(dossier: Dossier, actor) -> None:  # type: ignore[no-untyped-def]
+def confirm_masking(dossier: Dossier, actor) -> None:
     from masking.services import masking_confirm
 
     for attachment in dossier.attachments.all():
@@ -63,7 +63,7 @@ def test_one_dossier_per_level_and_round(dossier, open_round, applicant):
 def test_upload_stores_a_clean_jpeg_and_sends_signal(dossier, applicant, django_capture_on_commit_callbacks):
     received = []
 
-    def on_upload(sender, attachment, **kwargs):  # type: ignore[no-untyped-def]
+    def on_upload(sender, attachment, **kwargs):
         received.append(attachment.pk)
 
     signals.attachment_uploaded.connect(on_upload)
@@ -84,7 +84,7 @@ def test_upload_stores_a_clean_jpeg_and_sends_signal(dossier, applicant, django_
 def test_single_slot_reupload_replaces_and_signals_removal(dossier, applicant, django_capture_on_commit_callbacks):
     removed = []
 
-    def on_removed(sender, attachment_id, dossier, **kwargs):  # type: ignore[no-untyped-def]
+    def on_removed(sender, attachment_id, dossier, **kwargs):
         removed.append(attachment_id)
 
     first = upload(dossier, applicant, "basic_info", "photo")

@@ -78,7 +78,7 @@ def load_publicity_cases() -> list[tuple[str, dict[str, Any]]]:
 
 
 @pytest.fixture(scope="session")
-def policy_2023():  # type: ignore[no-untyped-def]
+def policy_2023():
     from rounds.policy import Policy, load_policy_file
 
     data, _sha = load_policy_file(Path(settings.POLICY_DIR) / "bz-2023-highway.yaml")

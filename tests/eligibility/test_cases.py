@@ -51,7 +51,7 @@ def assert_matches(result: dict[str, Any], checks_full: list[Any], expect: dict[
 
 
 @pytest.mark.parametrize(("name", "case"), RULE_CASES, ids=[n for n, _ in RULE_CASES])
-def test_rule_case(name: str, case: dict[str, Any], policy_2023) -> None:  # type: ignore[no-untyped-def]
+def test_rule_case(name: str, case: dict[str, Any], policy_2023) -> None:
     profile = build_case_profile(case)
     validate_profile(profile)
     result = evaluate_profile(policy_2023, profile)
@@ -102,7 +102,7 @@ SAMPLE = [RULE_CASES[i] for i in range(0, len(RULE_CASES), 7)]
 
 @pytest.mark.django_db
 @pytest.mark.parametrize(("name", "case"), SAMPLE, ids=[n for n, _ in SAMPLE])
-def test_rule_case_through_the_command(name: str, case: dict[str, Any], tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
+def test_rule_case_through_the_command(name: str, case: dict[str, Any], tmp_path: Path, capsys) -> None:
     profile_file = tmp_path / "profile.json"
     profile_file.write_text(json.dumps(build_case_profile(case), ensure_ascii=False), encoding="utf-8")
     call_command("eligibility", "--round", "bz-2023-highway", str(profile_file))

@@ -12,7 +12,7 @@ from tests.dossiers.conftest import fill_sections
 
 
 @pytest.mark.django_db(transaction=True)
-def test_panel_updates_live_after_saving_the_title_section(page, live_server, open_round, demo_users, artifacts_dir):  # type: ignore[no-untyped-def]
+def test_panel_updates_live_after_saving_the_title_section(page, live_server, open_round, demo_users, artifacts_dir):
     applicant = demo_users["demo_applicant"]
     dossier = dossier_services.dossier_create(actor=applicant, round_=open_round, level="mid", kind="evaluation")
     fill_sections(dossier, applicant)

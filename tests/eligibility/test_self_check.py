@@ -22,22 +22,22 @@ from tests.eligibility.conftest import base_profile
 
 
 @pytest.fixture
-def applicant(demo_users):  # type: ignore[no-untyped-def]
+def applicant(demo_users):
     return demo_users["demo_applicant"]
 
 
 @pytest.fixture
-def dossier(open_round, applicant):  # type: ignore[no-untyped-def]
+def dossier(open_round, applicant):
     return dossier_services.dossier_create(actor=applicant, round_=open_round, level="mid", kind="evaluation")
 
 
-def save(dossier, actor, key, **changes):  # type: ignore[no-untyped-def]
+def save(dossier, actor, key, **changes):
     data = valid_sections(dossier)[key]
     data.update(changes)
     dossier_services.section_save(dossier_id=dossier.pk, actor=actor, key=key, data=data)
 
 
-def client_for(user) -> Client:  # type: ignore[no-untyped-def]
+def client_for(user) -> Client:
     client = Client()
     assert client.login(username=user.username, password=DEMO_PASSWORD)
     return client

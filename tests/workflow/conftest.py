@@ -35,10 +35,12 @@ BASIC_INFO = {
 
 
 def make_dossier(round_: Any, applicant: User, *, level: str = "mid", kind: str = "evaluation") -> Dossier:
+    unit = applicant_unit(applicant)
+    assert unit is not None, f"{applicant} has no applicant role in a unit"
     dossier = Dossier.objects.create(
         round=round_,
         applicant=applicant,
-        unit=applicant_unit(applicant),
+        unit=unit,
         level=level,
         kind=kind,
         serial_number=f"T-{uuid.uuid4().hex[:12]}",
@@ -68,7 +70,7 @@ def submit(dossier: Dossier, actor: User | None = None) -> Dossier:
 
 
 @pytest.fixture
-def new_dossier(open_round, demo_users) -> Callable[..., Dossier]:  # type: ignore[no-untyped-def]
+def new_dossier(open_round, demo_users) -> Callable[..., Dossier]:
     def factory(applicant: str | User = "demo_applicant", **kwargs: Any) -> Dossier:
         user = applicant if isinstance(applicant, User) else demo_users[applicant]
         return make_dossier(open_round, user, **kwargs)
@@ -77,5 +79,5 @@ def new_dossier(open_round, demo_users) -> Callable[..., Dossier]:  # type: igno
 
 
 @pytest.fixture
-def submitted(new_dossier) -> Dossier:  # type: ignore[no-untyped-def]
+def submitted(new_dossier) -> Dossier:
     return submit(new_dossier())

@@ -13,7 +13,7 @@ register = template.Library()
 
 
 @register.inclusion_tag("workflow/_dossier_panel.html", takes_context=True)
-def workflow_dossier_panel(context, dossier):  # type: ignore[no-untyped-def]
+def workflow_dossier_panel(context, dossier):
     info = selectors.open_return(dossier)
     titles = {s["key"]: s for s in dossier.round.policy.sections}
     reasons = []
@@ -41,7 +41,7 @@ def _opinion(dossier: Any) -> str | None:
 
 
 @register.inclusion_tag("workflow/_return_reasons.html")
-def return_reasons(dossier, section_key):  # type: ignore[no-untyped-def]
+def return_reasons(dossier, section_key):
     """`{% return_reasons dossier "basic_info" %}`: this section's reasons of the open return (or nothing)."""
     if getattr(dossier, "pk", None) is None:  # a fragment rendered without its dossier shows nothing
         return {"reasons": [], "open_return": None, "section_key": section_key}

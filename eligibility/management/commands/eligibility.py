@@ -20,13 +20,13 @@ from eligibility.selectors import round_policy_for_slug
 class Command(BaseCommand):
     help = "Check an applicant profile (JSON, profile.schema.json) against a round's eligibility rules; prints JSON."
 
-    def add_arguments(self, parser):  # type: ignore[no-untyped-def]
+    def add_arguments(self, parser):
         parser.add_argument("--round", required=True, dest="round_slug", help="round slug, e.g. bz-2023-highway")
         parser.add_argument("profile", type=Path, help="profile JSON file ('-' reads standard input)")
 
-    def handle(self, *args, round_slug: str, profile: Path, **options):  # type: ignore[no-untyped-def]
+    def handle(self, *args, round_slug: str, profile: Path, **options):
         try:
-            raw = self.stdin.read() if str(profile) == "-" else profile.read_text(encoding="utf-8")  # type: ignore[attr-defined]
+            raw = self.stdin.read() if str(profile) == "-" else profile.read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError) as exc:
             raise CommandError(f"无法读取申报人资料文件“{profile}”：{exc}", returncode=2) from exc
         try:
@@ -43,7 +43,7 @@ class Command(BaseCommand):
             raise CommandError(exc.message, returncode=2) from exc
         self.stdout.write(json.dumps(result.as_contract(), ensure_ascii=False))
 
-    def execute(self, *args, **options):  # type: ignore[no-untyped-def]
+    def execute(self, *args, **options):
         import sys
 
         self.stdin = options.pop("stdin", sys.stdin)

@@ -14,11 +14,11 @@ from rounds.workdays import publicity_end
 class Command(BaseCommand):
     help = "Print the last day (YYYY-MM-DD) of a publicity of N working days (default 5) starting on START_DATE."
 
-    def add_arguments(self, parser):  # type: ignore[no-untyped-def]
+    def add_arguments(self, parser):
         parser.add_argument("start_date", help="first day of the publicity, YYYY-MM-DD")
         parser.add_argument("--days", type=int, default=5, help="number of working days (default 5)")
 
-    def handle(self, *args, start_date: str, days: int, **options):  # type: ignore[no-untyped-def]
+    def handle(self, *args, start_date: str, days: int, **options):
         try:
             # ISO dates; a non-padded month or day ("2023-9-28") is read the same way.
             match = re.fullmatch(r"(\d{4})-(\d{1,2})-(\d{1,2})", start_date.strip())

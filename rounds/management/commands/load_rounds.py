@@ -11,10 +11,10 @@ from rounds.services import round_load_from_file, rounds_load_all
 class Command(BaseCommand):
     help = "Load (validate and store) round policy files; by default every file in policies/."
 
-    def add_arguments(self, parser):  # type: ignore[no-untyped-def]
+    def add_arguments(self, parser):
         parser.add_argument("files", nargs="*", type=Path)
 
-    def handle(self, *args, files: list[Path], **options):  # type: ignore[no-untyped-def]
+    def handle(self, *args, files: list[Path], **options):
         try:
             rounds = [round_load_from_file(path=f) for f in files] if files else rounds_load_all()
         except PolicyError as exc:

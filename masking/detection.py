@@ -248,6 +248,11 @@ def ocr_engine() -> Any:
                         # 16 px print on an A4 scan is still found (benchmarks/masking_benchmark.py).
                         "Det.limit_type": "max",
                         "Det.limit_side_len": 1024,
+                        # Recognition pads each batch of lines to its widest: small batches waste less
+                        # (measured ~1.4x faster than the default 6), and a memory arena avoids
+                        # re-allocating for every differently-shaped batch.
+                        "Rec.rec_batch_num": 2,
+                        "EngineConfig.onnxruntime.enable_cpu_mem_arena": True,
                     }
                 )
     return _engine
@@ -505,17 +510,37 @@ def page_confidence(lines: Sequence[OcrLine]) -> float:
     return sum(c.score for line in lines for c in line.chars) / total
 
 
-def red_suppressed(image: Image.Image) -> Image.Image | None:
-    """The page seen through its red channel, if it bears red ink (an official seal): red turns as pale
-    as the paper while black print stays dark, so a name under a seal becomes legible. None if no red."""
+def red_suppressed(image: Image.Image) -> tuple[Image.Image, int] | None:
+    """The band of the page that bears red ink (an official seal), seen through its red channel: red
+    turns as pale as the paper while black print stays dark, so a name under a seal becomes legible.
+    Returns the band and its top offset, or None if the page has no red ink."""
     array = np.asarray(image.convert("RGB"))
-    sample = array[::4, ::4].astype(np.int16)
+    step = 4
+    sample = array[::step, ::step].astype(np.int16)
     r, g, b = sample[..., 0], sample[..., 1], sample[..., 2]
     red = (r > 90) & (r - g > 50) & (r - b > 50)
     if red.mean() < RED_INK_SHARE:
         return None
-    channel = np.ascontiguousarray(array[..., 0])
-    return Image.fromarray(np.dstack([channel, channel, channel]))
+    rows = np.flatnonzero(red.sum(axis=1) >= 2)
+    if rows.size == 0:
+        return None
+    height = array.shape[0]
+    # Whole rows, with a margin: a name half under the seal still lies wholly inside the band.
+    margin = 40 + int(0.03 * height)
+    top = max(0, int(rows[0]) * step - margin)
+    bottom = min(height, int(rows[-1]) * step + step + margin)
+    channel = np.ascontiguousarray(array[top:bottom, :, 0])
+    return Image.fromarray(np.dstack([channel, channel, channel])), top
+
+
+def _shifted(lines: Sequence[OcrLine], dy: float) -> list[OcrLine]:
+    def move(box: tuple[float, float, float, float]) -> tuple[float, float, float, float]:
+        return (box[0], box[1] + dy, box[2], box[3] + dy)
+
+    return [
+        OcrLine(line.text, line.score, move(line.box), tuple(OcrChar(c.text, c.score, move(c.box)) for c in line.chars))
+        for line in lines
+    ]
 
 
 def detect(
@@ -527,17 +552,18 @@ def detect(
 ) -> Detection:
     """OCR the image (unless `lines` are given) and propose boxes over the applicant's identifiers.
 
-    A page with red ink is read a second time through its red channel (a seal over the name hides it
-    from the first reading); both readings' matches count.
+    Where a page bears red ink, that band is read a second time through the red channel (a seal over
+    the name hides it from the first reading); both readings' matches count.
     """
     passes: list[Sequence[OcrLine]]
     if lines is not None:
         passes = [lines]
     else:
         passes = [ocr_image(image)]
-        stripped = red_suppressed(image)
-        if stripped is not None:
-            passes.append(ocr_image(stripped))
+        red_band = red_suppressed(image)
+        if red_band is not None:
+            band, top = red_band
+            passes.append(_shifted(ocr_image(band), top))
     lines = passes[0]
     matches = [m for reading in passes for m in match_identifiers(reading, identifiers, image.size)]
     boxes = merge_boxes([m.box for m in matches])

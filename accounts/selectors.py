@@ -52,6 +52,8 @@ _NAV: list[tuple[Role, str, str]] = [
     (Role.UNIT_REVIEWER, "花名册与评审表", "documents:roster"),
     (Role.COUNTY_REVIEWER, "花名册与评审表", "documents:roster"),
     (Role.PREFECTURE_OFFICER, "花名册与评审表", "documents:roster"),
+    # Blind review: the expert's assigned dossiers (committee app).
+    (Role.EXPERT, "评审任务", "committee:expert_list"),
 ]
 
 

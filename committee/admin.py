@@ -1,9 +1,18 @@
 from django.contrib import admin
+from django.http import HttpRequest
 
 from committee.models import ExpertAssignment
+from committee.services import pseudonym_for
 
 
 @admin.register(ExpertAssignment)
 class ExpertAssignmentAdmin(admin.ModelAdmin):
     list_display = ("pseudonym", "expert", "dossier", "assigned_at")
     raw_id_fields = ("expert", "dossier", "assigned_by")
+    readonly_fields = ("pseudonym", "assigned_by", "assigned_at")
+
+    def save_model(self, request: HttpRequest, obj: ExpertAssignment, form, change: bool) -> None:  # type: ignore[no-untyped-def]
+        if not obj.pseudonym:
+            obj.pseudonym = pseudonym_for(obj.dossier)
+            obj.assigned_by = request.user  # type: ignore[assignment]
+        super().save_model(request, obj, form, change)

@@ -22,6 +22,12 @@ def _new_pseudonym(dossier: Dossier) -> str:
             return candidate
 
 
+def pseudonym_for(dossier: Dossier) -> str:
+    """The dossier's pseudonym: the one its other experts already see, else a new one."""
+    existing = ExpertAssignment.objects.filter(dossier=dossier).first()
+    return existing.pseudonym if existing else _new_pseudonym(dossier)
+
+
 @transaction.atomic
 def expert_assign(*, actor: User | None, dossier: Dossier, expert: User) -> ExpertAssignment:
     """Give `expert` the dossier to review. Actor None = system/demo set-up."""
@@ -34,8 +40,7 @@ def expert_assign(*, actor: User | None, dossier: Dossier, expert: User) -> Expe
     if not RoleAssignment.objects.filter(user=expert, role=Role.EXPERT).exists():
         raise ValidationFailed("该用户不是评审专家。")
     dossier = Dossier.objects.select_for_update().get(pk=dossier.pk)
-    existing = ExpertAssignment.objects.filter(dossier=dossier).first()
-    pseudonym = existing.pseudonym if existing else _new_pseudonym(dossier)
+    pseudonym = pseudonym_for(dossier)
     assignment, _ = ExpertAssignment.objects.get_or_create(
         expert=expert, dossier=dossier, defaults={"pseudonym": pseudonym, "assigned_by": actor}
     )

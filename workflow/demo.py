@@ -11,7 +11,6 @@ import datetime as dt
 import io
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any
 
 from django.test.utils import override_settings
 from django.utils import timezone
@@ -19,6 +18,7 @@ from django.utils import timezone
 from accounts.models import Organization, Role, User
 from accounts.services import officer_create
 from dossiers.models import Dossier
+from dossiers.samples import REQUIRED_UPLOADS, sample_sections
 from rounds.models import Round
 
 DEMO_APPLICANTS = [
@@ -31,112 +31,6 @@ DEMO_APPLICANTS = [
     ("demo_applicant8", "周强", "男", "U-KRLJT", "19850730", "prefecture_review"),
     ("demo_applicant9", "马军", "男", "U-KRLJT", "19840416", "committee_received"),
 ]
-
-UPLOADS: list[tuple[str, str]] = [
-    ("basic_info", "id_front"),
-    ("basic_info", "id_back"),
-    ("basic_info", "photo"),
-    ("social_insurance", "insurance_statement"),
-    ("education", "diploma"),
-    ("education", "chsi_record"),
-    ("current_title", "title_document"),
-    ("current_title", "title_certificate"),
-    ("achievements", "achievement_proof"),
-    ("papers", "paper"),
-    ("assessments", "assessment_form"),
-    ("assessments", "assessment_form"),
-    ("assessments", "assessment_form"),
-    ("continuing_education", "ce_certificate"),
-    ("commitment", "signed_commitment"),
-]
-
-
-def _id_number(birth: str, sex: str, area: str = "652801") -> str:
-    from stdnum.cn import ric
-
-    body = f"{area}{birth}{'31' if sex == '男' else '32'}{'1' if sex == '男' else '2'}"
-    return body + ric.calc_check_digit(body + "0")
-
-
-def demo_sections(dossier: Dossier, *, name: str, sex: str, birth: str) -> dict[str, dict[str, Any]]:
-    """Valid data for every form section (the section data contract), for a mid-level evaluation."""
-    policy = dossier.round.policy
-    year = policy.year
-    n_years = int(policy.section("assessments").get("years", 3))
-    return {
-        "basic_info": {
-            "name": name,
-            "sex": sex,
-            "ethnicity": "汉族",
-            "political_status": "群众",
-            "id_number": _id_number(birth, sex),
-            "birth_date": f"{birth[:4]}-{birth[4:6]}-{birth[6:]}",
-            "phone": "13899990000",
-            "email": "无",
-            "started_work": "2010-07-01",
-            "retired": False,
-            "civil_servant": False,
-            "special_assignments": [],
-        },
-        "social_insurance": {"months": 36, "note": "养老保险个人缴费对账单"},
-        "education": {
-            "rows": [
-                {
-                    "level": "bachelor",
-                    "school": "长安大学",
-                    "major": "交通工程",
-                    "start": "2006-09-01",
-                    "graduated": "2010-07-01",
-                    "degree": "工学学士",
-                }
-            ]
-        },
-        "current_title": {
-            "has_title": True,
-            "title_name": "助理工程师",
-            "level": "junior",
-            "obtained": "2016-12-01",
-            "appointed": "2017-01-01",
-            "issued_in_xinjiang": True,
-            "transferred_from_government": False,
-            "professional_years": year - 2010,
-        },
-        "work_history": {
-            "rows": [{"start": "2010-07-01", "end": None, "unit": dossier.unit.name, "position": "技术员"}]
-        },
-        "achievements": {"text": "参与国省干线公路养护工程的技术管理与质量检测。"},
-        "awards": {"none": True, "rows": []},
-        "intellectual_property": {"none": True, "rows": []},
-        "papers": {
-            "none": False,
-            "rows": [
-                {
-                    "title": "沥青路面预防性养护技术应用",
-                    "journal": "新疆交通科技",
-                    "issue": "CN65-1000/U 2022(2)",
-                    "published_on": "2022-04-01",
-                    "rank": "第一作者",
-                }
-            ],
-        },
-        "assessments": {"rows": [{"year": y, "result": "pass"} for y in range(year - n_years, year)]},
-        "work_summary": {"text": "任现职以来，" + "认真履行岗位职责，负责公路工程施工技术管理与质量控制。" * 12},
-        "continuing_education": {
-            "exempt": False,
-            "rows": [
-                *(
-                    {"year": y, "type": "public", "hours": 30, "certificate_no": f"GX-{y}"}
-                    for y in range(year - 4, year + 1)
-                ),
-                *(
-                    {"year": y, "type": "professional", "hours": 60, "certificate_no": f"ZY-{y}"}
-                    for y in range(year - 2, year + 1)
-                ),
-            ],
-        },
-        "other_attachments": {"note": "无"},
-        "commitment": {"text": policy.text("commitment"), "signed_on": timezone.localdate().isoformat()},
-    }
 
 
 def _scan(label: str) -> bytes:
@@ -166,9 +60,9 @@ def _prepare(round_: Round, user: User, name: str, sex: str, birth: str) -> Doss
     from masking.services import masking_confirm
 
     dossier = dossier_services.dossier_create(actor=user, round_=round_, level="mid", kind="evaluation")
-    for key, data in demo_sections(dossier, name=name, sex=sex, birth=birth).items():
+    for key, data in sample_sections(dossier, name=name, sex=sex, birth=birth).items():
         dossier_services.section_save(dossier_id=dossier.pk, actor=user, key=key, data=data)
-    for section, doc_type in UPLOADS:
+    for section, doc_type in REQUIRED_UPLOADS:
         dossier_services.attachment_upload(
             dossier_id=dossier.pk,
             actor=user,

@@ -10,8 +10,9 @@ from typing import Any
 import pytest
 
 from dossiers.models import Dossier
+from dossiers.samples import REQUIRED_UPLOADS, sample_sections
 from dossiers.sections import SECTIONS
-from tests.dossiers.helpers import REQUIRED_UPLOADS, jpeg_bytes, png_bytes, valid_sections
+from tests.dossiers.helpers import jpeg_bytes, png_bytes
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -89,7 +90,7 @@ def test_applicant_journey(page, live_server, open_round, orgs, artifacts_dir, t
     assert dossier.serial_number.startswith(f"BZ{open_round.year}-")
 
     # A bad ID number is refused with a clear message and nothing is saved.
-    data = valid_sections(dossier)
+    data = sample_sections(dossier)
     bad_basic = {**data["basic_info"], "id_number": data["basic_info"]["id_number"][:-1] + "0"}
     fill_section_expect_error = bad_basic
     for name, value in fill_section_expect_error.items():

@@ -5,7 +5,8 @@ import io
 import pytest
 
 from dossiers import services
-from tests.dossiers.helpers import REQUIRED_UPLOADS, jpeg_bytes, valid_sections
+from dossiers.samples import REQUIRED_UPLOADS, sample_sections
+from tests.dossiers.helpers import jpeg_bytes
 
 
 @pytest.fixture
@@ -19,7 +20,7 @@ def dossier(open_round, applicant):
 
 
 def fill_sections(dossier, actor) -> None:
-    for key, data in valid_sections(dossier).items():
+    for key, data in sample_sections(dossier).items():
         services.section_save(dossier_id=dossier.pk, actor=actor, key=key, data=data)
 
 

@@ -8,8 +8,9 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
+from dossiers.samples import sample_sections
 from tests.dossiers.conftest import upload
-from tests.dossiers.helpers import jpeg_bytes, png_bytes, valid_sections
+from tests.dossiers.helpers import jpeg_bytes, png_bytes
 
 pytestmark = pytest.mark.django_db
 
@@ -40,7 +41,7 @@ def test_create_save_complete_flow(client, applicant, open_round):
     assert created.json()["serial_number"].startswith(f"BZ{open_round.year}-")
     from dossiers.models import Dossier
 
-    data = valid_sections(Dossier.objects.get(pk=dossier_id))["work_history"]
+    data = sample_sections(Dossier.objects.get(pk=dossier_id))["work_history"]
     saved = put(client, f"/api/dossiers/{dossier_id}/sections/work_history", {"data": data})
     assert saved.status_code == 200 and saved.json()["data"]["rows"][1]["end"] is None
     assert [d["id"] for d in client.get("/api/dossiers/").json()] == [dossier_id]
@@ -53,14 +54,14 @@ def test_create_save_complete_flow(client, applicant, open_round):
 
 def test_validation_errors_carry_field_paths(client, applicant, dossier):
     client.force_login(applicant)
-    data = valid_sections(dossier)["work_history"]
+    data = sample_sections(dossier)["work_history"]
     data["rows"][1]["start"] = "2016-01-01"
     response = put(client, f"/api/dossiers/{dossier.pk}/sections/work_history", {"data": data})
     assert response.status_code == 400
     body = response.json()
     assert body["code"] == "invalid_input"
     assert body["details"]["errors"][0]["path"] == "rows.1.start"
-    bad_id = {**valid_sections(dossier)["basic_info"], "id_number": "652801198805123010"}
+    bad_id = {**sample_sections(dossier)["basic_info"], "id_number": "652801198805123010"}
     response = put(client, f"/api/dossiers/{dossier.pk}/sections/basic_info", {"data": bad_id})
     assert response.json()["details"]["errors"] == [
         {"path": "id_number", "message": "身份证号码校验不通过，请核对（含末位校验码）。"}

@@ -9,8 +9,8 @@ import pytest
 from core.errors import ValidationFailed
 from dossiers import services
 from dossiers.models import DossierSection
+from dossiers.samples import sample_id_number, sample_sections
 from tests.dossiers.conftest import fill_sections
-from tests.dossiers.helpers import id_number, valid_sections
 
 pytestmark = pytest.mark.django_db
 
@@ -26,7 +26,7 @@ def errors_of(exc: pytest.ExceptionInfo) -> dict[str, str]:
 def test_every_section_saves_in_the_contract_shape(dossier, applicant):
     fill_sections(dossier, applicant)
     stored = {s.key: s.data for s in DossierSection.objects.filter(dossier=dossier)}
-    assert set(stored) == set(valid_sections(dossier))
+    assert set(stored) == set(sample_sections(dossier))
     assert stored["basic_info"]["birth_date"] == "1988-05-12"
     assert stored["work_history"]["rows"][1]["end"] is None
     assert stored["continuing_education"]["rows"][0]["hours"] == 30
@@ -34,7 +34,7 @@ def test_every_section_saves_in_the_contract_shape(dossier, applicant):
 
 
 def test_id_number_checksum(dossier, applicant):
-    data = valid_sections(dossier)["basic_info"]
+    data = sample_sections(dossier)["basic_info"]
     good = data["id_number"]
     data["id_number"] = good[:-1] + ("0" if good[-1] != "0" else "1")
     with pytest.raises(ValidationFailed) as exc:
@@ -43,7 +43,7 @@ def test_id_number_checksum(dossier, applicant):
 
 
 def test_id_number_must_agree_with_birth_date_and_sex(dossier, applicant):
-    data = valid_sections(dossier)["basic_info"]
+    data = sample_sections(dossier)["basic_info"]
     data["birth_date"] = "1988-05-13"
     data["sex"] = "女"  # sequence 301: 17th digit 1 is odd -> 男
     with pytest.raises(ValidationFailed) as exc:
@@ -51,12 +51,12 @@ def test_id_number_must_agree_with_birth_date_and_sex(dossier, applicant):
     errors = errors_of(exc)
     assert "1988-05-12" in errors["birth_date"]
     assert "男" in errors["sex"]
-    data.update(birth_date="1988-05-12", sex="女", id_number=id_number(sequence="302"))
+    data.update(birth_date="1988-05-12", sex="女", id_number=sample_id_number(sequence="302"))
     save(dossier, applicant, "basic_info", data)
 
 
 def test_required_fields_say_write_wu(dossier, applicant):
-    data = valid_sections(dossier)["other_attachments"]
+    data = sample_sections(dossier)["other_attachments"]
     data["note"] = ""
     with pytest.raises(ValidationFailed) as exc:
         save(dossier, applicant, "other_attachments", data)
@@ -70,7 +70,7 @@ def test_awards_need_rows_or_none(dossier, applicant):
 
 
 def test_education_from_lowest_to_highest(dossier, applicant):
-    data = valid_sections(dossier)["education"]
+    data = sample_sections(dossier)["education"]
     data["rows"].reverse()
     with pytest.raises(ValidationFailed) as exc:
         save(dossier, applicant, "education", data)
@@ -78,7 +78,7 @@ def test_education_from_lowest_to_highest(dossier, applicant):
 
 
 def test_work_history_gap_and_overlap_name_the_rows(dossier, applicant):
-    data = valid_sections(dossier)["work_history"]
+    data = sample_sections(dossier)["work_history"]
     gap = copy.deepcopy(data)
     gap["rows"][1]["start"] = "2015-09-01"
     with pytest.raises(ValidationFailed) as exc:
@@ -119,7 +119,7 @@ def test_social_insurance_may_be_wu_for_institution_staff(open_round, demo_users
 
 
 def test_commitment_must_be_the_notice_text(dossier, applicant):
-    data = valid_sections(dossier)["commitment"]
+    data = sample_sections(dossier)["commitment"]
     data["text"] = data["text"].replace("真实有效", "真实")
     with pytest.raises(ValidationFailed) as exc:
         save(dossier, applicant, "commitment", data)
@@ -127,7 +127,7 @@ def test_commitment_must_be_the_notice_text(dossier, applicant):
 
 
 def test_failed_save_keeps_the_previous_draft(dossier, applicant):
-    good = valid_sections(dossier)["basic_info"]
+    good = sample_sections(dossier)["basic_info"]
     save(dossier, applicant, "basic_info", good)
     version = type(dossier).objects.get(pk=dossier.pk).version
     bad = {**good, "id_number": "123", "name": "改过的名字"}

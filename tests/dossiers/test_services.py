@@ -12,9 +12,10 @@ from core.errors import DomainError, ErrorCode, NotFound, PermissionDenied, Vali
 from dossiers import services, signals
 from dossiers.images import BadAttachment
 from dossiers.models import Attachment, Dossier, DossierSection, Submission
+from dossiers.samples import sample_sections
 from dossiers.selectors import dossier_completeness
 from tests.dossiers.conftest import upload
-from tests.dossiers.helpers import jpeg_bytes, png_bytes, valid_sections
+from tests.dossiers.helpers import jpeg_bytes, png_bytes
 
 pytestmark = pytest.mark.django_db
 
@@ -176,7 +177,7 @@ def test_completeness_lists_everything_missing_at_once(dossier):
 
 
 def test_current_title_proof_count(dossier, applicant):
-    for key, data in valid_sections(dossier).items():
+    for key, data in sample_sections(dossier).items():
         services.section_save(dossier_id=dossier.pk, actor=applicant, key=key, data=data)
     upload(dossier, applicant, "current_title", "title_certificate")
     missing = dossier_completeness(dossier).section("current_title").missing
@@ -184,7 +185,7 @@ def test_current_title_proof_count(dossier, applicant):
     upload(dossier, applicant, "current_title", "title_document")
     assert dossier_completeness(dossier).section("current_title").ok
     # Obtained elsewhere: all 3 of 3.
-    data = {**valid_sections(dossier)["current_title"], "issued_in_xinjiang": False}
+    data = {**sample_sections(dossier)["current_title"], "issued_in_xinjiang": False}
     services.section_save(dossier_id=dossier.pk, actor=applicant, key="current_title", data=data)
     assert any("3 项（已传 2 项）" in m for m in dossier_completeness(dossier).section("current_title").missing)
     # Transfer from a government body: the appointment papers too.

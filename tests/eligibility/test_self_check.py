@@ -11,12 +11,12 @@ from django.test import Client
 from core.demo import DEMO_PASSWORD
 from core.errors import PermissionDenied, ValidationFailed
 from dossiers import services as dossier_services
+from dossiers.samples import sample_sections
 from eligibility.models import FraudFinding
 from eligibility.rules import evaluate_profile
 from eligibility.selectors import dossier_profile, dossier_self_check
 from eligibility.services import fraud_finding_record
 from tests.dossiers.conftest import fill_sections, upload_required
-from tests.dossiers.helpers import valid_sections
 from tests.dossiers.test_services import confirm_masking
 from tests.eligibility.conftest import base_profile
 
@@ -32,7 +32,7 @@ def dossier(open_round, applicant):
 
 
 def save(dossier, actor, key, **changes):
-    data = valid_sections(dossier)[key]
+    data = sample_sections(dossier)[key]
     data.update(changes)
     dossier_services.section_save(dossier_id=dossier.pk, actor=actor, key=key, data=data)
 
@@ -90,7 +90,7 @@ def test_a_short_title_is_a_hard_failure_and_submission_is_refused(dossier, appl
 @pytest.mark.django_db
 def test_a_fraud_finding_in_the_register_bars_the_applicant(dossier, applicant, demo_users):
     fill_sections(dossier, applicant)
-    id_number = valid_sections(dossier)["basic_info"]["id_number"]
+    id_number = sample_sections(dossier)["basic_info"]["id_number"]
     year = dossier.round.year
     fraud_finding_record(
         actor=demo_users["demo_prefecture"], id_number=id_number.lower(), round_year=year - 2, note="伪造业绩材料"

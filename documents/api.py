@@ -19,6 +19,7 @@ from documents.models import BatchJob, GeneratedDocument
 from documents.views import file_response
 from dossiers.models import Dossier
 from rounds.models import Round
+from workflow.scope import visible_dossier
 
 router = Router(tags=["documents"])
 
@@ -88,8 +89,8 @@ def _document_out(document: GeneratedDocument) -> DocumentOut:
 
 
 def _visible_dossier(request: HttpRequest, dossier_id: int) -> Dossier:
-    dossier = Dossier.objects.select_related("round", "unit", "applicant").filter(pk=dossier_id).first()
-    if dossier is None or not selectors.dossier_visible_to(signed_in_user(request), dossier):
+    dossier = visible_dossier(signed_in_user(request), dossier_id)
+    if dossier is None:
         raise NotFound("未找到该申报，或您无权查看。")
     return dossier
 

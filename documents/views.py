@@ -101,17 +101,18 @@ def _selection(request: HttpRequest) -> tuple[Round, Organization]:
 @require_http_methods(["GET", "POST"])
 def roster(request: HttpRequest) -> HttpResponseBase:
     """申报人员花名册 per unit (or per county / prefecture for the officers there)."""
+    user = signed_in_user(request)
     try:
         context = _officer_context(request)
         if request.method == "POST":
             round_, organization = _selection(request)
-            document = services.roster_generate(round_=round_, organization=organization, actor=signed_in_user(request))
+            document = services.roster_generate(round_=round_, organization=organization, actor=user)
             return file_response(document)
     except DomainError as error:
         return _refuse(request, error)
-    recent = GeneratedDocument.objects.filter(
-        kind=DocumentKind.ROSTER, created_by=signed_in_user(request)
-    ).select_related("round", "organization")[:10]
+    recent = GeneratedDocument.objects.filter(kind=DocumentKind.ROSTER, created_by=user).select_related(
+        "round", "organization"
+    )[:10]
     return render(request, "documents/roster.html", {**context, "recent": recent})
 
 
@@ -119,17 +120,16 @@ def roster(request: HttpRequest) -> HttpResponseBase:
 @require_http_methods(["GET", "POST"])
 def batches(request: HttpRequest) -> HttpResponse:
     """Batch generation of evaluation forms (one ZIP per unit / county / prefecture) in the background."""
+    user = signed_in_user(request)
     try:
         context = _officer_context(request)
         if request.method == "POST":
             round_, organization = _selection(request)
-            job = services.batch_job_create(round_=round_, organization=organization, actor=signed_in_user(request))
+            job = services.batch_job_create(round_=round_, organization=organization, actor=user)
             return redirect("documents:batch_detail", pk=job.pk)
     except DomainError as error:
         return _refuse(request, error)
-    jobs = BatchJob.objects.filter(created_by=signed_in_user(request)).select_related(
-        "round", "organization", "result"
-    )[:20]
+    jobs = BatchJob.objects.filter(created_by=user).select_related("round", "organization", "result")[:20]
     return render(request, "documents/batches.html", {**context, "jobs": jobs})
 
 

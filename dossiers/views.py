@@ -20,7 +20,7 @@ from django.views.decorators.http import require_GET, require_POST
 from accounts.auth import signed_in_user
 from core.errors import DomainError, NotFound, ValidationFailed
 from dossiers import services
-from dossiers.models import Dossier
+from dossiers.models import Attachment, Dossier
 from dossiers.sections import SECTIONS, SectionSpec, build_data, context_for, row_to_form
 from dossiers.selectors import (
     attachment_visible,
@@ -43,6 +43,13 @@ def _is_htmx(request: HttpRequest) -> bool:
 def _own(request: HttpRequest, pk: int) -> Dossier:
     try:
         return dossier_of_applicant(signed_in_user(request), pk)
+    except NotFound as exc:
+        raise Http404(exc.message) from exc
+
+
+def _visible_attachment(request: HttpRequest, pk: int) -> Attachment:
+    try:
+        return attachment_visible(signed_in_user(request), pk)
     except NotFound as exc:
         raise Http404(exc.message) from exc
 
@@ -77,12 +84,13 @@ class DossierCreateForm(forms.Form):
 
 @login_required
 def dossier_list(request: HttpRequest) -> HttpResponse:
+    user = signed_in_user(request)
     form = DossierCreateForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         round_id, level, kind = form.cleaned_data["application"].split("|")
         try:
             dossier = services.dossier_create(
-                actor=signed_in_user(request),
+                actor=user,
                 round_=Round.objects.get(pk=int(round_id)),
                 level=level,
                 kind=kind,
@@ -95,7 +103,7 @@ def dossier_list(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "dossiers/list.html",
-        {"dossiers": dossiers_of_applicant(signed_in_user(request)), "form": form},
+        {"dossiers": dossiers_of_applicant(user), "form": form},
     )
 
 
@@ -339,10 +347,7 @@ def attachment_upload(request: HttpRequest, pk: int, key: str) -> HttpResponse:
 @login_required
 @require_POST
 def attachment_delete(request: HttpRequest, pk: int) -> HttpResponse:
-    try:
-        attachment = attachment_visible(signed_in_user(request), pk)
-    except NotFound as exc:
-        raise Http404(exc.message) from exc
+    attachment = _visible_attachment(request, pk)
     dossier = _own(request, attachment.dossier_id)
     key = attachment.section
     try:
@@ -356,10 +361,7 @@ def attachment_delete(request: HttpRequest, pk: int) -> HttpResponse:
 @require_GET
 def attachment_file(request: HttpRequest, pk: int) -> FileResponse:
     """The stored JPG, only for the applicant or a reviewer who has the dossier in scope."""
-    try:
-        attachment = attachment_visible(signed_in_user(request), pk)
-    except NotFound as exc:
-        raise Http404(exc.message) from exc
+    attachment = _visible_attachment(request, pk)
     response = FileResponse(attachment.file.open("rb"), content_type="image/jpeg")
     response["Cache-Control"] = "private, max-age=300"
     response["X-Content-Type-Options"] = "nosniff"

@@ -10,11 +10,10 @@ from ninja import Router, Schema
 
 from accounts.auth import signed_in_user
 from core.errors import DomainError, ErrorCode, NotFound
-from dossiers.models import Dossier
 from eligibility.rules import EligibilityResult, evaluate_profile
 from eligibility.schema import validate_profile
 from eligibility.selectors import dossier_self_check, round_policy_for_slug
-from workflow.scope import dossier_visible_to
+from workflow.scope import visible_dossier
 
 router = Router(tags=["eligibility"])
 
@@ -48,8 +47,8 @@ def _out(result: EligibilityResult) -> dict[str, Any]:
 
 @router.get("/dossiers/{dossier_id}", response=EligibilityOut, summary="申报材料的资格自查结果")
 def dossier_eligibility(request: HttpRequest, dossier_id: int) -> dict[str, Any]:
-    dossier = Dossier.objects.select_related("round", "unit", "unit__registration_county").filter(pk=dossier_id).first()
-    if dossier is None or not dossier_visible_to(signed_in_user(request), dossier):
+    dossier = visible_dossier(signed_in_user(request), dossier_id)
+    if dossier is None:
         raise NotFound("未找到该申报材料，或您无权查看。")
     return _out(dossier_self_check(dossier))
 

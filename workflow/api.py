@@ -4,6 +4,8 @@ refusals come back as {"code", "message", "details"} (core.api_errors)."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
+from typing import Any
 
 from django.http import HttpRequest
 from ninja import Router, Schema
@@ -195,87 +197,66 @@ def actions(request: HttpRequest, dossier_id: int) -> list[str]:
     return selectors.dossier_actions(signed_in_user(request), _dossier(request, dossier_id))
 
 
+def _acted(request: HttpRequest, dossier_id: int, service: Callable[..., Dossier], **arguments: Any) -> DossierStateOut:
+    """One review action by the caller on a dossier in their scope, answered with the dossier's new state.
+
+    The service checks role, state, window and version; its refusal is a DomainError the API answers with.
+    """
+    dossier = _dossier(request, dossier_id)
+    return DossierStateOut.from_dossier(service(dossier_id=dossier.pk, actor=signed_in_user(request), **arguments))
+
+
 @router.post("/dossiers/{dossier_id}/unit-accept", response=DossierStateOut, summary="推荐单位开始审核")
 def unit_accept(request: HttpRequest, dossier_id: int, payload: ActionIn) -> DossierStateOut:
-    dossier = _dossier(request, dossier_id)
-    return DossierStateOut.from_dossier(
-        services.unit_accept(
-            dossier_id=dossier.pk, actor=signed_in_user(request), expected_version=payload.expected_version
-        )
-    )
+    return _acted(request, dossier_id, services.unit_accept, expected_version=payload.expected_version)
 
 
 @router.post("/dossiers/{dossier_id}/recommend", response=DossierStateOut, summary="推荐单位同意推荐（公示结束后）")
 def recommend(request: HttpRequest, dossier_id: int, payload: ActionIn) -> DossierStateOut:
-    dossier = _dossier(request, dossier_id)
-    return DossierStateOut.from_dossier(
-        services.recommend(
-            dossier_id=dossier.pk, actor=signed_in_user(request), expected_version=payload.expected_version
-        )
-    )
+    return _acted(request, dossier_id, services.recommend, expected_version=payload.expected_version)
 
 
 @router.post("/dossiers/{dossier_id}/county-accept", response=DossierStateOut, summary="县（市）开始审核")
 def county_accept(request: HttpRequest, dossier_id: int, payload: ActionIn) -> DossierStateOut:
-    dossier = _dossier(request, dossier_id)
-    return DossierStateOut.from_dossier(
-        services.county_accept(
-            dossier_id=dossier.pk, actor=signed_in_user(request), expected_version=payload.expected_version
-        )
-    )
+    return _acted(request, dossier_id, services.county_accept, expected_version=payload.expected_version)
 
 
 @router.post("/dossiers/{dossier_id}/county-approve", response=DossierStateOut, summary="县（市）审核通过，报送州级")
 def county_approve(request: HttpRequest, dossier_id: int, payload: ActionIn) -> DossierStateOut:
-    dossier = _dossier(request, dossier_id)
-    return DossierStateOut.from_dossier(
-        services.county_approve(
-            dossier_id=dossier.pk,
-            actor=signed_in_user(request),
-            note=payload.note,
-            expected_version=payload.expected_version,
-        )
+    return _acted(
+        request, dossier_id, services.county_approve, note=payload.note, expected_version=payload.expected_version
     )
 
 
 @router.post("/dossiers/{dossier_id}/prefecture-accept", response=DossierStateOut, summary="州级形式审核通过")
 def prefecture_accept(request: HttpRequest, dossier_id: int, payload: ActionIn) -> DossierStateOut:
-    dossier = _dossier(request, dossier_id)
-    return DossierStateOut.from_dossier(
-        services.prefecture_accept(
-            dossier_id=dossier.pk,
-            actor=signed_in_user(request),
-            note=payload.note,
-            expected_version=payload.expected_version,
-        )
+    return _acted(
+        request, dossier_id, services.prefecture_accept, note=payload.note, expected_version=payload.expected_version
     )
 
 
 @router.post("/dossiers/{dossier_id}/return", response=DossierStateOut, summary="退回修改（逐栏原因，一次性告知）")
 def return_dossier(request: HttpRequest, dossier_id: int, payload: ReturnIn) -> DossierStateOut:
-    dossier = _dossier(request, dossier_id)
-    return DossierStateOut.from_dossier(
-        services.dossier_return(
-            dossier_id=dossier.pk,
-            actor=signed_in_user(request),
-            reasons=[r.dict() for r in payload.reasons],
-            note=payload.note,
-            expected_version=payload.expected_version,
-        )
+    return _acted(
+        request,
+        dossier_id,
+        services.dossier_return,
+        reasons=[r.dict() for r in payload.reasons],
+        note=payload.note,
+        expected_version=payload.expected_version,
     )
 
 
 @router.post("/bulk", response=BulkOut, summary="批量办理（开始审核、报送、接收）")
 def bulk(request: HttpRequest, payload: BulkIn) -> BulkOut:
+    user = signed_in_user(request)
     visible = set(
-        selectors.dossiers_in_scope_of_reviewer(signed_in_user(request))
-        .filter(pk__in=payload.dossier_ids)
-        .values_list("pk", flat=True)
+        selectors.dossiers_in_scope_of_reviewer(user).filter(pk__in=payload.dossier_ids).values_list("pk", flat=True)
     )
     done, refused = services.bulk_apply(
         dossier_ids=[i for i in payload.dossier_ids if i in visible],
         action=payload.action,
-        actor=signed_in_user(request),
+        actor=user,
     )
     refused_out = {i: exc.as_dict() for i, exc in refused.items()}
     for i in payload.dossier_ids:
@@ -305,10 +286,11 @@ def publicity_get(request: HttpRequest, publicity_id: int) -> PublicityOut:
 
 @router.post("/publicities/{publicity_id}/result", response=PublicityOut, summary="记录公示结果（公示结束后）")
 def publicity_result(request: HttpRequest, publicity_id: int, payload: PublicityResultIn) -> PublicityOut:
-    publicity = selectors.publicity_for_reviewer(signed_in_user(request), publicity_id)
+    user = signed_in_user(request)
+    publicity = selectors.publicity_for_reviewer(user, publicity_id)
     publicity = services.publicity_result_record(
         publicity_id=publicity.pk,
-        actor=signed_in_user(request),
+        actor=user,
         objections=payload.objections,
         objection_upheld=payload.objection_upheld,
     )

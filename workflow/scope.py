@@ -73,3 +73,14 @@ def dossier_visible_to(user: User, dossier: Dossier) -> bool:
     if dossier.applicant_id == user.pk:
         return True
     return dossiers_in_scope_of_reviewer(user).filter(pk=dossier.pk).exists()
+
+
+def visible_dossier(user: User, dossier_id: int) -> Dossier | None:
+    """The dossier if this user may see it (its applicant or a reviewer in scope), else None: a missing and a
+    hidden dossier look the same, so a refusal never confirms that the dossier exists."""
+    dossier = (
+        Dossier.objects.select_related("round", "applicant", "unit", "unit__registration_county", "unit__parent")
+        .filter(pk=dossier_id)
+        .first()
+    )
+    return dossier if dossier is not None and dossier_visible_to(user, dossier) else None

@@ -19,7 +19,7 @@ from accounts.models import User
 from dossiers.models import Dossier, Submission
 from workflow.engine import available_actions, level_of_state
 from workflow.models import Notification, Publicity, Transition
-from workflow.scope import dossier_visible_to, dossiers_in_scope_of_reviewer, reviewer_levels
+from workflow.scope import dossiers_in_scope_of_reviewer, reviewer_levels, visible_dossier
 
 
 @dataclass
@@ -110,12 +110,8 @@ def status_counts(user: User) -> list[tuple[str, str, int]]:
 
 def reviewer_dossier(user: User, dossier_id: int) -> Dossier:
     """A dossier the user may open on the review pages (reviewer in scope or its applicant); else 404."""
-    dossier = (
-        Dossier.objects.select_related("round", "unit", "applicant", "unit__registration_county")
-        .filter(pk=dossier_id)
-        .first()
-    )
-    if dossier is None or not dossier_visible_to(user, dossier):
+    dossier = visible_dossier(user, dossier_id)
+    if dossier is None:
         raise Http404("未找到该申报材料，或您无权查看。")
     return dossier
 

@@ -56,6 +56,7 @@ def _version(request: HttpRequest) -> int | None:
 
 @login_required
 def queue(request: HttpRequest) -> HttpResponse:
+    user = signed_in_user(request)
     levels = _require_reviewer(request)
     filters = selectors.QueueFilters(
         status=request.GET.get("status", ""),
@@ -65,10 +66,10 @@ def queue(request: HttpRequest) -> HttpResponse:
         days_left=_int_or_none(request.GET.get("days_left")),
         mine=request.GET.get("all") != "1",
     )
-    rows = selectors.reviewer_queue(signed_in_user(request), filters)
-    in_scope = selectors.dossiers_in_scope_of_reviewer(signed_in_user(request))
+    rows = selectors.reviewer_queue(user, filters)
+    in_scope = selectors.dossiers_in_scope_of_reviewer(user)
     units = Organization.objects.filter(pk__in=in_scope.values("unit_id")).order_by("code")
-    counts = selectors.status_counts(signed_in_user(request))
+    counts = selectors.status_counts(user)
     return render(
         request,
         "workflow/queue.html",
@@ -119,8 +120,9 @@ def _readonly_available() -> bool:
 
 @login_required
 def detail(request: HttpRequest, pk: int) -> HttpResponse:
-    dossier = selectors.reviewer_dossier(signed_in_user(request), pk)
-    actions = available_actions(signed_in_user(request), dossier)
+    user = signed_in_user(request)
+    dossier = selectors.reviewer_dossier(user, pk)
+    actions = available_actions(user, dossier)
     action_names = {r.action for r in actions}
     publicities = list(selectors.dossier_publicities(dossier))
     documents = selectors.publicity_documents(dossier)
@@ -153,15 +155,14 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def act(request: HttpRequest, pk: int) -> HttpResponse:
-    dossier = selectors.reviewer_dossier(signed_in_user(request), pk)
+    user = signed_in_user(request)
+    dossier = selectors.reviewer_dossier(user, pk)
     action = request.POST.get("action", "")
     try:
         if action == "recommend":
-            services.recommend(dossier_id=dossier.pk, actor=signed_in_user(request), expected_version=_version(request))
+            services.recommend(dossier_id=dossier.pk, actor=user, expected_version=_version(request))
         elif action in services.SIMPLE_ACTIONS:
-            services.SIMPLE_ACTIONS[action](
-                dossier_id=dossier.pk, actor=signed_in_user(request), expected_version=_version(request)
-            )
+            services.SIMPLE_ACTIONS[action](dossier_id=dossier.pk, actor=user, expected_version=_version(request))
         else:
             messages.error(request, "不支持的操作。")
             return redirect("workflow:detail", pk=dossier.pk)
@@ -176,7 +177,8 @@ def act(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def return_dossier(request: HttpRequest, pk: int) -> HttpResponse:
-    dossier = selectors.reviewer_dossier(signed_in_user(request), pk)
+    user = signed_in_user(request)
+    dossier = selectors.reviewer_dossier(user, pk)
     reasons = [
         {"section": s["key"], "reason": request.POST.get(f"reason_{s['key']}", "")}
         for s in dossier.round.policy.sections
@@ -184,7 +186,7 @@ def return_dossier(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         dossier = services.dossier_return(
             dossier_id=dossier.pk,
-            actor=signed_in_user(request),
+            actor=user,
             reasons=reasons,
             note=request.POST.get("note", ""),
             expected_version=_version(request),
@@ -227,13 +229,10 @@ def publicity_list(request: HttpRequest) -> HttpResponse:
 @login_required
 def publicity_new(request: HttpRequest) -> HttpResponse:
     _require_reviewer(request)
+    user = signed_in_user(request)
     source = request.POST if request.method == "POST" else request.GET
     ids = [i for i in (_int_or_none(v) for v in source.getlist("ids")) if i is not None]
-    in_scope = (
-        selectors.dossiers_in_scope_of_reviewer(signed_in_user(request))
-        .filter(pk__in=ids)
-        .select_related("applicant", "round")
-    )
+    in_scope = selectors.dossiers_in_scope_of_reviewer(user).filter(pk__in=ids).select_related("applicant", "round")
     dossiers = list(in_scope)
     if len(dossiers) != len(set(ids)) or not dossiers:
         messages.error(request, "请在审核队列中勾选本单位处于“推荐单位审核中”的申报材料后再开始公示。")
@@ -255,7 +254,7 @@ def publicity_new(request: HttpRequest) -> HttpResponse:
         try:
             publicity = services.publicity_start(
                 dossier_ids=[d.pk for d in dossiers],
-                actor=signed_in_user(request),
+                actor=user,
                 start=start,
                 contact=request.POST.get("contact", ""),
                 working_days=_int_or_none(request.POST.get("working_days")),
@@ -275,14 +274,15 @@ def publicity_new(request: HttpRequest) -> HttpResponse:
 @login_required
 def publicity_detail(request: HttpRequest, pk: int) -> HttpResponse:
     _require_reviewer(request)
-    publicity = selectors.publicity_for_reviewer(signed_in_user(request), pk)
+    user = signed_in_user(request)
+    publicity = selectors.publicity_for_reviewer(user, pk)
     if request.method == "POST":
         step = request.POST.get("step")
         try:
             if step == "result":
                 services.publicity_result_record(
                     publicity_id=publicity.pk,
-                    actor=signed_in_user(request),
+                    actor=user,
                     objections=request.POST.get("objections", ""),
                     objection_upheld=request.POST.get("upheld") == "1",
                 )
@@ -291,7 +291,7 @@ def publicity_detail(request: HttpRequest, pk: int) -> HttpResponse:
                 done = []
                 for dossier in publicity.dossiers.filter(status="unit_publicity"):
                     try:
-                        services.recommend(dossier_id=dossier.pk, actor=signed_in_user(request))
+                        services.recommend(dossier_id=dossier.pk, actor=user)
                         done.append(dossier.serial_number)
                     except DomainError as exc:
                         messages.error(request, f"{dossier.serial_number}：{exc.message}")

@@ -6,13 +6,10 @@ import copy
 
 import pytest
 
-from core.errors import ErrorCode, PermissionDenied
+from core.errors import ConcurrentUpdate, ErrorCode, IllegalTransition, OutsideWindow, PermissionDenied
 from rounds.policy import PolicyError, validate_policy
 from workflow import services
 from workflow.engine import (
-    ConcurrentUpdate,
-    IllegalTransition,
-    OutsideWindow,
     available_actions,
     transition_apply,
     transition_rules,

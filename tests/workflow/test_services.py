@@ -10,12 +10,12 @@ import time_machine
 from django.core import mail
 from django.utils import timezone
 
-from core.errors import ErrorCode, ValidationFailed
+from accounts.models import User
+from core.errors import ErrorCode, ReturnDeadlinePassed, SubmissionLimitReached, ValidationFailed
 from documents.models import DocumentKind, GeneratedDocument
-from dossiers.models import DossierSection
+from dossiers.models import Dossier, DossierSection
 from rounds.workdays import publicity_end
 from workflow import selectors, services
-from workflow.engine import ReturnDeadlinePassed, SubmissionLimitReached
 from workflow.models import Notification, Publicity, Transition
 
 from .conftest import submit
@@ -193,18 +193,23 @@ def test_return_needs_reasons_per_section_and_sets_48_hour_deadline(
     assert any("身份证反面不清晰" in m.body and m.to == [dossier.applicant.email] for m in mail.outbox)
 
 
-def test_county_return_resubmits_to_county(submitted, demo_users):
-    """Policy `resubmit_to: returning_level`: the corrected dossier goes back to the county, not the unit."""
+def _returned_by_county_then_resubmitted(submitted: Dossier, demo_users: dict[str, User], reason: dict) -> Dossier:
+    """Publicity, recommendation, county acceptance, a county return with `reason`, and the resubmission."""
     unit, county = demo_users["demo_unit"], demo_users["demo_county"]
     publicity = _publicise([submitted], unit)
     with _after(publicity):
         services.publicity_result_record(publicity_id=publicity.pk, actor=unit)
         services.recommend(dossier_id=submitted.pk, actor=unit)
         services.county_accept(dossier_id=submitted.pk, actor=county)
-        services.dossier_return(
-            dossier_id=submitted.pk, actor=county, reasons=[{"section": "work_summary", "reason": "补充业绩"}]
-        )
-        dossier = submit(submitted)
+        services.dossier_return(dossier_id=submitted.pk, actor=county, reasons=[reason])
+        return submit(submitted)
+
+
+def test_county_return_resubmits_to_county(submitted, demo_users):
+    """Policy `resubmit_to: returning_level`: the corrected dossier goes back to the county, not the unit."""
+    dossier = _returned_by_county_then_resubmitted(
+        submitted, demo_users, {"section": "work_summary", "reason": "补充业绩"}
+    )
     assert dossier.status == "recommended"  # the county's queue
     assert dossier.return_deadline is None
     assert dossier.returned_by_level == "county"
@@ -217,16 +222,7 @@ def test_resubmit_to_unit_when_policy_says_so(submitted, demo_users):
     data["workflow"]["resubmit_to"] = "unit"
     round_.policy_data = data
     round_.save()
-    unit, county = demo_users["demo_unit"], demo_users["demo_county"]
-    publicity = _publicise([submitted], unit)
-    with _after(publicity):
-        services.publicity_result_record(publicity_id=publicity.pk, actor=unit)
-        services.recommend(dossier_id=submitted.pk, actor=unit)
-        services.county_accept(dossier_id=submitted.pk, actor=county)
-        services.dossier_return(
-            dossier_id=submitted.pk, actor=county, reasons=[{"section": "awards", "reason": "补证书"}]
-        )
-        dossier = submit(submitted)
+    dossier = _returned_by_county_then_resubmitted(submitted, demo_users, {"section": "awards", "reason": "补证书"})
     assert dossier.status == "submitted"
 
 

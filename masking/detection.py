@@ -224,20 +224,25 @@ class Detection:
 
 # --- OCR ---------------------------------------------------------------------------------------
 
-_engine: Any = None
+_engines: dict[str, Any] = {}
 _engine_lock = threading.Lock()
 _run_lock = threading.Lock()
 
+# Detection resolution (long side, px) of the normal reading and of the second, finer look taken when a
+# large page shows none of the applicant's names (small print shrinks below what the detector sees).
+DET_SIDE = 1024
+FINE_DET_SIDE = 2000
 
-def ocr_engine() -> Any:
-    """The rapidocr engine, loaded once per process (loading costs ~1.5 s, a page ~0.6 s)."""
-    global _engine
-    if _engine is None:
+
+def ocr_engine(det_side: int = DET_SIDE) -> Any:
+    """A rapidocr engine, loaded once per process and resolution (loading costs ~1.5 s, a page ~0.5 s)."""
+    key = str(det_side)
+    if key not in _engines:
         with _engine_lock:
-            if _engine is None:
+            if key not in _engines:
                 from rapidocr import RapidOCR
 
-                _engine = RapidOCR(
+                _engines[key] = RapidOCR(
                     params={
                         "Global.log_level": "warning",
                         # Keep weak lines: they are what tells us a page is hard to read.
@@ -247,7 +252,7 @@ def ocr_engine() -> Any:
                         # Detect on at most 1024 px on the long side: ~2x faster than full size, and
                         # 16 px print on an A4 scan is still found (benchmarks/masking_benchmark.py).
                         "Det.limit_type": "max",
-                        "Det.limit_side_len": 1024,
+                        "Det.limit_side_len": det_side,
                         # Recognition pads each batch of lines to its widest: small batches waste less
                         # (measured ~1.4x faster than the default 6), and a memory arena avoids
                         # re-allocating for every differently-shaped batch.
@@ -255,7 +260,7 @@ def ocr_engine() -> Any:
                         "EngineConfig.onnxruntime.enable_cpu_mem_arena": True,
                     }
                 )
-    return _engine
+    return _engines[key]
 
 
 def load_image(source: str | Path | IO[bytes] | Image.Image) -> Image.Image:
@@ -282,10 +287,10 @@ def _quad_to_box(points: Sequence[Sequence[float]]) -> tuple[float, float, float
     return (min(xs), min(ys), max(xs), max(ys))
 
 
-def ocr_image(image: Image.Image) -> list[OcrLine]:
+def ocr_image(image: Image.Image, det_side: int = DET_SIDE) -> list[OcrLine]:
     """Lines of text with one box per character, in the image's pixel coordinates."""
     array = np.asarray(image.convert("RGB"))[:, :, ::-1]  # rapidocr expects OpenCV's BGR order
-    engine = ocr_engine()
+    engine = ocr_engine(det_side)
     with _run_lock:  # one inference at a time per process: the sessions already use every core
         result = engine(np.ascontiguousarray(array), return_word_box=True)
     if result.txts is None or result.boxes is None:
@@ -553,7 +558,8 @@ def detect(
     """OCR the image (unless `lines` are given) and propose boxes over the applicant's identifiers.
 
     Where a page bears red ink, that band is read a second time through the red channel (a seal over
-    the name hides it from the first reading); both readings' matches count.
+    the name hides it from the first reading); a large page without any of the names is read again at
+    full resolution. The matches of every reading count.
     """
     passes: list[Sequence[OcrLine]]
     if lines is not None:
@@ -564,8 +570,18 @@ def detect(
         if red_band is not None:
             band, top = red_band
             passes.append(_shifted(ocr_image(band), top))
-    lines = passes[0]
     matches = [m for reading in passes for m in match_identifiers(reading, identifiers, image.size)]
+    if (
+        lines is None
+        and identifiers.names
+        and not any(m.kind == "name" for m in matches)
+        and max(image.size) > 1.25 * DET_SIDE
+    ):
+        # No name on a large page: look again at (nearly) full resolution before concluding.
+        fine = ocr_image(image, FINE_DET_SIDE)
+        passes.append(fine)
+        matches += match_identifiers(fine, identifiers, image.size)
+    lines = passes[0]
     boxes = merge_boxes([m.box for m in matches])
     confidence = page_confidence(lines)
     reasons: list[str] = []

@@ -100,24 +100,32 @@ def seed_organizations() -> dict[str, Organization]:
     return orgs
 
 
+def demo_account(
+    *, username: str, full_name: str, role: Role, organization: Organization, password: str = DEMO_PASSWORD
+) -> User:
+    """The demo user with this role in this organisation, created (through the accounts services) if missing."""
+    user = User.objects.filter(username=username).first()
+    if user is None:
+        return officer_create(
+            actor=None,
+            username=username,
+            password=password,
+            full_name=full_name,
+            role=role,
+            organization=organization,
+            email=f"{username}@example.invalid",
+        )
+    if not user.roles.filter(role=role, organization=organization).exists():
+        role_assign(actor=None, user=user, role=role, organization=organization)
+    return user
+
+
 @transaction.atomic
 def seed_users(orgs: dict[str, Organization]) -> list[tuple[str, str, str, str]]:
     """Create the demo users; returns (username, password, role label, organisation) rows to print."""
     rows = []
     for username, full_name, role, org_code in DEMO_USERS:
-        user = User.objects.filter(username=username).first()
-        if user is None:
-            user = officer_create(
-                actor=None,
-                username=username,
-                password=DEMO_PASSWORD,
-                full_name=full_name,
-                role=role,
-                organization=orgs[org_code],
-                email=f"{username}@example.invalid",
-            )
-        elif not user.roles.filter(role=role, organization=orgs[org_code]).exists():
-            role_assign(actor=None, user=user, role=role, organization=orgs[org_code])
+        demo_account(username=username, full_name=full_name, role=role, organization=orgs[org_code])
         rows.append((username, DEMO_PASSWORD, role.label, orgs[org_code].name))
     if not User.objects.filter(username="admin").exists():
         User.objects.create_superuser("admin", "admin@example.invalid", DEMO_PASSWORD, full_name="系统管理员")

@@ -15,7 +15,7 @@ from accounts.auth import signed_in_user
 from accounts.models import Organization
 from core.errors import NotFound
 from documents import selectors, services
-from documents.models import BatchJob, GeneratedDocument
+from documents.models import BatchJob, DocumentKind, GeneratedDocument
 from documents.views import file_response
 from dossiers.models import Dossier
 from rounds.models import Round
@@ -110,22 +110,24 @@ def downloads(request: HttpRequest, dossier_id: int) -> DownloadsOut:
     )
 
 
+def _generated(request: HttpRequest, dossier_id: int, kind: DocumentKind) -> FileResponse:
+    dossier = _visible_dossier(request, dossier_id)
+    return file_response(services.DOSSIER_DOCUMENTS[kind](dossier=dossier, actor=signed_in_user(request)))
+
+
 @router.get("/dossiers/{dossier_id}/evaluation-form", url_name="documents_evaluation_form")
 def evaluation_form(request: HttpRequest, dossier_id: int) -> FileResponse:
-    dossier = _visible_dossier(request, dossier_id)
-    return file_response(services.evaluation_form_generate(dossier=dossier, actor=signed_in_user(request)))
+    return _generated(request, dossier_id, DocumentKind.EVALUATION_FORM)
 
 
 @router.get("/dossiers/{dossier_id}/commitment", url_name="documents_commitment")
 def commitment(request: HttpRequest, dossier_id: int) -> FileResponse:
-    dossier = _visible_dossier(request, dossier_id)
-    return file_response(services.commitment_letter_generate(dossier=dossier, actor=signed_in_user(request)))
+    return _generated(request, dossier_id, DocumentKind.COMMITMENT)
 
 
 @router.get("/dossiers/{dossier_id}/ce-exemption", url_name="documents_ce_exemption")
 def ce_exemption(request: HttpRequest, dossier_id: int) -> FileResponse:
-    dossier = _visible_dossier(request, dossier_id)
-    return file_response(services.ce_exemption_generate(dossier=dossier, actor=signed_in_user(request)))
+    return _generated(request, dossier_id, DocumentKind.CE_EXEMPTION)
 
 
 @router.get("/files/{document_id}", url_name="documents_file")

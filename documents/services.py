@@ -7,7 +7,7 @@ import hashlib
 import io
 import secrets
 import zipfile
-from typing import Any
+from typing import Any, Protocol
 
 from django.conf import settings
 from django.core.files.base import ContentFile
@@ -340,3 +340,15 @@ def batch_job_run(*, job_id: int) -> BatchJob:
     )
     job.refresh_from_db()
     return job
+
+
+class DossierDocumentGenerator(Protocol):
+    def __call__(self, *, dossier: Dossier, actor: User) -> GeneratedDocument: ...
+
+
+# The files anyone who may see a dossier generates from it on demand; the pages and the API offer the same.
+DOSSIER_DOCUMENTS: dict[DocumentKind, DossierDocumentGenerator] = {
+    DocumentKind.EVALUATION_FORM: evaluation_form_generate,
+    DocumentKind.COMMITMENT: commitment_letter_generate,
+    DocumentKind.CE_EXEMPTION: ce_exemption_generate,
+}

@@ -47,13 +47,8 @@ def _dossier(dossier_id: int) -> Dossier:
 
 def _generated(request: HttpRequest, dossier_id: int, kind: DocumentKind) -> HttpResponseBase:
     dossier = _dossier(dossier_id)
-    generators = {
-        DocumentKind.EVALUATION_FORM: services.evaluation_form_generate,
-        DocumentKind.COMMITMENT: services.commitment_letter_generate,
-        DocumentKind.CE_EXEMPTION: services.ce_exemption_generate,
-    }
     try:
-        document = generators[kind](dossier=dossier, actor=signed_in_user(request))
+        document = services.DOSSIER_DOCUMENTS[kind](dossier=dossier, actor=signed_in_user(request))
     except DomainError as error:
         return _refuse(request, error)
     return file_response(document)

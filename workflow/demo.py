@@ -16,7 +16,7 @@ from django.test.utils import override_settings
 from django.utils import timezone
 
 from accounts.models import Organization, Role, User
-from accounts.services import officer_create
+from core.demo import demo_account
 from dossiers.models import Dossier
 from dossiers.samples import REQUIRED_UPLOADS, sample_sections
 from rounds.models import Round
@@ -150,17 +150,9 @@ def seed_review_dossiers(*, demo_round: Round, password: str) -> list[tuple[str,
     with override_settings(EMAIL_BACKEND="django.core.mail.backends.dummy.EmailBackend"):
         for username, name, sex, unit_code, birth, target in DEMO_APPLICANTS:
             unit = Organization.objects.get(code=unit_code)
-            user = User.objects.filter(username=username).first()
-            if user is None:
-                user = officer_create(
-                    actor=None,
-                    username=username,
-                    password=password,
-                    full_name=name,
-                    role=Role.APPLICANT,
-                    organization=unit,
-                    email=f"{username}@example.invalid",
-                )
+            user = demo_account(
+                username=username, full_name=name, role=Role.APPLICANT, organization=unit, password=password
+            )
             label = demo_round.policy.state_label(target)
             rows.append((username, password, f"申报人（演示申报：{label}）", unit.name))
             if Dossier.objects.filter(round=demo_round, applicant=user).exists():

@@ -9,7 +9,7 @@ from django.http import HttpRequest
 from ninja import Router, Schema
 
 from accounts.auth import signed_in_user
-from core.errors import DomainError, ErrorCode, NotFound
+from core.errors import NotFound, ValidationFailed
 from eligibility.rules import EligibilityResult, evaluate_profile
 from eligibility.schema import validate_profile
 from eligibility.selectors import dossier_self_check, round_policy_for_slug
@@ -59,6 +59,6 @@ def check_profile(request: HttpRequest, round: str = "bz-2023-highway") -> dict[
     try:
         data = json.loads(request.body or b"null")
     except json.JSONDecodeError as exc:
-        raise DomainError(f"请求体不是有效的 JSON：{exc.msg}", code=ErrorCode.INVALID_INPUT) from exc
+        raise ValidationFailed(f"请求体不是有效的 JSON：{exc.msg}") from exc
     validate_profile(data)
     return _out(evaluate_profile(round_policy_for_slug(round), data))

@@ -18,7 +18,7 @@ import datetime as dt
 
 import chinese_calendar
 
-from core.errors import DomainError, ErrorCode
+from core.errors import DomainError, ErrorCode, ValidationFailed
 
 # A publicity can never need more than this many calendar days per working day (the longest run of
 # non-working days, 春节 plus weekends, is well under 15 days); it bounds the loop against bad input.
@@ -88,13 +88,13 @@ def add_working_days(day: dt.date, count: int) -> dt.date:
             remaining -= 1
     if remaining == 0:
         return current
-    raise DomainError("工作日计算超出范围，请检查日期。", code=ErrorCode.INVALID_INPUT)  # pragma: no cover
+    raise ValidationFailed("工作日计算超出范围，请检查日期。")  # pragma: no cover
 
 
 def publicity_end(start: dt.date, working_days: int) -> dt.date:
     """Last day (inclusive) of a publicity of `working_days` working days starting on `start`."""
     if working_days < 1:
-        raise DomainError(f"公示工作日数必须至少为 1，收到 {working_days}。", code=ErrorCode.INVALID_INPUT)
+        raise ValidationFailed(f"公示工作日数必须至少为 1，收到 {working_days}。")
     first_day = next_working_day(start)
     return add_working_days(first_day, working_days - 1)
 

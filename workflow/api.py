@@ -317,11 +317,15 @@ def notifications(request: HttpRequest, unread: bool = False) -> list[Notificati
     ]
 
 
-@router.post("/notifications/{notification_id}/read", response=dict, summary="标为已读")
-def notification_read(request: HttpRequest, notification_id: int) -> dict:
+class NotificationReadOut(Schema):
+    updated: int
+
+
+@router.post("/notifications/{notification_id}/read", response=NotificationReadOut, summary="标为已读")
+def notification_read(request: HttpRequest, notification_id: int) -> NotificationReadOut:
     from django.utils import timezone
 
     updated = Notification.objects.filter(
         pk=notification_id, recipient=signed_in_user(request), read_at__isnull=True
     ).update(read_at=timezone.now())
-    return {"updated": updated}
+    return NotificationReadOut(updated=updated)

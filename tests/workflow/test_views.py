@@ -262,3 +262,35 @@ def test_api_in_openapi_schema(client, db):
 
 def test_login_page_password_is_demo(demo_users):
     assert demo_users["demo_unit"].check_password(DEMO_PASSWORD)
+
+
+def test_api_county_approve_and_prefecture_accept_keep_the_note(client, submitted, demo_users):
+    from tests.documents.conftest import walk_to
+
+    walk_to(submitted, "county_review")
+    base = f"/api/workflow/dossiers/{submitted.pk}"
+    county = _client(client, demo_users["demo_county"])
+    r = county.post(f"{base}/county-approve", {"note": "材料齐全"}, content_type="application/json")
+    assert r.status_code == 200 and r.json()["status"] == "prefecture_review"
+    prefecture = _client(client, demo_users["demo_prefecture"])
+    r = prefecture.post(f"{base}/prefecture-accept", {"note": "形式审核通过"}, content_type="application/json")
+    assert r.status_code == 200 and r.json()["status"] == "committee_received"
+    notes = [h["note"] for h in prefecture.get(f"{base}/history").json()[-2:]]
+    assert notes == ["材料齐全", "形式审核通过"]
+
+
+def test_api_notification_read_marks_only_the_callers_own(
+    client, submitted, demo_users, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        services.dossier_return(
+            dossier_id=submitted.pk, actor=demo_users["demo_unit"], reasons=[{"section": "papers", "reason": "缺页"}]
+        )
+    note = Notification.objects.filter(recipient=demo_users["demo_applicant"]).first()
+    assert note is not None
+    r = _client(client, demo_users["demo_unit"]).post(f"/api/workflow/notifications/{note.pk}/read")
+    assert r.status_code == 200 and r.json() == {"updated": 0}
+    r = _client(client, demo_users["demo_applicant"]).post(f"/api/workflow/notifications/{note.pk}/read")
+    assert r.status_code == 200 and r.json() == {"updated": 1}
+    note.refresh_from_db()
+    assert note.read_at is not None

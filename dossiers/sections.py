@@ -244,7 +244,9 @@ def check_work_history(data: dict[str, Any], context: SectionContext) -> list[Is
         assert start is not None
         if prev_end is None:
             continue
-        if start < _date(rows[i - 1]["start"]):  # type: ignore[operator]
+        prev_start = _date(rows[i - 1]["start"])
+        assert prev_start is not None  # every row's start is a required field
+        if start < prev_start:
             issues.append(Issue(f"rows.{i}.start", f"第 {i + 1} 行起始时间早于第 {i} 行：请按时间先后顺序填写。"))
         elif start < prev_end:
             # Ending one period and starting the next on the same day still counts as continuous.
@@ -299,7 +301,7 @@ def check_continuing_education(data: dict[str, Any], context: SectionContext) ->
 def _need(counts: dict[str, int], spec_key: str, doc: str, minimum: int = 1) -> list[str]:
     if counts.get(doc, 0) >= minimum:
         return []
-    label = SECTIONS[spec_key].doc_type(doc).label  # type: ignore[union-attr]
+    label = doc_type_label(spec_key, doc)
     return [f"请上传“{label}”" + (f"（至少 {minimum} 张，已传 {counts.get(doc, 0)} 张）" if minimum > 1 else "")]
 
 

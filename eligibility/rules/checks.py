@@ -185,7 +185,8 @@ def analyse_years(rs: RuleSet, p: Profile) -> YearsAnalysis:
         if base is None:
             continue
         if req.counted_from == "title":
-            start: dt.date = p.title_obtained  # type: ignore[assignment]
+            assert p.title_obtained is not None  # a title-counted requirement without a title returned above
+            start = p.title_obtained
         else:
             start = graduated if p.started_work is None or p.started_work < graduated else p.started_work
         deferral, basic_pass, fail = _deferral(rs, p, start.year)

@@ -218,12 +218,16 @@ def validate_eligibility_block(policy_data: dict[str, Any]) -> None:
                 raise error
         if _value_in_force(parameter, at) is None:
             raise PolicyError(f"eligibility.{name}.values", f"没有在本批次网上申报开始日 {at.isoformat()} 已生效的取值")
-    month, day = (int(x) for x in _value_in_force(block["years_counted_until"], at)["value"].split("-"))  # type: ignore[index]
+    # Every parameter has a value in force at `at` (checked just above).
+    years_counted_until = _value_in_force(block["years_counted_until"], at)
+    requirements_in_force = _value_in_force(block["requirements"], at)
+    assert years_counted_until is not None and requirements_in_force is not None
+    month, day = (int(x) for x in years_counted_until["value"].split("-"))
     try:
         dt.date(2023, month, day)  # a non-leap year: "02-29" would not exist in most round years
     except ValueError as exc:
         raise PolicyError("eligibility.years_counted_until", f"“{month:02d}-{day:02d}”不是每年都存在的日期") from exc
-    requirements = _value_in_force(block["requirements"], at)["value"]  # type: ignore[index]
+    requirements = requirements_in_force["value"]
     for level, kinds in requirements.items():
         for kind, req in kinds.items():
             field = f"eligibility.requirements.value.{level}.{kind}"

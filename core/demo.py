@@ -147,4 +147,15 @@ def seed_demo() -> dict[str, object]:
     from workflow.demo import seed_review_dossiers
 
     users += seed_review_dossiers(demo_round=rounds[-1], password=DEMO_PASSWORD)
+    seed_expert_assignments(demo_round=rounds[-1])
     return {"organizations": orgs, "users": users, "rounds": rounds}
+
+
+def seed_expert_assignments(*, demo_round: Round) -> None:
+    """Give the demo expert the dossiers the committee has received, so the blind view can be tried."""
+    from committee.services import expert_assign
+    from dossiers.models import Dossier
+
+    expert = User.objects.get(username="demo_expert")
+    for dossier in Dossier.objects.filter(round=demo_round, status="committee_received"):
+        expert_assign(actor=None, dossier=dossier, expert=expert)

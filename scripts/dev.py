@@ -94,7 +94,11 @@ def cmd_run() -> int:
     # demo accounts stay readable on the terminal.
     worker_log = (ROOT / "var" / "worker.log").open("a")
     worker = subprocess.Popen(
-        [str(PY), "manage.py", "run_huey", "--workers", "2"], cwd=ROOT, env=env, stdout=worker_log, stderr=worker_log
+        [str(PY), "manage.py", "run_huey", "--workers", "2", "--worker-type", "process"],
+        cwd=ROOT,
+        env=env,
+        stdout=worker_log,
+        stderr=worker_log,
     )
     print(seeded.stdout, flush=True)
     say("background worker (huey) started, log in var/worker.log; e-mails are printed there")

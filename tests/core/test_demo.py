@@ -30,3 +30,12 @@ def test_demo_users_can_log_in(client, demo_users):
 
     assert client.login(username="demo_county", password=DEMO_PASSWORD)
     assert not client.login(username="demo_county", password="wrong-password")
+
+
+def test_demo_expert_is_assigned_the_received_dossiers(db):
+    from committee.models import ExpertAssignment
+
+    call_command("seed_demo")
+    assignments = ExpertAssignment.objects.filter(expert__username="demo_expert")
+    assert assignments.exists()
+    assert all(a.dossier.status == "committee_received" for a in assignments)

@@ -1,6 +1,10 @@
+from __future__ import annotations
+
 from django.contrib import admin
+from django.forms import ModelForm
 from django.http import HttpRequest
 
+from accounts.auth import signed_in_user
 from committee.models import ExpertAssignment
 from committee.services import pseudonym_for
 
@@ -11,8 +15,10 @@ class ExpertAssignmentAdmin(admin.ModelAdmin):
     raw_id_fields = ("expert", "dossier", "assigned_by")
     readonly_fields = ("pseudonym", "assigned_by", "assigned_at")
 
-    def save_model(self, request: HttpRequest, obj: ExpertAssignment, form, change: bool) -> None:  # type: ignore[no-untyped-def]
+    def save_model(
+        self, request: HttpRequest, obj: ExpertAssignment, form: ModelForm[ExpertAssignment], change: bool
+    ) -> None:
         if not obj.pseudonym:
             obj.pseudonym = pseudonym_for(obj.dossier)
-            obj.assigned_by = request.user  # type: ignore[assignment]
+            obj.assigned_by = signed_in_user(request)
         super().save_model(request, obj, form, change)

@@ -8,6 +8,8 @@ from django.http import HttpRequest
 from django.urls import reverse
 from ninja import Router, Schema
 
+from accounts.auth import signed_in_user
+from committee.models import ExpertAssignment
 from committee.selectors import assignment_of_expert, assignments_of_expert
 from dossiers.sections import doc_type_label
 from masking.selectors import masked_attachments_for_expert
@@ -32,9 +34,9 @@ class ExpertAssignmentOut(Schema):
     materials: list[MaterialOut]
 
 
-def _assignment_out(request: HttpRequest, assignment: Any) -> dict[str, Any]:
+def _assignment_out(request: HttpRequest, assignment: ExpertAssignment) -> dict[str, Any]:
     dossier = assignment.dossier
-    attachments = masked_attachments_for_expert(request.user, dossier)  # type: ignore[arg-type]
+    attachments = masked_attachments_for_expert(signed_in_user(request), dossier)
     return {
         "id": assignment.pk,
         "pseudonym": assignment.pseudonym,
@@ -56,9 +58,9 @@ def _assignment_out(request: HttpRequest, assignment: Any) -> dict[str, Any]:
 
 @router.get("/expert/assignments", response=list[ExpertAssignmentOut])
 def expert_assignments(request: HttpRequest) -> list[dict[str, Any]]:
-    return [_assignment_out(request, a) for a in assignments_of_expert(request.user)]  # type: ignore[arg-type]
+    return [_assignment_out(request, a) for a in assignments_of_expert(signed_in_user(request))]
 
 
 @router.get("/expert/assignments/{assignment_id}", response=ExpertAssignmentOut)
 def expert_assignment(request: HttpRequest, assignment_id: int) -> dict[str, Any]:
-    return _assignment_out(request, assignment_of_expert(request.user, assignment_id))  # type: ignore[arg-type]
+    return _assignment_out(request, assignment_of_expert(signed_in_user(request), assignment_id))

@@ -11,13 +11,15 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
+from accounts.auth import signed_in_user
 from committee.selectors import assignment_of_expert, assignments_of_expert
 from core.errors import DomainError
+from dossiers.models import Dossier
 from dossiers.sections import doc_type_label
 from masking.selectors import FileVariant, attachment_file_for, masked_attachments_for_expert
 
 
-def _section_title(dossier, key: str) -> str:  # type: ignore[no-untyped-def]
+def _section_title(dossier: Dossier, key: str) -> str:
     try:
         return str(dossier.round.policy.section(key)["title"])
     except KeyError:
@@ -34,7 +36,7 @@ def expert_list(request: HttpRequest) -> HttpResponse:
             "level": a.dossier.level_label,
             "kind": a.dossier.kind_label,
         }
-        for a in assignments_of_expert(request.user)  # type: ignore[arg-type]
+        for a in assignments_of_expert(signed_in_user(request))
     ]
     return render(request, "committee/expert_list.html", {"rows": rows})
 
@@ -43,8 +45,9 @@ def expert_list(request: HttpRequest) -> HttpResponse:
 @require_GET
 def expert_dossier(request: HttpRequest, assignment_id: int) -> HttpResponse:
     try:
-        assignment = assignment_of_expert(request.user, assignment_id)  # type: ignore[arg-type]
-        attachments = masked_attachments_for_expert(request.user, assignment.dossier)  # type: ignore[arg-type]
+        expert = signed_in_user(request)
+        assignment = assignment_of_expert(expert, assignment_id)
+        attachments = masked_attachments_for_expert(expert, assignment.dossier)
     except DomainError as exc:
         raise Http404(exc.message) from exc
     dossier = assignment.dossier
@@ -75,13 +78,14 @@ def expert_dossier(request: HttpRequest, assignment_id: int) -> HttpResponse:
 
 @login_required
 @require_GET
-def expert_file(request: HttpRequest, assignment_id: int, attachment_id: int) -> HttpResponse:
+def expert_file(request: HttpRequest, assignment_id: int, attachment_id: int) -> FileResponse:
     try:
-        assignment = assignment_of_expert(request.user, assignment_id)  # type: ignore[arg-type]
+        expert = signed_in_user(request)
+        assignment = assignment_of_expert(expert, assignment_id)
         attachment = assignment.dossier.attachments.filter(pk=attachment_id).first()
         if attachment is None:
             raise Http404("未找到该材料。")
-        served = attachment_file_for(request.user, attachment, FileVariant.MASKED)  # type: ignore[arg-type]
+        served = attachment_file_for(expert, attachment, FileVariant.MASKED)
     except DomainError as exc:
         raise Http404(exc.message) from exc
     download = request.GET.get("download") == "1"

@@ -8,6 +8,7 @@ from django.http import HttpRequest
 from django.urls import reverse
 from ninja import Router, Schema
 
+from accounts.auth import signed_in_user
 from core.errors import NotFound
 from dossiers.models import Attachment
 from dossiers.selectors import dossier_of_applicant
@@ -70,7 +71,7 @@ def _own_item(request: HttpRequest, attachment_id: int) -> MaskingItem:
 
 @router.get("/dossiers/{dossier_id}/attachments", response=list[MaskingOut])
 def list_attachments(request: HttpRequest, dossier_id: int) -> list[dict[str, Any]]:
-    dossier = dossier_of_applicant(request.user, dossier_id)  # type: ignore[arg-type]
+    dossier = dossier_of_applicant(signed_in_user(request), dossier_id)
     return [_out(item) for item in masking_items(dossier)]
 
 
@@ -82,7 +83,7 @@ def get_attachment(request: HttpRequest, attachment_id: int) -> dict[str, Any]:
 @router.put("/attachments/{attachment_id}/boxes", response=MaskingOut)
 def update_boxes(request: HttpRequest, attachment_id: int, payload: BoxesIn) -> dict[str, Any]:
     masking = services.masking_save_draft(
-        actor=request.user,  # type: ignore[arg-type]
+        actor=signed_in_user(request),
         attachment_id=attachment_id,
         boxes=payload.boxes,
         needs_masking=payload.needs_masking,
@@ -93,7 +94,7 @@ def update_boxes(request: HttpRequest, attachment_id: int, payload: BoxesIn) -> 
 @router.post("/attachments/{attachment_id}/confirm", response=MaskingOut)
 def confirm(request: HttpRequest, attachment_id: int, payload: BoxesIn) -> dict[str, Any]:
     masking = services.masking_confirm(
-        actor=request.user,  # type: ignore[arg-type]
+        actor=signed_in_user(request),
         attachment_id=attachment_id,
         boxes=payload.boxes,
         needs_masking=payload.needs_masking,
@@ -103,6 +104,6 @@ def confirm(request: HttpRequest, attachment_id: int, payload: BoxesIn) -> dict[
 
 @router.post("/attachments/{attachment_id}/retry", response=MaskingOut)
 def retry(request: HttpRequest, attachment_id: int) -> dict[str, Any]:
-    masking = services.masking_retry(actor=request.user, attachment_id=attachment_id)  # type: ignore[arg-type]
+    masking = services.masking_retry(actor=signed_in_user(request), attachment_id=attachment_id)
     masking.refresh_from_db()
     return _out(MaskingItem(masking.attachment, masking))

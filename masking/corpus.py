@@ -241,7 +241,8 @@ def render_assessment_form(c: Canvas, name: str, id_number: str, phone: str, rng
     top = int(h * 0.12)
     row_h = int(size * 2.4)
     cols = [left, left + (right - left) // 4, left + (right - left) // 2, left + 3 * (right - left) // 4, right]
-    cells = [
+    # A cell is one text part, or a list of parts (a name may be written spaced out).
+    cells: list[list[tuple[str, str] | list[tuple[str, str]]]] = [
         [("text", "姓名"), _name_parts(name, rng), ("text", "性别"), ("text", rng.choice("男女"))],
         [
             ("text", "出生年月"),
@@ -251,7 +252,7 @@ def render_assessment_form(c: Canvas, name: str, id_number: str, phone: str, rng
         ],
         [("text", "手机号码"), ("id", phone), ("text", "考核结果"), ("text", rng.choice(RESULTS))],
     ]
-    y = top
+    y: float = top
     for row in cells:
         for i, cell in enumerate(row):
             parts = cell if isinstance(cell, list) else [cell]

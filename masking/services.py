@@ -32,8 +32,10 @@ def _audit(actor: User | None, action: str, attachment: Attachment, **extra: Any
 
 
 def _delete_file_on_commit(masking: AttachmentMasking) -> None:
-    if masking.masked_file:
-        storage, name = masking.masked_file.storage, masking.masked_file.name
+    # A FieldFile is truthy exactly when it has a name, so test the name itself.
+    name = masking.masked_file.name
+    if name:
+        storage = masking.masked_file.storage
         transaction.on_commit(lambda: storage.delete(name))
 
 

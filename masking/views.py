@@ -8,6 +8,7 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
+from accounts.auth import signed_in_user
 from core.errors import DomainError, NotFound, PermissionDenied
 from dossiers.models import Attachment
 from dossiers.sections import doc_type_label
@@ -48,7 +49,7 @@ def _card_context(item: MaskingItem, editable: bool) -> dict[str, object]:
 @require_GET
 def dossier_masking(request: HttpRequest, dossier_id: int) -> HttpResponse:
     try:
-        dossier = dossier_of_applicant(request.user, dossier_id)  # type: ignore[arg-type]
+        dossier = dossier_of_applicant(signed_in_user(request), dossier_id)
     except DomainError as exc:
         return _http_error(exc)
     editable = dossier.is_editable_by_applicant
@@ -80,7 +81,7 @@ def attachment_card(request: HttpRequest, attachment_id: int) -> HttpResponse:
 @require_GET
 def dossier_summary(request: HttpRequest, dossier_id: int) -> HttpResponse:
     try:
-        dossier = dossier_of_applicant(request.user, dossier_id)  # type: ignore[arg-type]
+        dossier = dossier_of_applicant(signed_in_user(request), dossier_id)
     except DomainError as exc:
         return _http_error(exc)
     return render(request, "masking/_summary.html", {"dossier": dossier, "summary": masking_summary(dossier)})
@@ -91,7 +92,7 @@ def dossier_summary(request: HttpRequest, dossier_id: int) -> HttpResponse:
 def attachment_retry(request: HttpRequest, attachment_id: int) -> HttpResponse:
     item = _own_item(request, attachment_id)
     try:
-        services.masking_retry(actor=request.user, attachment_id=attachment_id)  # type: ignore[arg-type]
+        services.masking_retry(actor=signed_in_user(request), attachment_id=attachment_id)
     except DomainError as exc:
         messages.error(request, exc.message)
     return redirect("masking:dossier", dossier_id=item.attachment.dossier_id)
@@ -99,13 +100,13 @@ def attachment_retry(request: HttpRequest, attachment_id: int) -> HttpResponse:
 
 @login_required
 @require_GET
-def attachment_image(request: HttpRequest, attachment_id: int, variant: str) -> HttpResponse:
+def attachment_image(request: HttpRequest, attachment_id: int, variant: str) -> HttpResponse | FileResponse:
     """An attachment image as the selector allows it for this user (original or masked copy)."""
     attachment = Attachment.objects.select_related("dossier").filter(pk=attachment_id).first()
     if attachment is None:
         raise Http404("未找到该附件。")
     try:
-        served = attachment_file_for(request.user, attachment, variant)  # type: ignore[arg-type]
+        served = attachment_file_for(signed_in_user(request), attachment, variant)
     except DomainError as exc:
         return _http_error(exc)
     response = FileResponse(served.file.open("rb"), content_type="image/jpeg", filename=served.download_name)

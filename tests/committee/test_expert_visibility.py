@@ -5,15 +5,20 @@ from __future__ import annotations
 
 import io
 import json
+from collections.abc import Callable
+from typing import Any
 
 import pytest
+from django.http import FileResponse
 from django.test import Client
 from PIL import Image
 
+from accounts.models import Role, User
 from committee.models import ExpertAssignment
 from committee.services import expert_assign
 from core.demo import DEMO_PASSWORD
 from core.errors import PermissionDenied
+from dossiers.models import Attachment, Dossier
 from masking import services
 from masking.detection import Identifiers, detect, load_image
 from masking.models import AttachmentMasking
@@ -24,14 +29,21 @@ from tests.masking.conftest import APPLICANT_ID, APPLICANT_NAME, APPLICANT_PHONE
 pytestmark = pytest.mark.django_db
 
 
-def _client(user) -> Client:  # type: ignore[no-untyped-def]
+def _client(user: User) -> Client:
     client = Client()
-    assert client.login(username=user.username, password=DEMO_PASSWORD) or client.force_login(user) is None
+    # Sign in through the password backend when the demo password applies, else directly.
+    if not client.login(username=user.username, password=DEMO_PASSWORD):
+        client.force_login(user)
     return client
 
 
 @pytest.fixture
-def blind_setup(dossier, upload, certificate, demo_users):  # type: ignore[no-untyped-def]
+def blind_setup(
+    dossier: Dossier,
+    upload: Callable[..., Attachment],
+    certificate: Image.Image,
+    demo_users: dict[str, User],
+) -> dict[str, Any]:
     """Two confirmed attachments (one masked by the proposal, one marked 'no masking') and one unconfirmed."""
     from tests.masking.conftest import document_image
 
@@ -52,7 +64,7 @@ def blind_setup(dossier, upload, certificate, demo_users):  # type: ignore[no-un
     return {"dossier": dossier, "masked": masked, "plain": plain, "unconfirmed": unconfirmed, "assignment": assignment}
 
 
-def _forbidden_strings(dossier) -> list[str]:  # type: ignore[no-untyped-def]
+def _forbidden_strings(dossier: Dossier) -> list[str]:
     unit = dossier.unit
     strings = [
         APPLICANT_NAME,
@@ -95,6 +107,7 @@ def test_every_expert_response_is_free_of_the_applicants_identity(blind_setup, d
         assert response.status_code == 200, url
         assert response["Content-Type"] == "image/jpeg"
         disposition = response.get("Content-Disposition", "")
+        assert isinstance(response, FileResponse)  # both file views stream the image
         body = b"".join(response.streaming_content)
         texts.append(disposition)
         # The file's bytes carry no text (EXIF, comments) naming the applicant.
@@ -139,7 +152,7 @@ def test_experts_are_refused_originals_unassigned_dossiers_and_unconfirmed_files
 
     # Another expert, not assigned: the dossier does not exist for them.
     other = give_role(
-        UserFactory(password=DEMO_PASSWORD), "expert", demo_users["demo_expert"].roles.first().organization
+        UserFactory.create(password=DEMO_PASSWORD), Role.EXPERT, demo_users["demo_expert"].roles.first().organization
     )
     other_client = Client()
     other_client.force_login(other)

@@ -9,8 +9,11 @@ from collections.abc import Callable
 
 import pytest
 from PIL import Image
+from pytest_django import DjangoCaptureOnCommitCallbacks
 
+from accounts.models import User
 from dossiers.models import Attachment, Dossier, DossierSection
+from rounds.models import Round
 
 APPLICANT_NAME = "李建国"
 APPLICANT_ID = "652801198503121234"
@@ -18,7 +21,7 @@ APPLICANT_PHONE = "13912345678"
 
 
 @pytest.fixture
-def dossier(open_round, demo_users) -> Dossier:  # type: ignore[no-untyped-def]
+def dossier(open_round: Round, demo_users: dict[str, User]) -> Dossier:
     from dossiers.services import dossier_create
 
     applicant = demo_users["demo_applicant"]
@@ -51,7 +54,7 @@ def jpeg_bytes(image: Image.Image) -> bytes:
 
 
 @pytest.fixture
-def upload(django_capture_on_commit_callbacks) -> Callable[..., Attachment]:  # type: ignore[no-untyped-def]
+def upload(django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks) -> Callable[..., Attachment]:
     from dossiers.services import attachment_upload
 
     def _upload(

@@ -6,11 +6,12 @@ import json
 
 from django.test import Client
 
+from accounts.models import User
 from masking.models import AttachmentMasking, MaskingStatus
 from masking.selectors import unconfirmed_attachments
 
 
-def _client(user) -> Client:  # type: ignore[no-untyped-def]
+def _client(user: User) -> Client:
     client = Client()
     client.force_login(user)
     return client

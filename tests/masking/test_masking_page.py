@@ -10,6 +10,7 @@ import pytest
 from PIL import Image
 
 from core.demo import DEMO_PASSWORD
+from dossiers.models import Attachment
 from masking.models import AttachmentMasking, MaskingStatus
 from tests.conftest import login
 from tests.masking.conftest import document_image
@@ -17,7 +18,7 @@ from tests.masking.conftest import document_image
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-def _masked_pixels(attachment) -> np.ndarray:  # type: ignore[no-untyped-def]
+def _masked_pixels(attachment: Attachment) -> np.ndarray:
     masking = AttachmentMasking.objects.get(attachment=attachment)
     assert masking.status == MaskingStatus.CONFIRMED
     with masking.masked_file.open("rb") as handle, Image.open(io.BytesIO(handle.read())) as img:

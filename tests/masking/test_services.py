@@ -6,6 +6,7 @@ import io
 
 import numpy as np
 import pytest
+from django.db.models.fields.files import FieldFile
 from PIL import Image
 
 from core.errors import DomainError, ErrorCode, NotFound, ValidationFailed
@@ -16,7 +17,7 @@ from masking.selectors import masking_summary, unconfirmed_attachments
 from tests.masking.conftest import APPLICANT_ID, document_image
 
 
-def _gray(field_file) -> np.ndarray:  # type: ignore[no-untyped-def]
+def _gray(field_file: FieldFile) -> np.ndarray:
     with field_file.open("rb") as handle, Image.open(io.BytesIO(handle.read())) as img:
         assert not img.getexif()
         return np.asarray(img.convert("L")).astype(int)
@@ -81,6 +82,7 @@ def test_reupload_replaces_the_old_result_and_stale_jobs_do_nothing(dossier, upl
     )
     old_masked = AttachmentMasking.objects.get(attachment=first).masked_file
     storage, old_name = old_masked.storage, old_masked.name
+    assert old_name, "confirming with boxes stores a masked copy"
     assert storage.exists(old_name)
 
     second = upload(dossier, certificate)  # the single-file slot: replaces the first upload

@@ -360,9 +360,18 @@ def attachment_delete(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_GET
 def attachment_file(request: HttpRequest, pk: int) -> FileResponse:
-    """The stored JPG, only for the applicant or a reviewer who has the dossier in scope."""
+    """The stored JPG, only for the applicant or a reviewer who has the dossier in scope.
+
+    Which file a viewer receives is decided in one place, masking.selectors.attachment_file_for.
+    """
+    from masking.selectors import FileVariant, attachment_file_for
+
     attachment = _visible_attachment(request, pk)
-    response = FileResponse(attachment.file.open("rb"), content_type="image/jpeg")
+    try:
+        served = attachment_file_for(signed_in_user(request), attachment, FileVariant.ORIGINAL)
+    except DomainError as exc:
+        raise Http404(exc.message) from exc
+    response = FileResponse(served.file.open("rb"), content_type="image/jpeg")
     response["Cache-Control"] = "private, max-age=300"
     response["X-Content-Type-Options"] = "nosniff"
     return response

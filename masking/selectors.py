@@ -111,9 +111,7 @@ def may_see_original(user: User, dossier: Dossier) -> bool:
     """The applicant, and reviewers/officers of the dossier's own chain (never experts as such)."""
     from workflow.scope import dossier_visible_to
 
-    if not user.is_authenticated:
-        return False
-    return dossier.applicant_id == user.pk or dossier_visible_to(user, dossier)
+    return dossier_visible_to(user, dossier)
 
 
 def is_assigned_expert(user: User, dossier: Dossier) -> bool:

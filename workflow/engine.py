@@ -7,7 +7,6 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
 
 from django.db import transaction
 from django.dispatch import Signal
@@ -115,9 +114,6 @@ def available_actions(user: User | None, dossier: Dossier) -> list[TransitionRul
     return result
 
 
-Mutator = Callable[[Dossier, TransitionRule], dict[str, Any] | None]
-
-
 def transition_apply(
     *,
     dossier_id: int,
@@ -126,7 +122,6 @@ def transition_apply(
     reasons: list[dict[str, str]] | None = None,
     note: str = "",
     expected_version: int | None = None,
-    target: str | None = None,
     guard: Callable[[Dossier], None] | None = None,
     mutate: Callable[[Dossier], None] | None = None,
 ) -> tuple[Dossier, Transition]:
@@ -134,7 +129,7 @@ def transition_apply(
 
     `guard` runs under the row lock and may raise a DomainError (e.g. completeness, publicity not
     ended); `mutate` adjusts other fields of the locked row before it is saved (e.g. the return
-    deadline). `target` resolves policy targets such as `resubmit_target`.
+    deadline). The policy target `resubmit_target` resolves to `resubmit_state(dossier)`.
     """
     with transaction.atomic():
         # Lock the row: of two officers acting at once, the second waits, then sees the new state.
@@ -176,8 +171,8 @@ def transition_apply(
                 )
         if guard is not None:
             guard(dossier)
-        to_state = target or resubmit_state(dossier) if rule.target == "resubmit_target" else rule.target
-        if to_state is None or to_state not in dossier.round.policy.workflow["states"]:
+        to_state = resubmit_state(dossier) if rule.target == "resubmit_target" else rule.target
+        if to_state not in dossier.round.policy.workflow["states"]:
             raise IllegalTransition(f"无法确定“{rule.label}”的目标状态。")
         if rule.counts_submission:
             # The corrected dossier is in: the return's clock stops (the returning level stays on record).

@@ -24,7 +24,6 @@ from core.errors import (
     NotFound,
     OutsideWindow,
     PermissionDenied,
-    SubmissionLimitReached,
     ValidationFailed,
 )
 from dossiers import signals
@@ -248,8 +247,8 @@ def _self_check_failures(dossier: Dossier) -> list[str]:
 
 @transaction.atomic
 def dossier_submit(*, dossier_id: int, actor: User, expected_version: int | None = None) -> Dossier:
-    """Submit (or resubmit after a return) to the unit: inside the filing window, complete, eligible,
-    at most `max_submissions` times. Stores a snapshot of what was submitted."""
+    """Submit (or resubmit after a return): inside the filing window, complete, eligible, at most the
+    round's `max_submissions` times (enforced by the engine). Stores a snapshot of what was submitted."""
     from dossiers.selectors import dossier_completeness
     from workflow.engine import transition_apply
 
@@ -258,15 +257,11 @@ def dossier_submit(*, dossier_id: int, actor: User, expected_version: int | None
         raise NotFound("未找到该申报材料。")
     _require_editable(dossier)
     action = "submit" if dossier.status == dossier.round.policy.workflow["initial"] else "resubmit"
-    max_submissions = dossier.round.policy.max_submissions
 
+    # The submission limit and the return deadline are checked by the engine for every transition the
+    # policy marks `counts_submission`; the guard adds what only a dossier knows.
     def guard(locked: Dossier) -> None:
         _require_editable(locked)
-        if locked.submission_count >= max_submissions:
-            raise SubmissionLimitReached(
-                f"已提交 {locked.submission_count} 次，提交次数不得超过 {max_submissions} 次（通知四(三)）。",
-                details={"submission_count": locked.submission_count, "max": max_submissions},
-            )
         completeness = dossier_completeness(locked)
         if not completeness.complete:
             missing = [s for s in completeness.sections if not s.ok]

@@ -6,7 +6,8 @@ import secrets
 
 from django.db import transaction
 
-from accounts.models import AuditEvent, Role, RoleAssignment, User
+from accounts.models import AuditEvent, Role, User
+from accounts.selectors import user_has_role
 from committee.models import ExpertAssignment
 from core.errors import PermissionDenied, ValidationFailed
 from dossiers.models import Dossier
@@ -34,10 +35,10 @@ def expert_assign(*, actor: User | None, dossier: Dossier, expert: User) -> Expe
     if actor is not None and not (
         actor.is_superuser
         or can_act_as(actor, Role.PREFECTURE_OFFICER, dossier)
-        or RoleAssignment.objects.filter(user=actor, role=Role.ADMINISTRATOR).exists()
+        or user_has_role(actor, Role.ADMINISTRATOR)
     ):
         raise PermissionDenied("只有州评委会办公室可以分配评审专家。")
-    if not RoleAssignment.objects.filter(user=expert, role=Role.EXPERT).exists():
+    if not user_has_role(expert, Role.EXPERT):
         raise ValidationFailed("该用户不是评审专家。")
     dossier = Dossier.objects.select_for_update().get(pk=dossier.pk)
     pseudonym = pseudonym_for(dossier)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import importlib.util
 from typing import Any
 
 from django.contrib import messages
@@ -111,13 +110,6 @@ def bulk(request: HttpRequest) -> HttpResponse:
     return redirect("workflow:queue")
 
 
-def _readonly_available() -> bool:
-    try:
-        return importlib.util.find_spec("dossiers.templatetags.dossier_tags") is not None
-    except ModuleNotFoundError:
-        return False
-
-
 @login_required
 def detail(request: HttpRequest, pk: int) -> HttpResponse:
     user = signed_in_user(request)
@@ -141,8 +133,6 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
             "publicities": publicities,
             "documents": documents,
             "sections": dossier.round.policy.sections,
-            "section_data": {s.key: s.data for s in dossier.sections.all()},
-            "readonly_tag": _readonly_available(),
             "open_return": selectors.open_return(dossier),
             "diffs": selectors.submission_diffs(dossier),
             "opinion": services.recommendation_opinion(dossier),

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from django import template
@@ -51,13 +50,3 @@ def return_reasons(dossier, section_key):
         "open_return": info,
         "section_key": section_key,
     }
-
-
-@register.filter
-def get_item(mapping: dict[str, Any] | None, key: str) -> Any:
-    return (mapping or {}).get(key)
-
-
-@register.filter
-def pretty_json(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False, indent=2)

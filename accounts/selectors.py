@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.db.models import QuerySet
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 
 from accounts.models import Organization, Role, RoleAssignment, User
 
@@ -42,7 +42,7 @@ def counties() -> QuerySet[Organization]:
     return Organization.objects.filter(kind=Organization.Kind.COUNTY)
 
 
-# Menu entry per role; the url name is resolved lazily so apps can be absent during development.
+# Menu entries per role (label, url name); one entry per url even when a person holds several roles.
 _NAV: list[tuple[Role, str, str]] = [
     (Role.APPLICANT, "我的申报", "dossiers:list"),
     (Role.UNIT_REVIEWER, "单位审核", "workflow:queue"),
@@ -63,11 +63,8 @@ def navigation_for(user: User) -> list[dict[str, Any]]:
     seen: set[str] = set()
     for role, label, url_name in _NAV:
         if role in held and url_name not in seen:
-            try:
-                items.append({"label": label, "url": reverse(url_name), "role": str(role)})
-                seen.add(url_name)
-            except NoReverseMatch:
-                continue
+            items.append({"label": label, "url": reverse(url_name), "role": str(role)})
+            seen.add(url_name)
     if user.is_staff:
         items.append({"label": "系统管理", "url": reverse("admin:index"), "role": "administrator"})
     return items

@@ -98,11 +98,8 @@ class Completeness:
 
 def _masking_missing(dossier: Dossier) -> list[str]:
     """Section 15: every attachment image checked for the applicant's name (masking app decides)."""
-    try:
-        from masking.selectors import unconfirmed_attachments
-    except ImportError:
-        # Fail closed: without the masking app nobody can confirm the names are covered.
-        return ["姓名遮盖检查暂不可用，请稍后再试"]
+    from masking.selectors import unconfirmed_attachments  # masking imports dossiers: import here
+
     pending = list(unconfirmed_attachments(dossier))
     if not pending:
         return []

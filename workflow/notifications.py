@@ -12,7 +12,7 @@ from typing import Any
 from django.conf import settings
 from django.core.mail import send_mail
 from django.dispatch import receiver
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils import timezone
 from huey.contrib.djhuey import db_task
 
@@ -28,10 +28,7 @@ logger = logging.getLogger(__name__)
 def dossier_url_for(user: User, dossier: Dossier) -> str:
     """The page a person should open for this dossier: the applicant's own page, else the review page."""
     if user.pk == dossier.applicant_id:
-        try:
-            return reverse("dossiers:detail", args=[dossier.pk])
-        except NoReverseMatch:
-            pass
+        return reverse("dossiers:detail", args=[dossier.pk])
     return reverse("workflow:detail", args=[dossier.pk])
 
 

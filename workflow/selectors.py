@@ -130,21 +130,14 @@ def dossier_publicities(dossier: Dossier) -> QuerySet[Publicity]:
 
 def publicity_documents(dossier: Dossier) -> list[tuple[Any, str]]:
     """The 推荐单位公示 and 公示结果 files attached to the dossier (notice 五(一)13), with a link each."""
-    from django.urls import NoReverseMatch, reverse
+    from django.urls import reverse
 
     from documents.models import DocumentKind, GeneratedDocument
 
-    result = []
     docs = GeneratedDocument.objects.filter(
         dossier=dossier, kind__in=[DocumentKind.PUBLICITY_NOTICE, DocumentKind.PUBLICITY_RESULT]
     ).order_by("kind", "-created_at")
-    for doc in docs:
-        try:
-            url = reverse("documents:download", args=[doc.pk])
-        except NoReverseMatch:
-            url = doc.file.url
-        result.append((doc, url))
-    return result
+    return [(doc, reverse("documents:download", args=[doc.pk])) for doc in docs]
 
 
 def unit_publicities(user: User) -> QuerySet[Publicity]:

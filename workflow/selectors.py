@@ -17,7 +17,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from dossiers.models import Dossier, Submission
-from workflow.engine import available_actions, level_of_state
+from workflow.actions import available_actions, level_of_state
 from workflow.models import Notification, Publicity, Transition
 from workflow.scope import dossiers_in_scope_of_reviewer, reviewer_levels, visible_dossier
 
@@ -121,7 +121,8 @@ def dossier_history(dossier: Dossier) -> QuerySet[Transition]:
 
 
 def dossier_actions(user: User, dossier: Dossier) -> list[str]:
-    return [rule.action for rule in available_actions(user, dossier)]
+    """Names of the steps this user may take now (their check() passes; the same the pages offer)."""
+    return [action.name for action in available_actions(user, dossier)]
 
 
 def dossier_publicities(dossier: Dossier) -> QuerySet[Publicity]:

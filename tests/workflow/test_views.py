@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from core.demo import DEMO_PASSWORD
-from workflow import services
+from workflow.actions import act
 from workflow.models import Notification
 
 from .conftest import submit
@@ -51,8 +51,11 @@ def test_unit_queue_shows_own_dossiers_with_counts(client, submitted, new_dossie
 
 
 def test_days_left_filter(client, submitted, demo_users):
-    services.dossier_return(
-        dossier_id=submitted.pk, actor=demo_users["demo_unit"], reasons=[{"section": "papers", "reason": "补充"}]
+    act(
+        action="return",
+        dossier_id=submitted.pk,
+        actor=demo_users["demo_unit"],
+        reasons=[{"section": "papers", "reason": "补充"}],
     )
     c = _client(client, demo_users["demo_unit"])
     page = c.get(reverse("workflow:queue"), {"status": "returned", "days_left": "2"}).content.decode()
@@ -122,7 +125,7 @@ def test_unit_accepts_publicises_and_returns_through_pages(client, submitted, de
 def test_stale_form_is_refused_with_message(client, submitted, demo_users):
     c = _client(client, demo_users["demo_unit"])
     stale = submitted.version
-    services.unit_accept(dossier_id=submitted.pk, actor=demo_users["demo_unit"])
+    act(action="unit_accept", dossier_id=submitted.pk, actor=demo_users["demo_unit"])
     response = c.post(
         reverse("workflow:return", args=[submitted.pk]), {"reason_basic_info": "x", "version": stale}, follow=True
     )
@@ -140,7 +143,8 @@ def test_bulk_accept_from_queue(client, submitted, demo_users):
 def test_applicant_panel_shows_reasons_deadline_and_history(submitted, demo_users, rf):
     from django.template import Context, Template
 
-    services.dossier_return(
+    act(
+        action="return",
         dossier_id=submitted.pk,
         actor=demo_users["demo_unit"],
         reasons=[{"section": "work_summary", "reason": "请补充近三年业绩"}],
@@ -163,8 +167,11 @@ def test_applicant_panel_shows_reasons_deadline_and_history(submitted, demo_user
 
 def test_notifications_badge_list_and_read(client, submitted, demo_users, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
-        services.dossier_return(
-            dossier_id=submitted.pk, actor=demo_users["demo_unit"], reasons=[{"section": "papers", "reason": "缺页"}]
+        act(
+            action="return",
+            dossier_id=submitted.pk,
+            actor=demo_users["demo_unit"],
+            reasons=[{"section": "papers", "reason": "缺页"}],
         )
     c = _client(client, demo_users["demo_applicant"])
     page = c.get(reverse("workflow:notifications")).content.decode()
@@ -177,8 +184,11 @@ def test_notifications_badge_list_and_read(client, submitted, demo_users, django
 def test_submissions_diff_page(client, submitted, demo_users):
     from dossiers.models import DossierSection
 
-    services.dossier_return(
-        dossier_id=submitted.pk, actor=demo_users["demo_unit"], reasons=[{"section": "work_summary", "reason": "补充"}]
+    act(
+        action="return",
+        dossier_id=submitted.pk,
+        actor=demo_users["demo_unit"],
+        reasons=[{"section": "work_summary", "reason": "补充"}],
     )
     DossierSection.objects.filter(dossier=submitted, key="work_summary").update(data={"text": "修改后的总结"})
     submit(submitted)
@@ -283,8 +293,11 @@ def test_api_notification_read_marks_only_the_callers_own(
     client, submitted, demo_users, django_capture_on_commit_callbacks
 ):
     with django_capture_on_commit_callbacks(execute=True):
-        services.dossier_return(
-            dossier_id=submitted.pk, actor=demo_users["demo_unit"], reasons=[{"section": "papers", "reason": "缺页"}]
+        act(
+            action="return",
+            dossier_id=submitted.pk,
+            actor=demo_users["demo_unit"],
+            reasons=[{"section": "papers", "reason": "缺页"}],
         )
     note = Notification.objects.filter(recipient=demo_users["demo_applicant"]).first()
     assert note is not None

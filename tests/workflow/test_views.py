@@ -202,10 +202,10 @@ def test_submissions_diff_page(client, submitted, demo_users):
 
 def test_api_review_actions_and_refusals(client, submitted, demo_users):
     c = _client(client, demo_users["demo_unit"])
-    base = f"/api/workflow/dossiers/{submitted.pk}"
-    r = c.post(f"{base}/unit-accept", {"expected_version": submitted.version}, content_type="application/json")
+    base = f"/api/dossiers/{submitted.pk}"
+    r = c.post(f"{base}/actions/unit_accept", {"expected_version": submitted.version}, content_type="application/json")
     assert r.status_code == 200 and r.json()["status"] == "unit_review"
-    r = c.post(f"{base}/unit-accept", {}, content_type="application/json")
+    r = c.post(f"{base}/actions/unit_accept", {}, content_type="application/json")
     assert r.status_code == 409 and r.json()["code"] == "illegal_transition"
     r = c.post(
         "/api/workflow/publicities",
@@ -214,7 +214,7 @@ def test_api_review_actions_and_refusals(client, submitted, demo_users):
     )
     assert r.status_code == 200, r.content
     publicity_id = r.json()["id"]
-    r = c.post(f"{base}/recommend", {}, content_type="application/json")
+    r = c.post(f"{base}/actions/recommend", {}, content_type="application/json")
     assert r.status_code == 400 and r.json()["code"] == "publicity_not_ended"
     end = dt.date.fromisoformat(c.get(f"/api/workflow/publicities/{publicity_id}").json()["end"])
     with time_machine.travel(
@@ -224,28 +224,28 @@ def test_api_review_actions_and_refusals(client, submitted, demo_users):
             f"/api/workflow/publicities/{publicity_id}/result", {"objections": ""}, content_type="application/json"
         )
         assert r.json()["result"] == "no_objection"
-        r = c.post(f"{base}/recommend", {}, content_type="application/json")
+        r = c.post(f"{base}/actions/recommend", {}, content_type="application/json")
         assert r.json()["status"] == "recommended"
     county = _client(client, demo_users["demo_county"])
-    assert county.post(f"{base}/county-accept", {}, content_type="application/json").status_code == 200
+    assert county.post(f"{base}/actions/county_accept", {}, content_type="application/json").status_code == 200
     r = county.post(
-        f"{base}/return",
+        f"{base}/actions/return",
         {"reasons": [{"section": "awards", "reason": "证书复印件不清晰"}]},
         content_type="application/json",
     )
     assert r.json()["status"] == "returned" and r.json()["returned_by_level"] == "county"
-    history = county.get(f"{base}/history").json()
+    history = county.get(f"/api/workflow/dossiers/{submitted.pk}/history").json()
     assert [h["action"] for h in history][-1] == "return"
     assert history[-1]["reasons"][0]["reason"] == "证书复印件不清晰"
 
 
 def test_api_out_of_scope_is_404_and_wrong_role_403(client, submitted, demo_users):
-    base = f"/api/workflow/dossiers/{submitted.pk}"
+    base = f"/api/dossiers/{submitted.pk}"
     other_unit = _client(client, demo_users["demo_unit_qm"])
-    r = other_unit.post(f"{base}/unit-accept", {}, content_type="application/json")
+    r = other_unit.post(f"{base}/actions/unit_accept", {}, content_type="application/json")
     assert r.status_code == 404 and r.json()["code"] == "not_found"
     applicant = _client(client, demo_users["demo_applicant"])
-    r = applicant.post(f"{base}/unit-accept", {}, content_type="application/json")
+    r = applicant.post(f"{base}/actions/unit_accept", {}, content_type="application/json")
     assert r.status_code == 403 and r.json()["code"] == "permission_denied"
     r = applicant.post(
         "/api/workflow/bulk", {"action": "unit_accept", "dossier_ids": [submitted.pk]}, content_type="application/json"
@@ -257,12 +257,8 @@ def test_api_in_openapi_schema(client, db):
     schema = client.get("/api/openapi.json").json()
     for path in (
         "/api/workflow/queue",
-        "/api/workflow/dossiers/{dossier_id}/unit-accept",
-        "/api/workflow/dossiers/{dossier_id}/recommend",
-        "/api/workflow/dossiers/{dossier_id}/county-accept",
-        "/api/workflow/dossiers/{dossier_id}/county-approve",
-        "/api/workflow/dossiers/{dossier_id}/prefecture-accept",
-        "/api/workflow/dossiers/{dossier_id}/return",
+        "/api/dossiers/{dossier_id}/actions",
+        "/api/dossiers/{dossier_id}/actions/{action}",
         "/api/workflow/publicities",
         "/api/workflow/publicities/{publicity_id}/result",
         "/api/workflow/bulk",
@@ -278,14 +274,14 @@ def test_api_county_approve_and_prefecture_accept_keep_the_note(client, submitte
     from tests.documents.conftest import walk_to
 
     walk_to(submitted, "county_review")
-    base = f"/api/workflow/dossiers/{submitted.pk}"
+    base = f"/api/dossiers/{submitted.pk}"
     county = _client(client, demo_users["demo_county"])
-    r = county.post(f"{base}/county-approve", {"note": "材料齐全"}, content_type="application/json")
+    r = county.post(f"{base}/actions/county_approve", {"note": "材料齐全"}, content_type="application/json")
     assert r.status_code == 200 and r.json()["status"] == "prefecture_review"
     prefecture = _client(client, demo_users["demo_prefecture"])
-    r = prefecture.post(f"{base}/prefecture-accept", {"note": "形式审核通过"}, content_type="application/json")
+    r = prefecture.post(f"{base}/actions/prefecture_accept", {"note": "形式审核通过"}, content_type="application/json")
     assert r.status_code == 200 and r.json()["status"] == "committee_received"
-    notes = [h["note"] for h in prefecture.get(f"{base}/history").json()[-2:]]
+    notes = [h["note"] for h in prefecture.get(f"/api/workflow/dossiers/{submitted.pk}/history").json()[-2:]]
     assert notes == ["材料齐全", "形式审核通过"]
 
 

@@ -5,6 +5,7 @@ actions, same checks as the pages; refusals come back as {"code", "message", "de
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from django.http import HttpRequest
 from ninja import Router, Schema
@@ -211,7 +212,7 @@ def dossier_act(request: HttpRequest, dossier_id: int, action: str, payload: Act
     """One step of the round's chain by name. The action checks role, state, window, version and its own
     conditions; a refusal is a DomainError the API answers with."""
     dossier = _dossier(request, dossier_id)
-    params = {"version": payload.expected_version, "note": payload.note}
+    params: dict[str, Any] = {"version": payload.expected_version, "note": payload.note}
     if action == "return":
         params["reasons"] = [r.dict() for r in payload.reasons]
     if action == "start_publicity":

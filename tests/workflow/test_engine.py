@@ -5,12 +5,11 @@ from __future__ import annotations
 import copy
 
 import pytest
-from workflow.actions import available_actions, transition_rules
 
 from core.errors import ConcurrentUpdate, ErrorCode, IllegalTransition, OutsideWindow, PermissionDenied
 from rounds.policy import PolicyError, validate_policy
 from workflow import services
-from workflow.actions import act
+from workflow.actions import act, available_actions, transition_rules
 from workflow.models import Transition
 
 from .conftest import make_dossier, submit

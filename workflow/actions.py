@@ -485,6 +485,22 @@ def available_actions(actor: User | None, dossier: Dossier) -> list[DossierActio
     return [action for action in dossier_actions(dossier) if action.allows(actor, dossier)]
 
 
+def pending_actions(actor: User | None, dossier: Dossier) -> list[tuple[DossierAction, DomainError]]:
+    """Steps this actor will be able to take on the dossier in its present state, once a condition is met
+    (e.g. 同意推荐 while the publicity runs), each with the check's refusal that says which."""
+    pending = []
+    for action in dossier_actions(dossier):
+        if dossier.status not in action.rule.sources or action.rule.role == "system":
+            continue
+        try:
+            action.check(actor, dossier)
+        except (PermissionDenied, IllegalTransition, NotFound):
+            continue  # not this actor's step at all
+        except DomainError as exc:
+            pending.append((action, exc))
+    return pending
+
+
 def act(*, actor: User | None, dossier_id: int, action: str, **params: Any) -> Dossier:
     """Execute the named step of the dossier's round (pages, API and jobs all come here)."""
     dossier = Dossier.objects.select_related("round").filter(pk=dossier_id).first()

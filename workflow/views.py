@@ -120,6 +120,8 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
             "can_return": "return" in forms,
             "can_publicise": "publicity" in forms,
             "can_recommend": "recommend" in forms,
+            # Steps not offered yet, with the reason (the same message execute() would answer).
+            "pending": actions.pending_actions(user, dossier),
             "publicities": list(selectors.dossier_publicities(dossier)),
             "documents": selectors.publicity_documents(dossier),
             "sections": dossier.round.policy.sections,

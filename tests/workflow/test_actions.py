@@ -55,6 +55,7 @@ def test_recommend_is_not_offered_before_the_publicity_ends(client, submitted, d
     client.force_login(unit)
     page = client.get(reverse("workflow:detail", args=[submitted.pk])).content.decode()
     assert 'value="recommend"' not in page and "同意推荐</button>" not in page
+    assert "公示结束后方可推荐" in page  # the page says why it is not offered yet
     assert "recommend" not in [a.name for a in available_actions(unit, submitted)]
     assert "recommend" not in client.get(f"/api/dossiers/{submitted.pk}/actions").json()
     # check() alone refuses with the same typed error execute() raises.

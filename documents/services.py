@@ -348,7 +348,7 @@ def owed_document_produce(*, owed_id: int) -> GeneratedDocument | None:
     """Produce one owed file and mark it paid in one transaction; None if it was produced already."""
     with transaction.atomic():
         owed = (
-            OwedDocument.objects.select_for_update()
+            OwedDocument.objects.select_for_update(of=("self",))
             .select_related("dossier__round", "dossier__unit", "dossier__applicant", "actor")
             .filter(pk=owed_id, produced__isnull=True)
             .first()

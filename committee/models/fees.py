@@ -80,6 +80,7 @@ class FeeImportRow(models.Model):
         UNMATCHED = "unmatched", "未找到对应申报"
         AMOUNT_MISMATCH = "amount_mismatch", "金额与应缴不符"
         AMBIGUOUS = "ambiguous", "对应多份申报，请按缴费编号导入"
+        OUTSIDE_WINDOW = "outside_window", "缴费日期不在缴费时间内"
         INVALID = "invalid", "行内容不完整"
 
     fee_import = models.ForeignKey(FeeImport, on_delete=models.CASCADE, related_name="rows")

@@ -139,9 +139,7 @@ class Minutes(models.Model):
     meeting = models.ForeignKey(Meeting, on_delete=models.PROTECT, related_name="minutes")
     content = models.JSONField("会议纪要")
     sha256 = models.CharField(max_length=64)
-    corrects = models.OneToOneField(
-        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="correction"
-    )
+    corrects = models.OneToOneField("self", null=True, blank=True, on_delete=models.PROTECT, related_name="correction")
     correction_reason = models.TextField("更正原因", blank=True)
     sealed_at = models.DateTimeField("封存时间")
     sealed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")

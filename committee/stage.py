@@ -1,0 +1,27 @@
+"""Where the committee stage starts and which states belong to it (names from the policy's workflow block)."""
+
+from __future__ import annotations
+
+from django.db.models import QuerySet
+
+from dossiers.models import Dossier
+from eligibility.models import normalise_id_number
+from rounds.models import Round
+
+# 评审委员会已接收材料: fees, paper, defence, review and the vote all happen in this state.
+RECEIVED = "committee_received"
+PASSED = "passed"
+NOT_PASSED = "not_passed"
+CERTIFIED = "certificate_issued"
+# States a dossier can be in once the committee has it (a cancelled one has left the stage).
+AT_COMMITTEE = (RECEIVED, PASSED, NOT_PASSED, CERTIFIED)
+
+
+def committee_dossiers(round_: Round) -> QuerySet[Dossier]:
+    return Dossier.objects.filter(round=round_, status__in=AT_COMMITTEE)
+
+
+def id_number_of(dossier: Dossier) -> str:
+    """The applicant's ID number as entered in basic_info (normalised), '' when not entered."""
+    section = dossier.sections.filter(key="basic_info").first()
+    return normalise_id_number(str((section.data if section else {}).get("id_number") or ""))

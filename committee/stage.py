@@ -13,6 +13,8 @@ RECEIVED = "committee_received"
 PASSED = "passed"
 NOT_PASSED = "not_passed"
 CERTIFIED = "certificate_issued"
+# The vote's outcomes, as the results publicity lists them.
+VOTED = (PASSED, NOT_PASSED)
 # States a dossier can be in once the committee has it (a cancelled one has left the stage).
 AT_COMMITTEE = (RECEIVED, PASSED, NOT_PASSED, CERTIFIED)
 

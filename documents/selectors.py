@@ -186,13 +186,17 @@ def dossier_downloads(user: User, dossier: Dossier) -> dict[str, Any]:
     }
 
 
+# Documents the public verification page vouches for (the same code path for both).
+VERIFIABLE_KINDS = (DocumentKind.EVALUATION_FORM, DocumentKind.CERTIFICATE)
+
+
 def verification_lookup(code: str) -> GeneratedDocument | None:
     normalised = code.replace("-", "").strip().upper()
     if not normalised.isalnum():
         return None
     return (
         GeneratedDocument.objects.select_related("dossier", "dossier__round", "dossier__unit", "round")
-        .filter(kind=DocumentKind.EVALUATION_FORM, verification_code=normalised)
+        .filter(kind__in=VERIFIABLE_KINDS, verification_code=normalised)
         .first()
     )
 
@@ -215,13 +219,14 @@ def verification_summary(document: GeneratedDocument) -> dict[str, Any]:
     assert dossier is not None  # evaluation forms always belong to a dossier
     content = DossierContent(dossier)
     newest = (
-        GeneratedDocument.objects.filter(dossier=dossier, kind=DocumentKind.EVALUATION_FORM)
+        GeneratedDocument.objects.filter(dossier=dossier, kind=document.kind)
         .order_by("-created_at", "-id")
         .values_list("pk", flat=True)
         .first()
     )
     return {
         "document_kind": document.get_kind_display(),
+        "certificate_number": document.meta.get("certificate_number", ""),
         "printed_at": document.created_at,
         "serial_number": dossier.serial_number,
         "round_name": dossier.round.name,

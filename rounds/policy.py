@@ -272,6 +272,8 @@ def validate_policy(data: Any, *, source: str = "") -> dict[str, Any]:
         end = _to_date(window["end"], f"windows.{name}.end")
         if end < start:
             raise PolicyError(f"windows.{name}.end", "结束日期早于开始日期", source=source)
+    if "committee" in data:
+        _validate_committee(data, source=source)
     for i, app in enumerate(data["applications"]):
         if app["level"] not in data["levels"]:
             raise PolicyError(f"applications.{i}.level", f"未定义的级别“{app['level']}”", source=source)
@@ -298,8 +300,6 @@ def validate_policy(data: Any, *, source: str = "") -> dict[str, Any]:
             raise PolicyError(f"workflow.transitions.{i}.to", f"未定义的状态“{tr['to']}”", source=source)
         if tr.get("window") and tr["window"] not in data["windows"]:
             raise PolicyError(f"workflow.transitions.{i}.window", f"未定义的时间窗口“{tr['window']}”", source=source)
-    if "committee" in data:
-        _validate_committee(data, source=source)
     for block_validator in _block_validators:
         try:
             block_validator(data)

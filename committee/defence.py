@@ -119,6 +119,21 @@ def defence_outcomes_recompute_round(round_: Round) -> None:
         defence_outcomes_recompute(key)
 
 
+def defence_outcomes_settle_check(actor: User | None, round_: Round) -> None:
+    require_office(actor)
+
+
+@transaction.atomic
+def defence_outcomes_settle(*, actor: User, round_: Round) -> int:
+    """The office (re)computes every outcome of the round, e.g. where nobody defends at all; returns how many
+    dossiers still wait for scores."""
+    defence_outcomes_settle_check(actor, round_)
+    defence_outcomes_recompute_round(round_)
+    pending = DefenceOutcome.objects.filter(dossier__round=round_, basis=DefenceOutcome.Basis.PENDING).count()
+    audit(actor, "defence_outcomes_settled", round_, pending=pending)
+    return pending
+
+
 # --- scheduling and scoring -------------------------------------------------------------------------------
 
 
@@ -153,6 +168,8 @@ def defence_session_schedule(
     session = DefenceSession.objects.create(round=round_, held_on=held_on, place=place, created_by=actor)
     session.panel.set(panel)
     session.dossiers.set(dossiers)
+    # Every group's outcomes exist from the first session on (juniors and 初次确定 need none to pass).
+    defence_outcomes_recompute_round(round_)
     audit(
         actor, "defence_scheduled", session, held_on=held_on.isoformat(), place=place, dossiers=[d.pk for d in dossiers]
     )

@@ -54,7 +54,12 @@ def received_dossier(
     n = next(_people)
     applicant = give_role(UserFactory(full_name=name or f"申报人{n}"), Role.APPLICANT, unit)
     dossier = make_dossier(
-        round_=round_, applicant=applicant, unit=unit, level=level, kind=kind, name=applicant.full_name,
+        round_=round_,
+        applicant=applicant,
+        unit=unit,
+        level=level,
+        kind=kind,
+        name=applicant.full_name,
         id_number=id_number(n),
     )
     if not exempt:

@@ -40,7 +40,11 @@ def test_real_policy_has_the_committee_rules_and_states():
         (lambda c: c["pass_ratio"].update(value="two thirds"), "committee.pass_ratio.value", ""),
         (lambda c: c["group_min"].update(value=2), "committee.group_min.value", ""),
         (lambda c: c["results_publicity_days"].update(value=3), "committee.results_publicity_days.value", ""),
-        (lambda c: c["defence"]["no_defence_kinds"].update(value=["promotion"]), "committee.defence.no_defence_kinds", "promotion"),
+        (
+            lambda c: c["defence"]["no_defence_kinds"].update(value=["promotion"]),
+            "committee.defence.no_defence_kinds",
+            "promotion",
+        ),
         (lambda c: c["defence"]["pass_score"].update(value=101), "committee.defence.pass_score", "满分（100 分）"),
         (lambda c: c.pop("quorum"), "committee", "quorum"),
     ],

@@ -33,7 +33,9 @@ def test_pass_needs_yes_from_two_thirds_of_present_and_one_short_fails(present, 
 def test_seeded_draw_is_reproducible_and_skips_with_reasons():
     candidates = list(range(1, 21))
     first = draw(candidates, seed="abc", size=5, skip_reason=lambda c: "同一单位" if c % 2 == 0 else None)
-    again = draw(list(reversed(candidates)), seed="abc", size=5, skip_reason=lambda c: "同一单位" if c % 2 == 0 else None)
+    again = draw(
+        list(reversed(candidates)), seed="abc", size=5, skip_reason=lambda c: "同一单位" if c % 2 == 0 else None
+    )
     assert first == again
     assert all(c % 2 == 1 for c in first.drawn)
     assert all(reason == "同一单位" and c % 2 == 0 for c, reason in first.skipped)

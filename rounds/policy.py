@@ -54,7 +54,15 @@ _clause_value = lambda value_schema: {
 _ratio = {"type": "string", "pattern": r"^\s*[1-9][0-9]*\s*/\s*[1-9][0-9]*\s*$"}
 _COMMITTEE_SCHEMA: dict[str, Any] = {
     "type": "object",
-    "required": ["clause", "quorum", "pass_ratio", "group_min", "results_publicity_days", "certificate_prefix", "defence"],
+    "required": [
+        "clause",
+        "quorum",
+        "pass_ratio",
+        "group_min",
+        "results_publicity_days",
+        "certificate_prefix",
+        "defence",
+    ],
     "properties": {
         "clause": {"type": "string", "minLength": 1},
         "quorum": _clause_value(_ratio),
@@ -332,11 +340,11 @@ def _validate_committee(data: dict[str, Any], *, source: str) -> None:
         raise PolicyError("committee.defence.sheet", "评分项的 key 不能重复", source=source)
     full_marks = sum(item["max"] for item in sheet)
     if defence["pass_score"]["value"] > full_marks:
-        raise PolicyError(
-            "committee.defence.pass_score", f"通过分数高于评分表满分（{full_marks:g} 分）", source=source
-        )
+        raise PolicyError("committee.defence.pass_score", f"通过分数高于评分表满分（{full_marks:g} 分）", source=source)
     if "committee_review" not in data["windows"]:
-        raise PolicyError("windows.committee_review", "配置了评审委员会参数的批次必须给出评审委员会评审时间", source=source)
+        raise PolicyError(
+            "windows.committee_review", "配置了评审委员会参数的批次必须给出评审委员会评审时间", source=source
+        )
 
 
 def _schema_message(error: jsonschema.ValidationError) -> str:

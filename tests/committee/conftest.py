@@ -1,9 +1,8 @@
 # The masking tests' dossier (with the applicant's identity) and upload helper serve the expert tests too.
-from tests.masking.conftest import certificate, dossier, upload  # noqa: F401
-
 import pytest
 
 from tests.committee.stage import make_expert, open_committee_windows
+from tests.masking.conftest import certificate, dossier, upload  # noqa: F401
 
 
 @pytest.fixture

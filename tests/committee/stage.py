@@ -36,8 +36,8 @@ def open_committee_windows(round_: Round, *, today: dt.date | None = None) -> Ro
 
 
 def id_number(n: int) -> str:
-    body = f"652801199003{n:05d}"
-    return body + ric.calc_check_digit(body)
+    body = f"65280119900315{n % 1000:03d}"
+    return body + ric.calc_check_digit(body + "0")  # it reads the first 17 of 18 digits
 
 
 def received_dossier(
@@ -52,7 +52,7 @@ def received_dossier(
     """A dossier at 评审委员会已接收材料. `exempt` keeps the sample's 访惠聚 assignment (notice 六(一));
     otherwise it is removed, so the eligibility rules say the applicant defends (mid level)."""
     n = next(_people)
-    applicant = give_role(UserFactory(full_name=name or f"申报人{n}"), Role.APPLICANT, unit)
+    applicant = give_role(UserFactory.create(full_name=name or f"申报人{n}"), Role.APPLICANT, unit)
     dossier = make_dossier(
         round_=round_,
         applicant=applicant,
@@ -70,7 +70,7 @@ def received_dossier(
 
 
 def make_expert(prefecture: Organization, *, unit: Organization | None = None, **fields: Any) -> Expert:
-    user: User = give_role(UserFactory(), Role.EXPERT, prefecture)
+    user: User = give_role(UserFactory.create(), Role.EXPERT, prefecture)
     return Expert.objects.create(
         user=user,
         title=fields.get("title", "高级工程师"),

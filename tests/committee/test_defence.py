@@ -124,6 +124,11 @@ def test_only_the_sessions_panel_scores_and_only_full_sheets(group, session, exp
     with pytest.raises(PermissionDenied):
         defence_score_record(actor=experts[5].user, session=session, dossier=group["a"], items=sheet(80))
     with pytest.raises(ValidationFailed, match="语言表达"):
-        defence_score_record(actor=experts[0].user, session=session, dossier=group["a"], items={"theory": 30, "practice": 40, "answers": 20})
+        defence_score_record(
+            actor=experts[0].user,
+            session=session,
+            dossier=group["a"],
+            items={"theory": 30, "practice": 40, "answers": 20},
+        )
     with pytest.raises(ValidationFailed, match="不在本场答辩名单"):
         defence_score_record(actor=experts[0].user, session=session, dossier=group["exempt"], items=sheet(80))

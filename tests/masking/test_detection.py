@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from masking.corpus import generate_sample, score
+from demo.corpus import generate_sample, score
 from masking.detection import (
     FlagReason,
     Identifiers,
@@ -137,7 +137,7 @@ def test_stray_marks_and_row_numbers() -> None:
 def test_name_under_a_red_seal_is_read_through_the_red_channel() -> None:
     from PIL import ImageDraw, ImageFont
 
-    from masking.corpus import FONT_PATH
+    from demo.corpus import FONT_PATH
 
     image = Image.new("RGB", (700, 260), "white")
     draw = ImageDraw.Draw(image)

@@ -11,7 +11,7 @@ import pytest
 from django.core.management import CommandError, call_command
 from PIL import Image
 
-from masking.corpus import generate_sample, score
+from demo.corpus import generate_sample, score
 
 
 def test_mask_names_covers_every_name_and_prints_the_boxes(tmp_path) -> None:

@@ -7,7 +7,7 @@ that share characters with it, and optionally photographed: rotated, blurred, no
 JPEG-compressed. Ground truth records every name occurrence's box and every other character's box in
 the final image's pixel coordinates.
 
-    python -m masking.corpus OUT_DIR [--count N] [--seed S]   # writes img_0000.jpg + img_0000.json …
+    python -m demo.corpus OUT_DIR [--count N] [--seed S]   # writes img_0000.jpg + img_0000.json …
 """
 
 from __future__ import annotations

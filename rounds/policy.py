@@ -307,6 +307,21 @@ def load_policy_file(path: Path) -> tuple[dict[str, Any], str]:
     return validate_policy(data, source=path.name), hashlib.sha256(raw).hexdigest()
 
 
+def parameter_reference_date(policy_data: dict[str, Any]) -> dt.date:
+    """The date at which a round's dated parameters are read: the start of its online filing."""
+    return dt.date.fromisoformat(str(policy_data["windows"]["online_filing"]["start"]))
+
+
+def value_in_force(parameter: dict[str, Any], at: dt.date) -> dict[str, Any] | None:
+    """Of a dated parameter's `values`, the latest entry whose `from` is on or before `at`."""
+    chosen = None
+    for entry in parameter["values"]:
+        start = dt.date.fromisoformat(str(entry["from"]))
+        if start <= at and (chosen is None or start >= dt.date.fromisoformat(str(chosen["from"]))):
+            chosen = entry
+    return chosen
+
+
 @dataclass(frozen=True)
 class Window:
     key: str
@@ -413,6 +428,13 @@ class Policy:
     @property
     def workflow(self) -> dict[str, Any]:
         return dict(self.data["workflow"])
+
+    def eligibility_value(self, name: str) -> Any:
+        """The value in force of a dated `eligibility:` parameter (validated at load by the eligibility app)."""
+        entry = value_in_force(self.data["eligibility"][name], parameter_reference_date(self.data))
+        if entry is None:
+            raise PolicyError(f"eligibility.{name}.values", "没有在网上申报开始时已生效的取值")
+        return entry["value"]
 
     def state_label(self, state: str) -> str:
         return str(self.data["workflow"]["states"].get(state, state))

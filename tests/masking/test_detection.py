@@ -147,7 +147,7 @@ def test_name_under_a_red_seal_is_read_through_the_red_channel() -> None:
     for i in range(0, 200, 9):
         draw.line((40 + i, 120, 40 + i - 60, 230), fill=(215, 30, 30), width=3)
     draw.ellipse((30, 100, 210, 250), outline=(215, 30, 30), width=8)
-    detection = detect(image, Identifiers.build(names=["林伟敏"]), doc_type="award")
+    detection = detect(image, Identifiers.build(names=["林伟敏"]), doc_type="award_certificate")
     assert detection.name_found, detection.flag_reasons
     [box] = detection.boxes
     assert box[0] <= 62 and box[2] >= 178 and box[1] <= 152 and box[3] >= 190

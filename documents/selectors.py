@@ -11,22 +11,22 @@ from django.db.models import Exists, JSONField, OuterRef, Q, QuerySet, Subquery
 from accounts.models import Organization, User
 from documents.models import DocumentKind, FileFormat, GeneratedDocument
 from dossiers.models import Dossier, DossierSection
+from dossiers.states import COMMITTEE_RECEIVED, NOT_AT_COMMITTEE
 from rounds.models import Round
 from workflow.models import Transition
 from workflow.scope import dossier_visible_to, reviewer_levels
 
-COMMITTEE_STATE = "committee_received"
-# States that never count as "reached the committee", even if the dossier once passed through it.
-NOT_AT_COMMITTEE = ("draft", "returned", "abandoned")
-# The committee's verdict as the roster's 是否通过 column prints it. Until the committee app records
-# votes, no dossier is in these states and the column stays empty.
-PASSED_STATES = {"passed": "是", "not_passed": "否", "result_publicity": "是", "certificate_issued": "是"}
+# The committee's verdict as the roster's 是否通过 column prints it, keyed by state. No policy defines the
+# committee's result states yet (the committee stage adds them), so the column stays empty; each state named
+# here is required of every policy on start (documents.apps), so the column never claims a state that
+# does not exist.
+PASSED_STATES: dict[str, str] = {}
 
 
 def reached_committee_q() -> Q:
     """Dossiers at 评审委员会已接收材料 or beyond (any later state the committee adds)."""
-    through_committee = Exists(Transition.objects.filter(dossier=OuterRef("pk"), to_state=COMMITTEE_STATE))
-    return Q(status=COMMITTEE_STATE) | (Q(through_committee) & ~Q(status__in=NOT_AT_COMMITTEE))
+    through_committee = Exists(Transition.objects.filter(dossier=OuterRef("pk"), to_state=COMMITTEE_RECEIVED))
+    return Q(status=COMMITTEE_RECEIVED) | (Q(through_committee) & ~Q(status__in=NOT_AT_COMMITTEE))
 
 
 def has_reached_committee(dossier: Dossier) -> bool:

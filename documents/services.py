@@ -33,6 +33,7 @@ from documents.models import BatchJob, DocumentKind, FileFormat, GeneratedDocume
 from documents.roster import write_roster
 from documents.selectors import committee_dossiers, has_reached_committee, is_officer_of_chain, officer_may_cover
 from dossiers.models import Dossier
+from dossiers.states import COMMITTEE_RECEIVED
 from rounds.models import Round
 from workflow.scope import can_act_as, dossier_visible_to
 
@@ -139,7 +140,7 @@ def evaluation_form_check(*, dossier: Dossier, actor: User) -> None:
         return
     if not has_reached_committee(dossier):
         raise DocumentUnavailable(
-            f"评审表须在状态为“{dossier.round.policy.state_label('committee_received')}”后方可打印，"
+            f"评审表须在状态为“{dossier.round.policy.state_label(COMMITTEE_RECEIVED)}”后方可打印，"
             f"当前状态：{dossier.status_label}。"
         )
 

@@ -11,16 +11,14 @@ from django.db.models import Exists, JSONField, OuterRef, Q, QuerySet, Subquery
 from accounts.models import Organization, User
 from documents.models import DocumentKind, FileFormat, GeneratedDocument
 from dossiers.models import Dossier, DossierSection
-from dossiers.states import COMMITTEE_RECEIVED, NOT_AT_COMMITTEE
+from dossiers.states import CERTIFICATE_ISSUED, COMMITTEE_RECEIVED, NOT_AT_COMMITTEE, NOT_PASSED, PASSED
 from rounds.models import Round
 from workflow.models import Transition
 from workflow.scope import dossier_visible_to, reviewer_levels
 
-# The committee's verdict as the roster's 是否通过 column prints it, keyed by state. No policy defines the
-# committee's result states yet (the committee stage adds them), so the column stays empty; each state named
-# here is required of every policy on start (documents.apps), so the column never claims a state that
-# does not exist.
-PASSED_STATES: dict[str, str] = {}
+# The committee's verdict as the roster's 是否通过 column prints it, keyed by state. Each state named here is
+# required of every policy on start (documents.apps), so the column never claims a state that does not exist.
+PASSED_STATES: dict[str, str] = {PASSED: "是", NOT_PASSED: "否", CERTIFICATE_ISSUED: "是"}
 
 
 def reached_committee_q() -> Q:

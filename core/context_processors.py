@@ -4,12 +4,12 @@ from typing import Any
 
 from django.http import HttpRequest
 
+from accounts.selectors import navigation_for
+
 
 def navigation(request: HttpRequest) -> dict[str, Any]:
     """Menu entries for the roles the signed-in user holds (one place decides what a role sees)."""
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {"nav_items": []}
-    from accounts.selectors import navigation_for
-
     return {"nav_items": navigation_for(user)}

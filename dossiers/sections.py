@@ -14,6 +14,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from django import forms
+from django.utils import timezone
 
 from dossiers import forms as f
 
@@ -65,8 +66,6 @@ class SectionContext:
 
 
 def context_for(dossier: Dossier, *, today: dt.date | None = None) -> SectionContext:
-    from django.utils import timezone
-
     return SectionContext(
         policy=dossier.round.policy,
         is_enterprise=dossier.unit.unit_type == "enterprise",

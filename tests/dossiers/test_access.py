@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pytest
 from django.db.models import Q
 from django.test import Client
@@ -26,8 +28,8 @@ from tests.factories import UnitFactory, UserFactory, give_role
 
 pytestmark = pytest.mark.django_db
 
-# The chain as the apps spelled it before it had one home (workflow scope, documents roster filter).
-OLD_CHAIN = {
+# The chain as the apps spelled it before it had one home (workflow.scope, documents.selectors).
+OLD_CHAIN: dict[str, Callable[[Organization], Q]] = {
     Organization.Kind.UNIT: lambda org: Q(unit=org),
     Organization.Kind.COUNTY: lambda org: Q(unit__registration_county=org),
     Organization.Kind.PREFECTURE: lambda org: Q(unit__registration_county__parent=org),

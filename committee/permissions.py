@@ -5,25 +5,23 @@ plus its own state conditions."""
 from __future__ import annotations
 
 from accounts.models import Role, User
-from accounts.selectors import user_has_role
 from committee.models import Expert
 from core.errors import PermissionDenied
+from dossiers.access import ReviewLevel, organization_for_level, require_role
 from dossiers.models import Dossier
-from workflow.scope import can_act_as
-
-OFFICE_REFUSAL = "只有州评委会办公室可以办理评审委员会事务。"
 
 
 def require_office(actor: User | None, dossier: Dossier | None = None) -> User:
     """The actor is a prefecture officer (of the dossier's prefecture, when a dossier is given)."""
     if actor is None or not actor.is_authenticated:
-        raise PermissionDenied(OFFICE_REFUSAL)
-    if dossier is not None:
-        allowed = can_act_as(actor, Role.PREFECTURE_OFFICER, dossier)
-    else:
-        allowed = user_has_role(actor, Role.PREFECTURE_OFFICER)
-    if not allowed:
-        raise PermissionDenied(OFFICE_REFUSAL)
+        raise PermissionDenied("只有州评委会办公室可以办理评审委员会事务。")
+    if dossier is None:
+        require_role(actor, Role.PREFECTURE_OFFICER)
+        return actor
+    prefecture = organization_for_level(dossier, ReviewLevel.PREFECTURE)
+    if prefecture is None:
+        raise PermissionDenied("该申报没有对应的州评委会办公室。")
+    require_role(actor, Role.PREFECTURE_OFFICER, prefecture)
     return actor
 
 

@@ -11,8 +11,8 @@ from accounts.selectors import user_has_role
 from committee.experts import recusal_reason
 from committee.models import Expert, ExpertAssignment
 from core.errors import PermissionDenied, ValidationFailed
+from dossiers.access import can_act_as
 from dossiers.models import Dossier
-from workflow.scope import can_act_as
 
 
 def _new_pseudonym(dossier: Dossier) -> str:

@@ -14,6 +14,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from django import forms
+from django.utils import timezone
 
 from accounts.unit_types import UnitType
 from dossiers import forms as f
@@ -68,8 +69,6 @@ class SectionContext:
 
 
 def context_for(dossier: Dossier, *, today: dt.date | None = None) -> SectionContext:
-    from django.utils import timezone
-
     return SectionContext(
         policy=dossier.round.policy,
         is_enterprise=dossier.unit.unit_type == UnitType.ENTERPRISE,

@@ -10,11 +10,11 @@ from ninja import Router, Schema
 
 from accounts.auth import signed_in_user
 from core.errors import NotFound, ValidationFailed
+from dossiers.access import visible_dossier
 from eligibility.rules import EligibilityResult, evaluate_profile
 from eligibility.schema import validate_profile
 from eligibility.selectors import dossier_self_check, round_policy_for_slug
 from rounds.selectors import round_default
-from workflow.scope import visible_dossier
 
 router = Router(tags=["eligibility"])
 
@@ -48,10 +48,7 @@ def _out(result: EligibilityResult) -> dict[str, Any]:
 
 @router.get("/dossiers/{dossier_id}", response=EligibilityOut, summary="申报材料的资格自查结果")
 def dossier_eligibility(request: HttpRequest, dossier_id: int) -> dict[str, Any]:
-    dossier = visible_dossier(signed_in_user(request), dossier_id)
-    if dossier is None:
-        raise NotFound("未找到该申报材料，或您无权查看。")
-    return _out(dossier_self_check(dossier))
+    return _out(dossier_self_check(visible_dossier(signed_in_user(request), dossier_id)))
 
 
 @router.post("/check", response=EligibilityOut, summary="按批次规则检查一份申报人资料（profile.schema.json）")

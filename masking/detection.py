@@ -221,6 +221,7 @@ def ocr_engine(det_side: int = DET_SIDE) -> Any:
     if key not in _engines:
         with _engine_lock:
             if key not in _engines:
+                # why: loading rapidocr costs seconds and its models; only OCR work pays for it.
                 from rapidocr import RapidOCR
 
                 _engines[key] = RapidOCR(

@@ -152,7 +152,7 @@ def make_dossier(
 
 
 def _actor_for(role: str, dossier: Dossier) -> User:
-    from workflow.scope import organization_for_level
+    from dossiers.access import organization_for_level
 
     if role == Role.APPLICANT:
         return dossier.applicant

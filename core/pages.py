@@ -13,8 +13,9 @@ from typing import Any
 
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase
-from django.shortcuts import redirect, render
+from django.shortcuts import redirect
 from django.urls import reverse
+from django.utils.html import format_html
 from django.utils.http import url_has_allowed_host_and_scheme
 
 from core.errors import DomainError, NotFound
@@ -30,7 +31,9 @@ def refusal_response(request: HttpRequest, exc: DomainError, *, back: str) -> Ht
     """The page's answer to a refusal: the message where the user will read it, nothing else changed."""
     if is_htmx(request):
         # 200 so htmx swaps the message in; the form the user filled stays as it was.
-        return render(request, "core/_refusal.html", {"error": exc})
+        return HttpResponse(
+            format_html('<div class="msg msg-error" role="alert" data-code="{}">{}</div>', exc.code, exc.message)
+        )
     messages.error(request, exc.message)
     return redirect(back)
 

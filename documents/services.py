@@ -27,15 +27,16 @@ from documents.annexes import (
     publicity_result_blocks,
     render_ce_exemption_pdf,
 )
+from documents.certificate import render_certificate
 from documents.content import DossierContent
 from documents.evaluation_form import render_evaluation_form
 from documents.models import BatchJob, DocumentKind, FileFormat, GeneratedDocument, OwedDocument
 from documents.roster import write_roster
 from documents.selectors import committee_dossiers, has_reached_committee, is_officer_of_chain, officer_may_cover
-from documents.tasks import batch_evaluation_forms, produce_owed_document
+from dossiers.access import dossier_visible_to, require_role
 from dossiers.models import Dossier
+from dossiers.states import COMMITTEE_RECEIVED
 from rounds.models import Round
-from workflow.scope import can_act_as, dossier_visible_to
 
 # 32 symbols without 0/O/1/I: a 16-symbol code carries 80 random bits and survives being read aloud.
 CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
@@ -134,7 +135,8 @@ def _store_annex(
 
 
 def _require_visible(actor: User, dossier: Dossier) -> None:
-    if actor is None or not dossier_visible_to(actor, dossier):
+    # The API already answered 404 for a dossier out of sight; a direct caller is refused outright.
+    if not dossier_visible_to(actor, dossier):
         raise PermissionDenied("您无权获取该申报的文件。")
 
 
@@ -149,7 +151,7 @@ def evaluation_form_check(*, dossier: Dossier, actor: User) -> None:
         return
     if not has_reached_committee(dossier):
         raise DocumentUnavailable(
-            f"评审表须在状态为“{dossier.round.policy.state_label('committee_received')}”后方可打印，"
+            f"评审表须在状态为“{dossier.round.policy.state_label(COMMITTEE_RECEIVED)}”后方可打印，"
             f"当前状态：{dossier.status_label}。"
         )
 
@@ -176,9 +178,23 @@ def evaluation_form_generate(
 # --- annexes 1-4 --------------------------------------------------------------------------------------
 
 
-def _require_unit_reviewer(actor: User | None, dossier: Dossier) -> None:
-    if not can_act_as(actor, Role.UNIT_REVIEWER, dossier):
-        raise PermissionDenied("只有推荐单位的审核人可以生成单位公示文件。")
+def certificate_document_generate(
+    *, dossier: Dossier, number: str, code: str, issued_on: dt.date, actor: User | None
+) -> GeneratedDocument:
+    """The certificate PDF under a code the committee reserved (new_verification_code), verifiable on the
+    same page as the evaluation form. Called on commit of the issuing transaction, never inside it."""
+    url = verification_url(code)
+    pdf = render_certificate(dossier, number=number, code=code, verify_url=url, issued_on=issued_on)
+    return _store(
+        kind=DocumentKind.CERTIFICATE,
+        file_format=FileFormat.PDF,
+        data=pdf,
+        round_=dossier.round,
+        actor=actor,
+        dossier=dossier,
+        verification_code=code,
+        meta={"certificate_number": number, "issued_on": issued_on.isoformat(), "verify_url": url},
+    )
 
 
 def _validate_period(start: dt.date, end: dt.date) -> None:
@@ -201,7 +217,7 @@ def publicity_notice_generate(
 
 
 def _check_publicity_notice(*, dossier: Dossier, start: dt.date, end: dt.date, contact: str, actor: User) -> None:
-    _require_unit_reviewer(actor, dossier)
+    require_role(actor, Role.UNIT_REVIEWER, dossier.unit)
     _validate_period(start, end)
     if not contact.strip():
         raise ValidationFailed("请填写受理异议的办公室及监督电话。")
@@ -254,7 +270,7 @@ def publicity_result_generate(
 
 
 def _check_publicity_result(*, dossier: Dossier, start: dt.date, end: dt.date, working_days: int, actor: User) -> None:
-    _require_unit_reviewer(actor, dossier)
+    require_role(actor, Role.UNIT_REVIEWER, dossier.unit)
     _validate_period(start, end)
     if working_days < 1:
         raise ValidationFailed("公示天数必须大于 0。")
@@ -321,6 +337,9 @@ def publicity_result_owe(
 
 def _owe(dossier: Dossier, kind: DocumentKind, params: dict[str, Any], actor: User) -> OwedDocument:
     owed = OwedDocument.objects.create(dossier=dossier, kind=kind, params=params, actor=actor)
+    # why: documents.tasks imports this module (the task calls owed_document_produce).
+    from documents.tasks import produce_owed_document
+
     # The job must see the committed row; if the process dies first, the first read produces the file.
     transaction.on_commit(lambda: produce_owed_document(owed.pk))
     return owed
@@ -421,6 +440,9 @@ def batch_job_create(*, round_: Round, organization: Organization, actor: User) 
         raise ValidationFailed("该范围内没有已被评审委员会接收的申报，无需生成。")
     job = BatchJob.objects.create(round=round_, organization=organization, created_by=actor, total=total)
     audit(actor, "document_batch_queued", round_, job_id=job.pk, organization=organization.code)
+    # why: documents.tasks imports this module (the task calls batch_job_run).
+    from documents.tasks import batch_evaluation_forms
+
     # The worker must see the committed row.
     transaction.on_commit(lambda: batch_evaluation_forms(job.pk))
     return job

@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
@@ -19,24 +20,6 @@ import jsonschema
 import yaml
 
 from core.errors import DomainError, ErrorCode
-
-SECTION_KEYS = [
-    "basic_info",
-    "social_insurance",
-    "education",
-    "current_title",
-    "work_history",
-    "achievements",
-    "awards",
-    "intellectual_property",
-    "papers",
-    "assessments",
-    "work_summary",
-    "continuing_education",
-    "other_attachments",
-    "commitment",
-    "masking",
-]
 
 _date = {"type": "string", "format": "date"}
 _window = {
@@ -48,6 +31,52 @@ _clause_value = lambda value_schema: {
     "type": "object",
     "required": ["value", "clause"],
     "properties": {"value": value_schema, "clause": {"type": "string", "minLength": 1}},
+}
+# "2/3": a share written as the law writes it; checked to lie in (0, 1] by _validate_committee.
+_ratio = {"type": "string", "pattern": r"^\s*[1-9][0-9]*\s*/\s*[1-9][0-9]*\s*$"}
+_COMMITTEE_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "required": [
+        "clause",
+        "quorum",
+        "pass_ratio",
+        "group_min",
+        "results_publicity_days",
+        "certificate_prefix",
+        "defence",
+    ],
+    "properties": {
+        "clause": {"type": "string", "minLength": 1},
+        "quorum": _clause_value(_ratio),
+        "pass_ratio": _clause_value(_ratio),
+        "group_min": _clause_value({"type": "integer", "minimum": 3}),
+        "results_publicity_days": _clause_value({"type": "integer", "minimum": 5}),
+        "certificate_prefix": _clause_value({"type": "string", "pattern": "^[A-Z0-9]{1,12}$"}),
+        "defence": {
+            "type": "object",
+            "required": ["scored", "pass_score", "no_defence_kinds", "sheet"],
+            "properties": {
+                "scored": _clause_value({"type": "boolean"}),
+                "pass_score": _clause_value({"type": "number", "minimum": 0}),
+                "no_defence_kinds": _clause_value({"type": "array", "items": {"type": "string"}}),
+                "sheet": _clause_value(
+                    {
+                        "type": "array",
+                        "minItems": 1,
+                        "items": {
+                            "type": "object",
+                            "required": ["key", "label", "max"],
+                            "properties": {
+                                "key": {"type": "string", "pattern": "^[a-z_]+$"},
+                                "label": {"type": "string", "minLength": 1},
+                                "max": {"type": "number", "exclusiveMinimum": 0},
+                            },
+                        },
+                    }
+                ),
+            },
+        },
+    },
 }
 
 POLICY_SCHEMA: dict[str, Any] = {
@@ -140,7 +169,7 @@ POLICY_SCHEMA: dict[str, Any] = {
                 "type": "object",
                 "required": ["key", "number", "title", "clause"],
                 "properties": {
-                    "key": {"enum": SECTION_KEYS},
+                    "key": {"type": "string"},
                     "number": {"type": "integer"},
                     "title": {"type": "string"},
                 },
@@ -168,6 +197,7 @@ POLICY_SCHEMA: dict[str, Any] = {
                 },
             },
         },
+        "committee": _COMMITTEE_SCHEMA,
     },
 }
 
@@ -190,6 +220,45 @@ def register_block_validator(validator: BlockValidator) -> BlockValidator:
     if validator not in _block_validators:
         _block_validators.append(validator)
     return validator
+
+
+# Names the code relies on. rounds sits below the apps that use them, so each app declares its own on start
+# (AppConfig.ready); a policy that lacks one is refused, naming it, before any dossier meets it.
+_required_states: dict[str, str] = {}
+_section_keys: list[str] = []
+
+
+def require_states(owner: str, states: Iterable[str]) -> None:
+    """`owner` (an app, in the refusal message) needs every policy to define these workflow states."""
+    for state in states:
+        _required_states.setdefault(state, owner)
+
+
+def declare_sections(keys: Iterable[str]) -> None:
+    """The dossier sections the code implements; a policy must list exactly these."""
+    _section_keys[:] = list(keys)
+
+
+def _check_required_names(data: dict[str, Any], source: str) -> None:
+    states = data["workflow"]["states"]
+    for state, owner in _required_states.items():
+        if state not in states:
+            raise PolicyError("workflow.states", f"缺少程序所需的状态“{state}”（{owner}使用）", source=source)
+    keys = [s["key"] for s in data["sections"]]
+    duplicates = sorted({k for k in keys if keys.count(k) > 1})
+    missing = [k for k in _section_keys if k not in keys]
+    unknown = [k for k in keys if _section_keys and k not in _section_keys]
+    if duplicates or missing or unknown:
+        problems = [
+            f"缺少：{'、'.join(missing)}" if missing else "",
+            f"未知：{'、'.join(unknown)}" if unknown else "",
+            f"重复：{'、'.join(duplicates)}" if duplicates else "",
+        ]
+        raise PolicyError(
+            "sections",
+            f"必须恰好列出通知第五部分的 {len(_section_keys)} 个栏目，{'；'.join(p for p in problems if p)}",
+            source=source,
+        )
 
 
 def _path(error: jsonschema.ValidationError) -> str:
@@ -232,6 +301,8 @@ def validate_policy(data: Any, *, source: str = "") -> dict[str, Any]:
         end = _to_date(window["end"], f"windows.{name}.end")
         if end < start:
             raise PolicyError(f"windows.{name}.end", "结束日期早于开始日期", source=source)
+    if "committee" in data:
+        _validate_committee(data, source=source)
     for i, app in enumerate(data["applications"]):
         if app["level"] not in data["levels"]:
             raise PolicyError(f"applications.{i}.level", f"未定义的级别“{app['level']}”", source=source)
@@ -239,12 +310,7 @@ def validate_policy(data: Any, *, source: str = "") -> dict[str, Any]:
             raise PolicyError(f"applications.{i}.kind", f"未定义的申报类型“{app['kind']}”", source=source)
         if app["level"] not in data["fees"]["yuan"].get(app["kind"], {}):
             raise PolicyError(f"fees.yuan.{app['kind']}.{app['level']}", "缺少该级别与类型的评审费", source=source)
-    keys = [s["key"] for s in data["sections"]]
-    if sorted(keys) != sorted(SECTION_KEYS) or len(keys) != len(set(keys)):
-        missing = sorted(set(SECTION_KEYS) - set(keys))
-        raise PolicyError(
-            "sections", f"必须恰好列出通知第五部分的 15 个栏目，缺少：{'、'.join(missing) or '无'}", source=source
-        )
+    _check_required_names(data, source)
     wf = data["workflow"]
     states = set(wf["states"])
     if wf["initial"] not in states:
@@ -268,6 +334,35 @@ def validate_policy(data: Any, *, source: str = "") -> dict[str, Any]:
     return data
 
 
+def parse_ratio(text: str) -> Fraction:
+    """ "2/3" → Fraction(2, 3); exact, so "yes ≥ 2/3 of present" never suffers float rounding."""
+    numerator, denominator = (int(part) for part in text.split("/"))
+    return Fraction(numerator, denominator)
+
+
+def _validate_committee(data: dict[str, Any], *, source: str) -> None:
+    """Meaning of the `committee:` block (shapes are checked by the schema)."""
+    block = data["committee"]
+    for key in ("quorum", "pass_ratio"):
+        if parse_ratio(block[key]["value"]) > 1:
+            raise PolicyError(f"committee.{key}.value", "比例不能大于 1（例如 2/3）", source=source)
+    defence = block["defence"]
+    for kind in defence["no_defence_kinds"]["value"]:
+        if kind not in data["kinds"]:
+            raise PolicyError("committee.defence.no_defence_kinds", f"未定义的申报类型“{kind}”", source=source)
+    sheet = defence["sheet"]["value"]
+    keys = [item["key"] for item in sheet]
+    if len(keys) != len(set(keys)):
+        raise PolicyError("committee.defence.sheet", "评分项的 key 不能重复", source=source)
+    full_marks = sum(item["max"] for item in sheet)
+    if defence["pass_score"]["value"] > full_marks:
+        raise PolicyError("committee.defence.pass_score", f"通过分数高于评分表满分（{full_marks:g} 分）", source=source)
+    if "committee_review" not in data["windows"]:
+        raise PolicyError(
+            "windows.committee_review", "配置了评审委员会参数的批次必须给出评审委员会评审时间", source=source
+        )
+
+
 def _schema_message(error: jsonschema.ValidationError) -> str:
     if error.validator == "required":
         missing = [p for p in error.validator_value if isinstance(error.instance, dict) and p not in error.instance]
@@ -289,6 +384,21 @@ def load_policy_file(path: Path) -> tuple[dict[str, Any], str]:
     except yaml.YAMLError as exc:
         raise PolicyError("(文件)", f"YAML 语法错误：{exc}", source=path.name) from exc
     return validate_policy(data, source=path.name), hashlib.sha256(raw).hexdigest()
+
+
+def parameter_reference_date(policy_data: dict[str, Any]) -> dt.date:
+    """The date at which a round's dated parameters are read: the start of its online filing."""
+    return dt.date.fromisoformat(str(policy_data["windows"]["online_filing"]["start"]))
+
+
+def value_in_force(parameter: dict[str, Any], at: dt.date) -> dict[str, Any] | None:
+    """Of a dated parameter's `values`, the latest entry whose `from` is on or before `at`."""
+    chosen = None
+    for entry in parameter["values"]:
+        start = dt.date.fromisoformat(str(entry["from"]))
+        if start <= at and (chosen is None or start >= dt.date.fromisoformat(str(chosen["from"]))):
+            chosen = entry
+    return chosen
 
 
 @dataclass(frozen=True)
@@ -330,6 +440,17 @@ class Policy:
     @property
     def year(self) -> int:
         return int(self.data["year"])
+
+    @property
+    def region(self) -> str:
+        return str(self.data.get("region", ""))
+
+    @property
+    def committee_line(self) -> str:
+        """Region, series and specialty as the site footer names the round's committee."""
+        field_name = f"{self.data.get('series', '')}{self.data.get('specialty', '')}"
+        parts = [self.region, f"{field_name}专业职称评审" if field_name else ""]
+        return " · ".join(p for p in parts if p)
 
     def window(self, key: str) -> Window:
         return self._windows[key]
@@ -387,5 +508,29 @@ class Policy:
     def workflow(self) -> dict[str, Any]:
         return dict(self.data["workflow"])
 
+    def eligibility_value(self, name: str) -> Any:
+        """The value in force of a dated `eligibility:` parameter (validated at load by the eligibility app)."""
+        entry = value_in_force(self.data["eligibility"][name], parameter_reference_date(self.data))
+        if entry is None:
+            raise PolicyError(f"eligibility.{name}.values", "没有在网上申报开始时已生效的取值")
+        return entry["value"]
+
     def state_label(self, state: str) -> str:
         return str(self.data["workflow"]["states"].get(state, state))
+
+    @property
+    def committee(self) -> dict[str, Any]:
+        """The validated `committee:` block; a round without one cannot run the committee stage."""
+        block = self.data.get("committee")
+        if block is None:
+            raise PolicyError("committee", f"评审批次“{self.slug}”的策略文件未配置评审委员会参数（committee）")
+        return dict(block)
+
+    def committee_value(self, key: str) -> Any:
+        return self.committee[key]["value"]
+
+    def committee_ratio(self, key: str) -> Fraction:
+        return parse_ratio(str(self.committee_value(key)))
+
+    def defence_value(self, key: str) -> Any:
+        return self.committee["defence"][key]["value"]

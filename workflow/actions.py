@@ -49,12 +49,12 @@ from core.errors import (
     SubmissionLimitReached,
     ValidationFailed,
 )
+from dossiers.access import LEVEL_ROLES, can_act_as
 from dossiers.models import Dossier, Submission
 from dossiers.selectors import dossier_completeness
 from dossiers.services import dossier_snapshot, require_editable
 from eligibility.selectors import dossier_self_check
 from workflow.models import Publicity, Transition
-from workflow.scope import LEVEL_ROLES, can_act_as
 
 # Sent on commit with dossier, transition, actor.
 dossier_transitioned = Signal()

@@ -20,11 +20,11 @@ from accounts.models import Organization
 from core.errors import DomainError, ValidationFailed
 from core.pages import refusals_shown
 from documents.services import owed_documents_settle
+from dossiers.access import reviewer_levels
 from dossiers.models import Dossier, Kind, Level
 from dossiers.selectors import dossier_of_applicant
 from workflow import actions, selectors, services
 from workflow.models import Notification
-from workflow.scope import reviewer_levels
 
 LEVEL_LABELS = {"unit": "推荐单位", "county": "县（市）", "prefecture": "州评委会办公室"}
 

@@ -95,7 +95,7 @@ def test_export_roster_for_a_unit(population, open_round, tmp_path):
 
 
 def test_export_roster_for_the_whole_round_and_verdicts(population, open_round, tmp_path):
-    # A later committee state (as the committee app will write after its vote) still counts and shows 是否通过.
+    # A later committee state (as the committee app writes after its vote) still counts and shows 是否通过.
     Dossier.objects.filter(pk=population["evaluation"].pk).update(status="passed")
     out = tmp_path / "all.xlsx"
     call_command("export_roster", "--round", open_round.slug, "--out", str(out))

@@ -53,6 +53,7 @@ from dossiers.access import LEVEL_ROLES, can_act_as
 from dossiers.models import Dossier, Submission
 from dossiers.selectors import dossier_completeness
 from dossiers.services import dossier_snapshot, require_editable
+from dossiers.states import RETURNED
 from eligibility.selectors import dossier_self_check
 from workflow.models import Publicity, Transition
 
@@ -302,7 +303,7 @@ class SubmitAction(DossierAction):
                 f"该申报已提交 {subject.submission_count} 次，每份申报最多提交 {limit} 次，不能再次提交。",
                 details={"submission_count": subject.submission_count, "limit": limit},
             )
-        if subject.status == "returned" and subject.return_deadline and timezone.now() > subject.return_deadline:
+        if subject.status == RETURNED and subject.return_deadline and timezone.now() > subject.return_deadline:
             deadline = timezone.localtime(subject.return_deadline)
             raise ReturnDeadlinePassed(
                 f"退回后须在 {subject.round.policy.resubmit_within_hours} 小时内重新提交，"

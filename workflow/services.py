@@ -22,6 +22,7 @@ from core.errors import DomainError, ValidationFailed
 from documents.services import publicity_notice_owe, publicity_result_owe
 from dossiers.access import require_role
 from dossiers.models import Dossier
+from dossiers.states import RETURNED
 from rounds.workdays import publicity_end
 from workflow.actions import PublicityNotEnded, act, dossier_action
 from workflow.models import Publicity, Transition
@@ -168,9 +169,7 @@ def return_deadlines_process(*, now: dt.datetime | None = None) -> dict[str, lis
     """The scheduled sweep: abandon overdue returns, send each 12-hours-before reminder once."""
     moment = now or timezone.now()
     abandoned: list[int] = []
-    for dossier_id in Dossier.objects.filter(status="returned", return_deadline__lt=moment).values_list(
-        "pk", flat=True
-    ):
+    for dossier_id in Dossier.objects.filter(status=RETURNED, return_deadline__lt=moment).values_list("pk", flat=True):
         try:
             act(actor=None, dossier_id=dossier_id, action="abandon", now=moment)
             abandoned.append(dossier_id)
@@ -178,7 +177,7 @@ def return_deadlines_process(*, now: dt.datetime | None = None) -> dict[str, lis
             logger.info("dossier %s not abandoned: %s", dossier_id, exc.message)
     reminded: list[int] = []
     candidates = Dossier.objects.filter(
-        status="returned", return_deadline__gte=moment, reminder_sent_at__isnull=True
+        status=RETURNED, return_deadline__gte=moment, reminder_sent_at__isnull=True
     ).select_related("round")
     for dossier in candidates:
         hours_before = dossier.round.policy.submission_param("reminder_hours_before_deadline")

@@ -23,6 +23,7 @@ from documents.services import owed_documents_settle
 from dossiers.access import reviewer_levels
 from dossiers.models import Dossier, Kind, Level
 from dossiers.selectors import dossier_of_applicant
+from dossiers.states import UNIT_PUBLICITY
 from workflow import actions, selectors, services
 from workflow.models import Notification
 
@@ -277,7 +278,7 @@ def publicity_detail(request: HttpRequest, pk: int) -> HttpResponse:
             )
             messages.success(request, "公示结果已记录，公示结果文件已生成。")
         elif request.POST.get("step") == "recommend":
-            _recommend_all(request, publicity.dossiers.filter(status="unit_publicity"))
+            _recommend_all(request, publicity.dossiers.filter(status=UNIT_PUBLICITY))
         return redirect("workflow:publicity_detail", pk=publicity.pk)
     today = timezone.localdate()
     return render(

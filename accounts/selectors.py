@@ -54,6 +54,9 @@ _NAV: list[tuple[Role, str, str]] = [
     (Role.PREFECTURE_OFFICER, "花名册与评审表", "documents:roster"),
     # Blind review: the expert's assigned dossiers (committee app).
     (Role.EXPERT, "评审任务", "committee:expert_list"),
+    # The committee stage: the office's pages, the expert's ballot (committee app).
+    (Role.PREFECTURE_OFFICER, "评审委员会", "committee:office"),
+    (Role.EXPERT, "会议投票", "committee:vote"),
 ]
 
 

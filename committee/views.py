@@ -255,7 +255,7 @@ def _context(request: HttpRequest, round_: Round, tab: str, **extra: Any) -> dic
 
 
 @login_required
-@refusals_shown(back="portal:home")
+@refusals_shown()
 def office(request: HttpRequest) -> HttpResponse:
     rounds = list(office_rounds(_office(request)))
     if len(rounds) == 1:
@@ -264,7 +264,7 @@ def office(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-@refusals_shown(back="portal:home")
+@refusals_shown()
 def board(request: HttpRequest, slug: str) -> HttpResponse:
     round_ = _round(request, slug)
     rows = board_rows(signed_in_user(request), round_)
@@ -277,7 +277,7 @@ def board(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 @login_required
-@refusals_shown(back="portal:home")
+@refusals_shown()
 def fees_page(request: HttpRequest, slug: str) -> HttpResponse:
     round_ = _round(request, slug)
     fees_create_for_round(round_)
@@ -302,7 +302,7 @@ def fees_page(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 @login_required
-@refusals_shown(back="portal:home")
+@refusals_shown()
 def fee_import_page(request: HttpRequest, pk: int) -> HttpResponse:
     _office(request)
     record = FeeImport.objects.select_related("round").filter(pk=pk).first()
@@ -316,7 +316,7 @@ def fee_import_page(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-@refusals_shown(back="portal:home")
+@refusals_shown()
 def paper_page(request: HttpRequest, slug: str) -> HttpResponse:
     round_ = _round(request, slug)
     code = request.GET.get("code", "").strip()
@@ -353,7 +353,7 @@ def _int(value: str | None) -> int | None:
 
 
 @login_required
-@refusals_shown(back="portal:home")
+@refusals_shown()
 def defence_page(request: HttpRequest, slug: str) -> HttpResponse:
     round_ = _round(request, slug)
     rows = board_rows(signed_in_user(request), round_)
@@ -382,7 +382,7 @@ def defence_page(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 @login_required
-@refusals_shown(back="portal:home")
+@refusals_shown()
 def defence_session(request: HttpRequest, pk: int) -> HttpResponse:
     """The panel member's score sheets for one session (the office sees the same page, read-only)."""
     user = signed_in_user(request)
@@ -414,7 +414,7 @@ def defence_session(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-@refusals_shown(back="portal:home")
+@refusals_shown()
 def experts_page(request: HttpRequest) -> HttpResponse:
     _office(request)
     pool = Expert.objects.select_related("user", "unit").prefetch_related("conflicts")
@@ -439,7 +439,7 @@ def experts_page(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-@refusals_shown(back="portal:home")
+@refusals_shown()
 def draws_page(request: HttpRequest, slug: str) -> HttpResponse:
     round_ = _round(request, slug)
     rows = board_rows(signed_in_user(request), round_)
@@ -472,7 +472,7 @@ def draws_page(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 @login_required
-@refusals_shown(back="portal:home")
+@refusals_shown()
 def meetings_page(request: HttpRequest, slug: str) -> HttpResponse:
     round_ = _round(request, slug)
     rows = board_rows(signed_in_user(request), round_)
@@ -531,7 +531,7 @@ def _meeting_context(meeting: Meeting) -> dict[str, Any]:
 
 
 @login_required
-@refusals_shown(back="portal:home")
+@refusals_shown()
 def meeting_page(request: HttpRequest, pk: int) -> HttpResponse:
     _office(request)
     meeting = Meeting.objects.select_related("round").filter(pk=pk).first()
@@ -542,7 +542,7 @@ def meeting_page(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-@refusals_shown(back="portal:home")
+@refusals_shown()
 def results_page(request: HttpRequest, slug: str) -> HttpResponse:
     round_ = _round(request, slug)
     rows = board_rows(signed_in_user(request), round_)
@@ -579,7 +579,7 @@ def certificate_issue_view(request: HttpRequest, dossier_id: int) -> HttpRespons
 
 
 @login_required
-@refusals_shown(back="portal:home")
+@refusals_shown()
 def certificate_pdf(request: HttpRequest, pk: int) -> FileResponse:
     """The certificate PDF: the office of its prefecture, or the applicant themself."""
     user = signed_in_user(request)
@@ -617,7 +617,7 @@ def certificate_lookup(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-@refusals_shown(back="portal:home")
+@refusals_shown()
 def vote_list(request: HttpRequest) -> HttpResponse:
     """The meetings where this expert is recorded present and the vote is open: one ballot per dossier."""
     expert = require_expert(signed_in_user(request))

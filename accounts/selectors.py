@@ -56,7 +56,7 @@ _NAV: list[tuple[Role, str, str]] = [
     (Role.EXPERT, "评审任务", "committee:expert_list"),
     # The committee stage: the office's pages, the expert's ballot (committee app).
     (Role.PREFECTURE_OFFICER, "评审委员会", "committee:office"),
-    (Role.EXPERT, "会议投票", "committee:vote"),
+    (Role.EXPERT, "答辩与会议投票", "committee:vote"),
 ]
 
 

@@ -619,7 +619,8 @@ def certificate_lookup(request: HttpRequest) -> HttpResponse:
 @login_required
 @refusals_shown()
 def vote_list(request: HttpRequest) -> HttpResponse:
-    """The meetings where this expert is recorded present and the vote is open: one ballot per dossier."""
+    """The expert's defence panels (score sheets), and the meetings where they are recorded present and the
+    vote is open: one ballot per dossier."""
     expert = require_expert(signed_in_user(request))
     meetings = Meeting.objects.filter(
         attendance__expert=expert, attendance__present=True, voting_opened_at__isnull=False
@@ -643,4 +644,7 @@ def vote_list(request: HttpRequest) -> HttpResponse:
         }
         for m in meetings
     ]
-    return render(request, "committee/vote.html", {"agenda": agenda, "choices": Ballot.Choice.choices})
+    sessions = DefenceSession.objects.filter(panel=expert.user).select_related("round").order_by("-held_on")
+    return render(
+        request, "committee/vote.html", {"agenda": agenda, "choices": Ballot.Choice.choices, "sessions": sessions}
+    )

@@ -39,7 +39,7 @@ from committee.stage import id_number_of
 from documents.services import evaluation_form_generate
 from dossiers.models import Dossier
 from tests.committee.pages import post_step, refused_code
-from tests.committee.stage import make_expert, received_dossier
+from tests.committee.stage import received_dossier
 
 
 def client_for(user) -> Client:

@@ -40,7 +40,8 @@ from rounds.models import Round
 from workflow.actions import SUBJECT_ACTIONS, Action, DossierAction, register
 from workflow.models import Transition
 
-Checker = Callable[..., None]
+# A check returns nothing useful (some return the checked actor): only its refusal matters.
+Checker = Callable[..., object]
 Runner = Callable[..., Any]
 
 
@@ -147,10 +148,22 @@ def _dossiers(round_: Round, ids: Any) -> list[Dossier]:
 
 
 def _dossier(params: dict[str, Any]) -> Dossier:
-    dossier = Dossier.objects.select_related("round", "unit").filter(pk=params.get("dossier")).first()
+    dossier = Dossier.objects.select_related("round", "unit").filter(pk=_id(params.get("dossier"))).first()
     if dossier is None:
         raise NotFound("未找到该申报材料。")
     return dossier
+
+
+def _id(value: Any) -> int:
+    try:
+        return int(value)
+    except (TypeError, ValueError) as exc:
+        raise ValidationFailed("请选择要办理的记录。") from exc
+
+
+def _unit(value: Any) -> Organization | None:
+    """The expert's unit in the organisation tree, None for an outside institute (empty field)."""
+    return Organization.objects.filter(pk=_id(value)).first() if value else None
 
 
 def _users(ids: Any) -> list[User]:
@@ -255,7 +268,7 @@ STEPS: list[CommitteeStep] = [
             user=u,
             title=str(p.get("title") or "").strip(),
             specialty=str(p.get("specialty") or "").strip(),
-            unit=Organization.objects.filter(pk=p.get("unit") or None).first(),
+            unit=_unit(p.get("unit")),
             organization_name=str(p.get("organization_name") or ""),
         ),
     ),
@@ -268,7 +281,7 @@ STEPS: list[CommitteeStep] = [
             expert=e,
             title=str(p.get("title") or "").strip(),
             specialty=str(p.get("specialty") or "").strip(),
-            unit=Organization.objects.filter(pk=p.get("unit") or None).first(),
+            unit=_unit(p.get("unit")),
             organization_name=str(p.get("organization_name") or ""),
             status=str(p.get("status") or e.status),
         ),

@@ -676,8 +676,10 @@ def _ink_segments(column: np.ndarray, width: int) -> list[tuple[int, int]]:
     # to its nearer neighbour while the result stays no taller than a character.
     merged: list[list[int]] = []
     for seg in segments:
-        if merged and (seg[1] - merged[-1][0]) <= 1.15 * width and (
-            (seg[1] - seg[0]) < 0.45 * width or (merged[-1][1] - merged[-1][0]) < 0.45 * width
+        if (
+            merged
+            and (seg[1] - merged[-1][0]) <= 1.15 * width
+            and ((seg[1] - seg[0]) < 0.45 * width or (merged[-1][1] - merged[-1][0]) < 0.45 * width)
         ):
             merged[-1][1] = seg[1]
         else:

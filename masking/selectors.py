@@ -143,8 +143,12 @@ def attachment_file_for(user: User, attachment: Attachment, variant: str = FileV
     if is_assigned_expert(user, dossier):
         if variant != FileVariant.MASKED:
             raise PermissionDenied("评审专家只能查看遮盖后的材料。")
+        masking = masking_of(attachment)
+        if masking is None or not masking.servable_to_experts:
+            # Not rechecked yet, or the name is still readable on it (the office sees that): not served.
+            raise NotFound("该附件的遮盖尚未通过复查，暂不能查看。")
         # Neither the original name nor anything else identifying: a neutral download name.
-        return ServedFile(_masked_file(attachment), variant, f"material-{attachment.pk}.jpg")
+        return ServedFile(masking.masked_file, variant, f"material-{attachment.pk}.jpg")
     raise NotFound("未找到该附件。")
 
 
@@ -162,5 +166,5 @@ def masked_attachments_for_expert(user: User, dossier: Dossier) -> list[Attachme
     return [
         item.attachment
         for item in masking_items(dossier)
-        if item.confirmed and item.masking is not None and item.masking.masked_file
+        if item.masking is not None and item.masking.servable_to_experts
     ]

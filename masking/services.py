@@ -12,10 +12,11 @@ from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
 
-from accounts.models import AuditEvent, Role, User
+from accounts.models import AuditEvent, User
 from core.errors import DomainError, ErrorCode, NotFound, ValidationFailed
 from dossiers.models import Attachment, Dossier
 from masking.coverage import Finding, findings_from, leaks_outside, uncovered
+from masking.decisions import is_office_for
 from masking.detection import Detection, clamp_boxes, detect, load_image, render_masked, save_jpeg
 from masking.models import AttachmentMasking, MaskingStatus, RecheckStatus
 
@@ -150,7 +151,8 @@ def _store_upright(attachment: Attachment, detection: Detection) -> None:
     attachment.size_bytes = len(data)
     attachment.sha256 = hashlib.sha256(data).hexdigest()
     attachment.save(update_fields=["file", "width", "height", "size_bytes", "sha256"])
-    transaction.on_commit(lambda: storage.delete(old_name))
+    if old_name:
+        transaction.on_commit(lambda: storage.delete(old_name))
     _audit(None, "masking_upright", attachment, rotation=detection.rotation)
 
 
@@ -386,10 +388,8 @@ def masking_record_recheck_failure(*, masking_id: int, copy_version: int, error:
 def _office_masking(actor: User, attachment_id: int) -> AttachmentMasking:
     """The masking row of an attachment of a dossier in the actor's prefecture, row-locked; only
     before experts are assigned (what they were shown must not change under them)."""
-    from workflow.scope import can_act_as
-
     attachment = Attachment.objects.select_related("dossier").filter(pk=attachment_id).first()
-    if attachment is None or not can_act_as(actor, Role.PREFECTURE_OFFICER, attachment.dossier):
+    if attachment is None or not is_office_for(actor, attachment.dossier):
         raise NotFound("未找到该附件。")
     dossier = Dossier.objects.select_for_update().get(pk=attachment.dossier_id)
     if dossier.expert_assignments.exists():

@@ -253,8 +253,8 @@ class HardPage:
     sample: Sample  # ground truth in the upright page's coordinates
 
 
-def generate(category: str, rng: random.Random) -> HardPage:
-    name = hard_name(rng)
+def generate(category: str, rng: random.Random, name: str | None = None) -> HardPage:
+    name = name or hard_name(rng)
     canvas, sample = CATEGORIES[category](rng, name)
     sample.doc_type = category
     for kind, text, box in canvas.spans:

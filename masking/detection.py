@@ -623,6 +623,8 @@ TALL_LINE_SHARE = 0.5
 ORIENT_CONFIDENCE = 0.88
 # A turned reading must beat the page as uploaded by this factor to be believed.
 ORIENT_MARGIN = 1.25
+# Text lower than this (px, at detection resolution) is near the detector's limit.
+SMALL_PRINT_PX = 11
 # A text box this many times taller than wide is a vertical column of characters.
 VERTICAL_ASPECT = 1.8
 
@@ -732,6 +734,12 @@ def _match_columns(columns: Sequence[OcrLine], identifiers: Identifiers, size: t
     return matches
 
 
+def _small_print(lines: Sequence[OcrLine], image: Image.Image) -> bool:
+    """Text that the detector saw at under SMALL_PRINT_PX high: more lines that small may have gone unseen."""
+    scale = DET_SIDE / max(image.size)
+    return any((line.box[3] - line.box[1]) * scale < SMALL_PRINT_PX for line in lines if not _is_tall(line))
+
+
 def _contrast_stretched(image: Image.Image) -> Image.Image:
     """A faint photocopy with its grey range stretched to black on white."""
     return ImageOps.autocontrast(image.convert("L"), cutoff=1).convert("RGB")
@@ -777,8 +785,9 @@ def detect(
         stretched = ocr_image(_contrast_stretched(image))
         passes.append(stretched)
         matches += match_identifiers(stretched, identifiers, image.size)
-    if name_missing() and max(image.size) > 1.25 * DET_SIDE:
-        # No name on a large page: look again at (nearly) full resolution before concluding.
+    if lines is None and max(image.size) > 1.25 * DET_SIDE and (name_missing() or _small_print(passes[0], image)):
+        # No name on a large page, or print so small that the first look may have missed lines of it: look
+        # again at (nearly) full resolution before concluding.
         fine = ocr_image(image, FINE_DET_SIDE)
         passes.append(fine)
         matches += match_identifiers(fine, identifiers, image.size)

@@ -27,7 +27,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import numpy as np
 from PIL import Image, ImageDraw, ImageFilter
 
-from masking.corpus import SPECIALTIES, UNITS, Canvas, Sample, Score, TextBox, id_number_for, score
+from demo.corpus import SPECIALTIES, UNITS, Canvas, Sample, Score, TextBox, id_number_for, score
 
 PAGE = (860, 620)
 # Two- and three-character Han names only: the categories test where the name is, not its script.

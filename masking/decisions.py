@@ -8,12 +8,12 @@ from dataclasses import dataclass, field
 
 from accounts.models import Role, User
 from core.errors import NotFound
+from dossiers.access import can_act_as, dossier_visible_to
 from dossiers.models import Dossier
 from dossiers.sections import doc_type_label
 from masking.coverage import COVERED_SHARE, KIND_LABELS, Finding, covered_share
 from masking.models import RecheckStatus
 from masking.selectors import MaskingItem, masking_items
-from workflow.scope import can_act_as, dossier_visible_to
 
 
 @dataclass(frozen=True)

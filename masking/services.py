@@ -19,6 +19,7 @@ from masking.coverage import Finding, findings_from, leaks_outside, uncovered
 from masking.decisions import is_office_for
 from masking.detection import Detection, clamp_boxes, detect, load_image, render_masked, save_jpeg
 from masking.models import AttachmentMasking, MaskingStatus, RecheckStatus
+from masking.selectors import identifiers_for
 
 logger = logging.getLogger(__name__)
 
@@ -74,6 +75,7 @@ def masking_schedule(*, attachment: Attachment) -> AttachmentMasking:
     masking_id, version = masking.pk, masking.job_version
 
     def enqueue() -> None:
+        # why: masking.tasks imports this module (the task calls masking_run_detection).
         from masking.tasks import detect_attachment
 
         detect_attachment(masking_id, version)
@@ -111,8 +113,6 @@ def masking_run_detection(*, masking_id: int, version: int) -> AttachmentMasking
     if masking is None:
         return None
     attachment = masking.attachment
-    from masking.selectors import identifiers_for
-
     identifiers = identifiers_for(attachment.dossier)
     with attachment.file.open("rb") as handle:
         image = load_image(io.BytesIO(handle.read()))
@@ -347,8 +347,6 @@ def masking_run_recheck(*, masking_id: int, copy_version: int) -> AttachmentMask
     masking = AttachmentMasking.objects.select_related("attachment__dossier").filter(pk=masking_id).first()
     if masking is None or masking.copy_version != copy_version or not masking.masked_file:
         return None
-    from masking.selectors import identifiers_for
-
     identifiers = identifiers_for(masking.attachment.dossier)
     with masking.masked_file.open("rb") as handle:
         image = load_image(io.BytesIO(handle.read()))

@@ -7,14 +7,14 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+from dossiers.vocabularies.education import EDUCATION_RANK
+from dossiers.vocabularies.special_assignments import assignment_phrase
 from eligibility.rules.profile import Profile
 from eligibility.rules.ruleset import (
     ASSESSMENT_LABELS,
     CE_TYPE_LABELS,
     EDUCATION_LABELS,
-    EDUCATION_RANK,
     EMPLOYER_TYPE_LABELS,
-    SPECIAL_ASSIGNMENT_LABELS,
     TITLE_LABELS,
     UNIT_LEVEL_LABELS,
     Requirement,
@@ -373,7 +373,7 @@ def defence_exemption_grounds(rs: RuleSet, p: Profile) -> list[str]:
     grounds = []
     assignments = [a for a in dict.fromkeys(p.special_assignments) if a in rs.defence_assignments]
     if assignments:
-        grounds.append("参加" + "、".join(SPECIAL_ASSIGNMENT_LABELS[a] for a in assignments) + "工作")
+        grounds.append("、".join(assignment_phrase(a) for a in assignments))
     if p.county in rs.defence_counties:
         grounds.append(f"在{p.county}工作")
     if p.unit_level in rs.defence_unit_levels:

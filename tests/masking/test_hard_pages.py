@@ -14,8 +14,8 @@ from django.core.management import call_command
 from PIL import Image
 
 from benchmarks.masking_hard_corpus import CATEGORIES, SCAN_ROTATION, generate
+from demo.corpus import score
 from dossiers.models import Attachment, Dossier
-from masking.corpus import score
 from masking.detection import Identifiers, detect, load_image
 from masking.models import AttachmentMasking
 from tests.masking.conftest import APPLICANT_NAME

@@ -20,7 +20,7 @@ from dossiers.models import Attachment, Dossier
 from masking import services
 from masking.detection import Identifiers, detect, load_image
 from masking.models import AttachmentMasking, MaskingStatus, RecheckStatus
-from masking.selectors import FileVariant, attachment_file_for, masked_attachments_for_expert
+from masking.selectors import FileVariant, attachment_file_for, masked_attachments
 from tests.masking.conftest import APPLICANT_ID, APPLICANT_NAME, APPLICANT_PHONE
 
 pytestmark = pytest.mark.django_db
@@ -139,7 +139,7 @@ def test_a_waiver_made_before_detection_is_caught_by_the_recheck_and_the_office_
 
     expert_assign(actor=office, dossier=dossier, expert=expert)
     assert attachment_file_for(expert, attachment, FileVariant.MASKED).file.name == masking.masked_file.name
-    assert masked_attachments_for_expert(expert, dossier) == [attachment]
+    assert masked_attachments(dossier) == [attachment]
     # Experts assigned: the office can no longer change what they were shown.
     with pytest.raises(DomainError) as locked:
         services.masking_office_recover(actor=office, attachment_id=attachment.pk, finding_ids=None, reason="再改")
@@ -190,4 +190,4 @@ def test_office_sees_the_marks_and_reasons_and_recovers_a_marked_name(
             actor=demo_users["demo_county"], attachment_id=attachment.pk, finding_ids=None, reason="x"
         )
     expert_assign(actor=office, dossier=dossier, expert=expert)
-    assert masked_attachments_for_expert(expert, dossier) == [attachment]
+    assert masked_attachments(dossier) == [attachment]

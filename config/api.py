@@ -1,5 +1,6 @@
 """The JSON API: one NinjaAPI, one router per domain app, OpenAPI schema at /api/openapi.json."""
 
+from django.contrib.auth.decorators import login_required
 from ninja import NinjaAPI
 from ninja.security import django_auth
 
@@ -11,6 +12,8 @@ api = NinjaAPI(
     urls_namespace="api",
     auth=django_auth,
     docs_url="/docs",
+    # The schema and its docs page describe every route; only signed-in users see them.
+    docs_decorator=login_required,
 )
 install_error_handlers(api)
 

@@ -26,6 +26,10 @@ class ErrorCode(StrEnum):
     MASKING_UNCONFIRMED = "masking_unconfirmed"
     POLICY_INVALID = "policy_invalid"
     DOCUMENT_UNAVAILABLE = "document_unavailable"
+    NOT_AUTHENTICATED = "not_authenticated"
+    METHOD_NOT_ALLOWED = "method_not_allowed"
+    THROTTLED = "throttled"
+    SERVER_ERROR = "server_error"
 
 
 # HTTP status the API answers with for each code.
@@ -34,6 +38,10 @@ HTTP_STATUS: dict[ErrorCode, int] = {
     ErrorCode.NOT_FOUND: 404,
     ErrorCode.CONCURRENT_UPDATE: 409,
     ErrorCode.ILLEGAL_TRANSITION: 409,
+    ErrorCode.NOT_AUTHENTICATED: 401,
+    ErrorCode.METHOD_NOT_ALLOWED: 405,
+    ErrorCode.THROTTLED: 429,
+    ErrorCode.SERVER_ERROR: 500,
 }
 
 

@@ -4,7 +4,7 @@ from django.contrib.auth.decorators import login_required
 from ninja import NinjaAPI
 from ninja.security import django_auth
 
-from core.api_errors import install_error_handlers
+from core.api_errors import StrictJSONParser, install_error_handlers
 
 api = NinjaAPI(
     title="职称申报评审平台 API",
@@ -14,6 +14,7 @@ api = NinjaAPI(
     docs_url="/docs",
     # The schema and its docs page describe every route; only signed-in users see them.
     docs_decorator=login_required,
+    parser=StrictJSONParser(),
 )
 install_error_handlers(api)
 

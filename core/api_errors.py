@@ -7,7 +7,9 @@ ninja's own `{"detail": …}` shape.
 
 from __future__ import annotations
 
+import json
 import logging
+import math
 from typing import Any
 
 from django.core.exceptions import ValidationError as DjangoValidationError
@@ -15,6 +17,7 @@ from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as SchemaValidationError
+from ninja.parser import Parser
 
 from core.errors import DomainError, ErrorCode
 
@@ -69,6 +72,28 @@ _STATUS_MESSAGES = {
 }
 
 
+BAD_BODY_MESSAGE = "请求体不是有效的 JSON（数字须为有限值，不接受 NaN、Infinity）。"
+
+
+def _refuse_constant(name: str) -> float:
+    raise ValueError(f"{name} is not a finite number")
+
+
+def _finite_float(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):  # 1e400 parses to inf
+        raise ValueError(f"{text} is not a finite number")
+    return value
+
+
+class StrictJSONParser(Parser):
+    """JSON as the standard defines it: Python's json module would accept NaN and Infinity, which then reach
+    arithmetic (box coordinates, hours) and crash it."""
+
+    def parse_body(self, request: HttpRequest) -> Any:
+        return json.loads(request.body, parse_constant=_refuse_constant, parse_float=_finite_float)
+
+
 def error_body(status: int, *, message: str | None = None, details: Any = None) -> dict[str, Any]:
     code = _STATUS_CODES.get(status, ErrorCode.SERVER_ERROR if status >= 500 else ErrorCode.INVALID_INPUT)
     return {"code": str(code), "message": message or _STATUS_MESSAGES.get(status, _STATUS_MESSAGES[400]), "details": details}
@@ -120,7 +145,11 @@ def install_error_handlers(api: NinjaAPI) -> None:
     @api.exception_handler(HttpError)
     def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
         status = exc.status_code
-        message = "CSRF 校验失败，请刷新页面后重试。" if "CSRF" in str(exc) else None
+        message = None
+        if "CSRF" in str(exc):
+            message = "CSRF 校验失败，请刷新页面后重试。"
+        elif str(exc).startswith("Cannot parse request body"):
+            message = BAD_BODY_MESSAGE
         return api.create_response(request, error_body(status, message=message), status=status)
 
     @api.exception_handler(Exception)

@@ -20,6 +20,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from accounts.auth import signed_in_user
 from core.errors import DomainError, NotFound, ValidationFailed
+from core.text import optional_int
 from dossiers import services
 from dossiers.models import Attachment, Dossier
 from dossiers.sections import SECTIONS, SectionSpec, build_data, context_for, row_to_form
@@ -271,12 +272,11 @@ def completeness_fragment(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def dossier_submit(request: HttpRequest, pk: int) -> HttpResponse:
     dossier = _own(request, pk)
-    version = request.POST.get("version")
     try:
         dossier = services.dossier_submit(
             dossier_id=dossier.pk,
             actor=signed_in_user(request),
-            expected_version=int(version) if version else None,
+            expected_version=optional_int(request.POST.get("version"), label="版本号"),
         )
     except DomainError as exc:
         messages.error(request, exc.message)

@@ -12,7 +12,9 @@ class RegistrationForm(forms.Form):
         label="用户名",
         max_length=150,
         help_text="字母、数字或汉字，可含 @ . + - _，不能有空格。",
-        validators=[UnicodeUsernameValidator(message="用户名只能包含字母、数字、汉字和 @ . + - _，不能有空格等其他字符。")],
+        validators=[
+            UnicodeUsernameValidator(message="用户名只能包含字母、数字、汉字和 @ . + - _，不能有空格等其他字符。")
+        ],
     )
     full_name = forms.CharField(label="姓名", max_length=64)
     phone = forms.CharField(label="手机号码", max_length=20)

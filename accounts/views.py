@@ -12,8 +12,7 @@ from core.errors import DomainError
 
 # One answer for a new name and a taken one (see UsernameUnavailable).
 REGISTERED_MESSAGE = (
-    "注册申请已提交，请用您设置的用户名和密码登录。"
-    "如果无法登录，说明该用户名已不可用，请换一个用户名重新注册。"
+    "注册申请已提交，请用您设置的用户名和密码登录。如果无法登录，说明该用户名已不可用，请换一个用户名重新注册。"
 )
 
 

@@ -96,7 +96,11 @@ class StrictJSONParser(Parser):
 
 def error_body(status: int, *, message: str | None = None, details: Any = None) -> dict[str, Any]:
     code = _STATUS_CODES.get(status, ErrorCode.SERVER_ERROR if status >= 500 else ErrorCode.INVALID_INPUT)
-    return {"code": str(code), "message": message or _STATUS_MESSAGES.get(status, _STATUS_MESSAGES[400]), "details": details}
+    return {
+        "code": str(code),
+        "message": message or _STATUS_MESSAGES.get(status, _STATUS_MESSAGES[400]),
+        "details": details,
+    }
 
 
 def error_response(status: int, *, message: str | None = None, details: Any = None) -> JsonResponse:

@@ -68,4 +68,6 @@ def _years_out_of_range(data: dict[str, Any]) -> list[str]:
     for list_name, key in (("assessments", "year"), ("continuing_education", "year"), ("fraud_findings", "round_year")):
         years += [(f"{list_name}[{i}].{key}", row[key]) for i, row in enumerate(data.get(list_name) or [])]
     low, high = YEAR_RANGE
-    return [f"{path}: 年份 {year} 超出范围（应在 {low}—{high} 之间）" for path, year in years if not low <= year <= high]
+    return [
+        f"{path}: 年份 {year} 超出范围（应在 {low}—{high} 之间）" for path, year in years if not low <= year <= high
+    ]

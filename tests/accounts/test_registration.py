@@ -31,7 +31,10 @@ def test_registration_creates_an_applicant_of_the_unit(client, orgs):
     assert list(RoleAssignment.objects.filter(user=user).values_list("role", "organization__code")) == [
         (Role.APPLICANT, "U-QMYH")
     ]
-    assert client.post("/accounts/login/", {"username": "new_applicant", "password": "Strong-pass-2023"}).status_code == 302
+    assert (
+        client.post("/accounts/login/", {"username": "new_applicant", "password": "Strong-pass-2023"}).status_code
+        == 302
+    )
     assert client.get("/").url == "/dossiers/"  # lands on 我的申报
 
 
@@ -72,7 +75,8 @@ def test_invalid_usernames_are_refused_in_chinese(client, orgs, username):
 
 def test_password_like_the_username_is_refused(client, orgs):
     response = client.post(
-        "/accounts/register/", form(orgs, username="ayiguli2023", password="ayiguli2023", password_confirm="ayiguli2023")
+        "/accounts/register/",
+        form(orgs, username="ayiguli2023", password="ayiguli2023", password_confirm="ayiguli2023"),
     )
     assert response.status_code == 200
     assert "相似" in response.content.decode()
@@ -88,7 +92,9 @@ def test_full_width_digits_and_newlines_in_phone_are_normalised(client, orgs, ty
     assert User.objects.get(username="new_applicant").phone == stored
 
 
-@pytest.mark.parametrize("typed", ["1٣٩١٢٣٤٥٦٧٨", "１３９１２３４５６７８９", "139 1234 5678", "13912345678\n0", "¹3912345678"])
+@pytest.mark.parametrize(
+    "typed", ["1٣٩١٢٣٤٥٦٧٨", "１３９１２３４５６７８９", "139 1234 5678", "13912345678\n0", "¹3912345678"]
+)
 def test_other_digits_in_phone_are_refused(client, orgs, typed):
     response = client.post("/accounts/register/", form(orgs, phone=typed))
     assert response.status_code == 200

@@ -75,12 +75,16 @@ def test_arabic_indic_digits_in_an_id_number_are_refused(client, applicant, doss
     assert any(e["path"] == "id_number" for e in body["details"]["errors"])
 
 
-@pytest.mark.parametrize("raw", ["[[Infinity, 0, 10, 10]]", "[[1e400, 0, 10, 10]]", "[[NaN, 0, 10, 10]]", "[[-Infinity, 0, 1, 1]]"])
+@pytest.mark.parametrize(
+    "raw", ["[[Infinity, 0, 10, 10]]", "[[1e400, 0, 10, 10]]", "[[NaN, 0, 10, 10]]", "[[-Infinity, 0, 1, 1]]"]
+)
 def test_non_finite_numbers_in_mask_boxes(client, applicant, dossier, raw):
     attachment = upload(dossier, applicant, "education", "diploma")
     client.force_login(applicant)
     response = client.put(
-        f"/api/masking/attachments/{attachment.pk}/boxes", data='{"boxes": ' + raw + "}", content_type="application/json"
+        f"/api/masking/attachments/{attachment.pk}/boxes",
+        data='{"boxes": ' + raw + "}",
+        content_type="application/json",
     )
     assert "NaN、Infinity" in assert_error_format(response, 400, "invalid_input")["message"]
 
@@ -92,7 +96,9 @@ def test_nul_bytes_in_filters_and_fields(client, applicant, dossier, demo_users)
     assert page.status_code == 400 and "NUL" in page.content.decode()
     client.force_login(applicant)
     basic = {**sample_sections(dossier)["basic_info"], "name": "张\x00三"}
-    assert_error_format(put(client, f"/api/dossiers/{dossier.pk}/sections/basic_info", {"data": basic}), 400, "invalid_input")
+    assert_error_format(
+        put(client, f"/api/dossiers/{dossier.pk}/sections/basic_info", {"data": basic}), 400, "invalid_input"
+    )
     form = client.post(f"/dossiers/{dossier.pk}/submit/", {"version": "1\x00"})
     assert form.status_code == 400
 
@@ -115,14 +121,18 @@ def _profile() -> dict:
 def test_eligibility_years_out_of_range(client, applicant, round_2023, change):
     client.force_login(applicant)
     response = client.post(
-        "/api/eligibility/check?round=bz-2023-highway", data=json.dumps({**_profile(), **change}), content_type="application/json"
+        "/api/eligibility/check?round=bz-2023-highway",
+        data=json.dumps({**_profile(), **change}),
+        content_type="application/json",
     )
     assert "超出范围" in assert_error_format(response, 400, "invalid_input")["message"]
 
 
 def test_malformed_version_on_submit(client, applicant, dossier):
     client.force_login(applicant)
-    api = client.post(f"/api/dossiers/{dossier.pk}/submit", data='{"expected_version": "abc"}', content_type="application/json")
+    api = client.post(
+        f"/api/dossiers/{dossier.pk}/submit", data='{"expected_version": "abc"}', content_type="application/json"
+    )
     body = assert_error_format(api, 400, "invalid_input")
     assert body["details"]["errors"] == [{"path": "expected_version", "message": "应为整数"}]
     page = client.post(f"/dossiers/{dossier.pk}/submit/", {"version": "abc"}, follow=True)
@@ -163,9 +173,15 @@ def test_api_errors_keep_the_format_with_debug_off(client, applicant, settings):
     assert_error_format(client.get("/api/no-such-route/"), 404, "not_found")
     assert_error_format(client.get("/api/dossiers/999999"), 404, "not_found")
     assert_error_format(client.delete("/api/dossiers/1/completeness"), 405, "method_not_allowed")
-    assert_error_format(client.post("/api/dossiers/", data="{not json", content_type="application/json"), 400, "invalid_input")
+    assert_error_format(
+        client.post("/api/dossiers/", data="{not json", content_type="application/json"), 400, "invalid_input"
+    )
     missing = client.post("/api/dossiers/", data="{}", content_type="application/json")
-    assert {e["path"] for e in assert_error_format(missing, 400, "invalid_input")["details"]["errors"]} == {"round", "level", "kind"}
+    assert {e["path"] for e in assert_error_format(missing, 400, "invalid_input")["details"]["errors"]} == {
+        "round",
+        "level",
+        "kind",
+    }
     huge = client.get("/api/dossiers/99999999999999999999999")
     assert huge.status_code in (400, 404) and set(huge.json()) == {"code", "message", "details"}
 

@@ -12,6 +12,7 @@ from collections.abc import Callable
 from typing import Any, Protocol
 
 from django.conf import settings
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.urls import reverse
@@ -86,14 +87,25 @@ def _store(
         created_by=actor if actor is not None and actor.is_authenticated else None,
     )
     document.file.save(f"{kind}.{file_format}", ContentFile(data), save=False)
-    document.full_clean(exclude=["file"])
-    document.save()
-    AuditEvent.objects.create(
-        actor=document.created_by,
-        action="document_generated",
-        target=f"dossier:{dossier.pk}" if dossier else f"round:{round_.slug}",
-        extra={"document_id": document.pk, "kind": str(kind), "format": str(file_format), "sha256": document.sha256},
-    )
+    try:
+        # The rows only: a slow render never holds the database's write lock.
+        with transaction.atomic():
+            document.full_clean(exclude=["file"])
+            document.save()
+            AuditEvent.objects.create(
+                actor=document.created_by,
+                action="document_generated",
+                target=f"dossier:{dossier.pk}" if dossier else f"round:{round_.slug}",
+                extra={
+                    "document_id": document.pk,
+                    "kind": str(kind),
+                    "format": str(file_format),
+                    "sha256": document.sha256,
+                },
+            )
+    except Exception:
+        document.file.delete(save=False)  # no orphan file behind a refused row
+        raise
     return document
 
 
@@ -172,9 +184,8 @@ def _once_per_version(
     if existing is not None:
         return existing
     try:
-        with transaction.atomic():
-            return store(content_hash)
-    except IntegrityError:  # a simultaneous first download stored it a moment ago
+        return store(content_hash)
+    except (IntegrityError, DjangoValidationError):  # a simultaneous first download stored it a moment ago
         stored = _stored_version(dossier, kind, content_hash)
         if stored is None:
             raise

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import argparse
 import io
-import json
 import os
 import random
 import socket
@@ -34,6 +33,7 @@ from PIL import Image, ImageDraw
 ROOT = Path(__file__).resolve().parent.parent
 PASSWORD = "Demo@2023pass"
 DEMO_ROUND = "demo-bz-2023-highway"
+JSON_HEADERS = {"Content-Type": "application/json"}
 
 
 # ---- hostile files -------------------------------------------------------------------------------------
@@ -211,23 +211,30 @@ class Probe:
                 for r in pool.map(fn, range(n)):
                     self.record(label, r)
 
-        url = f"{self.base}/api/dossiers/{dossier}/sections/basic_info/attachments"
-        parallel("double-click photo upload", 8,
-                 lambda i: s.post(url, files={"file": ("photo.jpg", photo, "image/jpeg")}, data={"doc_type": "photo"}, timeout=120))  # fmt: skip
-        parallel("header bombs in parallel", 8,
-                 lambda i: s.post(f"{self.base}/api/dossiers/{dossier}/sections/education/attachments",
-                                  files={"file": ("b.jpg", header_bomb(), "image/jpeg")}, data={"doc_type": "diploma"}, timeout=120))  # fmt: skip
-        parallel(
-            "parallel submits", 6, lambda i: s.post(f"{self.base}/api/dossiers/{dossier}/submit", json={}, timeout=120)
-        )
-        parallel(
-            "parallel first PDF",
-            6,
-            lambda i: s.get(f"{self.base}/api/documents/dossiers/{dossier}/commitment", timeout=120),
-        )
-        parallel("parallel section saves", 6,
-                 lambda i: s.put(f"{self.base}/api/dossiers/{dossier}/sections/work_summary",
-                                 json={"data": {"summary": "并发保存" * 60}, "expected_version": 1}, timeout=120))  # fmt: skip
+        api = f"{self.base}/api/dossiers/{dossier}"
+
+        def photo_upload(i: int) -> requests.Response:
+            files = {"file": ("photo.jpg", photo, "image/jpeg")}
+            return s.post(
+                f"{api}/sections/basic_info/attachments", files=files, data={"doc_type": "photo"}, timeout=120
+            )
+
+        def bomb_upload(i: int) -> requests.Response:
+            files = {"file": ("b.jpg", header_bomb(), "image/jpeg")}
+            return s.post(
+                f"{api}/sections/education/attachments", files=files, data={"doc_type": "diploma"}, timeout=120
+            )
+
+        def section_save(i: int) -> requests.Response:
+            body = {"data": {"summary": "并发保存" * 60}, "expected_version": 1}
+            return s.put(f"{api}/sections/work_summary", json=body, timeout=120)
+
+        parallel("double-click photo upload", 8, photo_upload)
+        parallel("header bombs in parallel", 8, bomb_upload)
+        parallel("parallel submits", 6, lambda i: s.post(f"{api}/submit", json={}, timeout=120))
+        commitment = f"{self.base}/api/documents/dossiers/{dossier}/commitment"
+        parallel("parallel first PDF", 6, lambda i: s.get(commitment, timeout=120))
+        parallel("parallel section saves", 6, section_save)
 
     def report(self) -> int:
         total = sum(self.statuses.values())
@@ -264,10 +271,12 @@ def own_server() -> Iterator[str]:
         for args in (["migrate", "-v0"], ["load_rounds"], ["seed_demo"]):
             subprocess.run([py, "manage.py", *args], cwd=ROOT, env=env, check=True, stdout=subprocess.DEVNULL)
         port = free_port()
+        log_path = Path(tmp) / "server.log"
+        log_file = log_path.open("w")
         server = subprocess.Popen(
             [py, "-m", "gunicorn", "config.wsgi:application", "--bind", f"127.0.0.1:{port}",
              "--workers", "2", "--threads", "4", "--timeout", "120"],
-            cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=open(f"{tmp}/server.log", "w"),
+            cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=log_file,
         )  # fmt: skip
         base = f"http://127.0.0.1:{port}"
         try:
@@ -281,7 +290,8 @@ def own_server() -> Iterator[str]:
         finally:
             server.terminate()
             server.wait(timeout=30)
-            log = Path(f"{tmp}/server.log").read_text(errors="replace")
+            log_file.close()
+            log = log_path.read_text(errors="replace")
             if "Traceback" in log:
                 print("server log has tracebacks:\n" + log[-3000:])
 

@@ -17,7 +17,7 @@ class LockoutBackend(AxesStandaloneBackend):
     lock and no attacker behind them; they fall through to Django's ModelBackend instead of failing.
     """
 
-    def authenticate(  # type: ignore[override]
+    def authenticate(
         self, request: HttpRequest | None, username: str | None = None, password: str | None = None, **kwargs: Any
     ) -> User | None:
         if request is None:

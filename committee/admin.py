@@ -13,7 +13,6 @@ from committee.models import ExpertAssignment
 from committee.services import expert_assign
 from core.errors import DomainError
 
-
 if TYPE_CHECKING:  # the stubs make ModelForm generic; at run time it is not subscriptable
     _AssignmentModelForm = forms.ModelForm[ExpertAssignment]
 else:
@@ -43,7 +42,7 @@ class ExpertAssignmentForm(_AssignmentModelForm):
     def _get_validation_exclusions(self) -> set[str]:
         # The service has just saved the row (or found the existing one): the model's unique constraint
         # must not then refuse the form for the row it made.
-        excluded = set(super()._get_validation_exclusions())
+        excluded = set(super()._get_validation_exclusions())  # type: ignore[misc]  # Django's, not in the stubs
         if getattr(self, "assigned", None) is not None:
             excluded |= {"expert", "dossier"}
         return excluded
@@ -62,7 +61,7 @@ class ExpertAssignmentAdmin(admin.ModelAdmin):
 
     def get_form(self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any) -> Any:
         form = super().get_form(request, obj, change=change, **kwargs)
-        form.actor = signed_in_user(request)
+        form.actor = signed_in_user(request)  # type: ignore[attr-defined]  # our ExpertAssignmentForm
         return form
 
     def save_model(

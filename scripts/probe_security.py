@@ -25,6 +25,7 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 import requests
@@ -125,7 +126,7 @@ class Probe:
         )
         if r.status_code != 302:
             raise SystemExit(f"cannot sign in as {username} ({r.status_code}); is the demo set-up loaded?")
-        s.headers.update({"X-CSRFToken": s.cookies["csrftoken"], "Referer": f"{self.base}/"})
+        s.headers.update({"X-CSRFToken": str(s.cookies["csrftoken"]), "Referer": f"{self.base}/"})
         return s
 
     def call(self, s: requests.Session, label: str, method: str, path: str, **kwargs: object) -> requests.Response:
@@ -226,7 +227,7 @@ class Probe:
             )
 
         def section_save(i: int) -> requests.Response:
-            body = {"data": {"summary": "并发保存" * 60}, "expected_version": 1}
+            body: dict[str, Any] = {"data": {"summary": "并发保存" * 60}, "expected_version": 1}
             return s.put(f"{api}/sections/work_summary", json=body, timeout=120)
 
         parallel("double-click photo upload", 8, photo_upload)

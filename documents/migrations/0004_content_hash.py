@@ -8,7 +8,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('accounts', '0001_initial'),
-        ('documents', '0002_certificate_kind'),
+        ('documents', '0003_owed_document'),
         ('dossiers', '0001_initial'),
         ('rounds', '0001_initial'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),

@@ -168,7 +168,12 @@ class Probe:
             ("arabic digits", "PUT", f"{put}/basic_info", {"json": {"data": {"phone": "1٣٩١٢٣٤٥٦٧٨"}}}),
             ("id with newline", "PUT", f"{put}/basic_info", {"json": {"data": {"id_number": "11010519491231002X\n"}}}),
             ("NUL in field", "PUT", f"{put}/basic_info", {"json": {"data": {"name": "张\u0000三"}}}),
-            ("version=abc api", "POST", f"/api/dossiers/{dossier}/submit", {"json": {"expected_version": "abc"}}),
+            (
+                "version=abc api",
+                "POST",
+                f"/api/dossiers/{dossier}/actions/submit",
+                {"json": {"expected_version": "abc"}},
+            ),
             ("version=abc page", "POST", f"/dossiers/{dossier}/submit/", {"data": {"version": "abc"}}),
             ("NUL in filter", "GET", "/api/workflow/queue?status=a%00b", {}),
             ("NUL in page filter", "GET", "/review/?status=a%00b", {}),
@@ -232,7 +237,7 @@ class Probe:
 
         parallel("double-click photo upload", 8, photo_upload)
         parallel("header bombs in parallel", 8, bomb_upload)
-        parallel("parallel submits", 6, lambda i: s.post(f"{api}/submit", json={}, timeout=120))
+        parallel("parallel submits", 6, lambda i: s.post(f"{api}/actions/submit", json={}, timeout=120))
         commitment = f"{self.base}/api/documents/dossiers/{dossier}/commitment"
         parallel("parallel first PDF", 6, lambda i: s.get(commitment, timeout=120))
         parallel("parallel section saves", 6, section_save)

@@ -131,7 +131,9 @@ def test_eligibility_years_out_of_range(client, applicant, round_2023, change):
 def test_malformed_version_on_submit(client, applicant, dossier):
     client.force_login(applicant)
     api = client.post(
-        f"/api/dossiers/{dossier.pk}/submit", data='{"expected_version": "abc"}', content_type="application/json"
+        f"/api/dossiers/{dossier.pk}/actions/submit",
+        data='{"expected_version": "abc"}',
+        content_type="application/json",
     )
     body = assert_error_format(api, 400, "invalid_input")
     assert body["details"]["errors"] == [{"path": "expected_version", "message": "应为整数"}]

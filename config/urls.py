@@ -16,6 +16,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("documents/", include("documents.urls")),
     path("masking/", include("masking.urls")),
     path("committee/", include("committee.urls")),
+    path("", include("ops.urls")),
     path("", include("portal.urls")),
 ]
 # Stored files (attachments, PDFs) are never served from a public /media/ URL, not even with DEBUG on: each

@@ -172,6 +172,21 @@ def _form_issues(form: forms.Form, prefix: str = "") -> list[Issue]:
     return issues
 
 
+def _scalars(data: dict[str, Any], prefix: str = "") -> tuple[dict[str, Any], list[Issue]]:
+    """JSON values as the text a form field parses: a number becomes its digits (so a date sent as
+    19800101 is refused as a date, not a crash); a list or object where one value belongs is an issue."""
+    out: dict[str, Any] = {}
+    issues: list[Issue] = []
+    for name, value in data.items():
+        if value is None or isinstance(value, bool | str):
+            out[name] = value
+        elif isinstance(value, int | float):
+            out[name] = str(value)
+        else:
+            issues.append(Issue(f"{prefix}{name}", "格式不正确：应为单个值。"))
+    return out, issues
+
+
 def validate_section(key: str, data: Any, context: SectionContext) -> dict[str, Any]:
     """Validate a section's data (contract shape); return it cleaned, or raise SectionInvalid."""
     spec = SECTIONS[key]
@@ -179,9 +194,9 @@ def validate_section(key: str, data: Any, context: SectionContext) -> dict[str, 
         raise SectionInvalid([Issue("", "该栏目无需填写表单。")])
     if not isinstance(data, dict):
         raise SectionInvalid([Issue("", "栏目数据格式不正确。")])
-    main_data = {k: v for k, v in data.items() if k != spec.rows_field}
+    main_data, issues = _scalars({k: v for k, v in data.items() if k != spec.rows_field})
     main = spec.form_class(data=main_data, context=context)
-    issues = _form_issues(main)
+    issues += _form_issues(main)
     rows_cleaned: list[dict[str, Any]] = []
     if spec.has_rows:
         raw_rows = data.get(spec.rows_field) or []
@@ -192,9 +207,9 @@ def validate_section(key: str, data: Any, context: SectionContext) -> dict[str, 
         if not none_ticked:
             for i, row in enumerate(raw_rows):
                 assert spec.row_form_class is not None
-                row_form = spec.row_form_class(
-                    data=row_to_form(spec, row if isinstance(row, dict) else {}), context=context
-                )
+                row_data, row_issues = _scalars(row if isinstance(row, dict) else {}, f"{spec.rows_field}.{i}.")
+                issues.extend(row_issues)
+                row_form = spec.row_form_class(data=row_to_form(spec, row_data), context=context)
                 if row_form.is_valid():
                     rows_cleaned.append(row_form.cleaned_data)
                 else:

@@ -13,12 +13,14 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from accounts.auth import signed_in_user
 from accounts.models import Organization
 from core.errors import DomainError, ValidationFailed
 from core.pages import refusals_shown
+from core.text import optional_int
 from documents.services import owed_documents_settle
 from dossiers.access import reviewer_levels
 from dossiers.models import Dossier, Kind, Level
@@ -45,7 +47,8 @@ def _int_or_none(value: str | None) -> int | None:
 
 
 def _version(request: HttpRequest) -> int | None:
-    return _int_or_none(request.POST.get("version"))
+    # A malformed version is refused (ValidationFailed), not read as "no version" (which skips the check).
+    return optional_int(request.POST.get("version"), label="版本号")
 
 
 @login_required
@@ -248,7 +251,7 @@ def publicity_new(request: HttpRequest) -> HttpResponse:
                 actor=user,
                 start=start,
                 contact=request.POST.get("contact", ""),
-                working_days=_int_or_none(request.POST.get("working_days")),
+                working_days=optional_int(request.POST.get("working_days"), label="公示天数（工作日）"),
             )
         except DomainError as exc:  # shown above the form, which keeps what was typed
             messages.error(request, exc.message)
@@ -327,7 +330,10 @@ def notifications_read(request: HttpRequest) -> HttpResponse:
     if one is not None:
         qs = qs.filter(pk=one)
     qs.update(read_at=timezone.now())
-    target = request.POST.get("next") or reverse("workflow:notifications")
-    if not target.startswith("/"):
+    target = request.POST.get("next", "")
+    # Only back into this site: "//evil.example" or "https://evil.example" would make this an open redirect.
+    if not url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
         target = reverse("workflow:notifications")
     return redirect(target)

@@ -10,7 +10,6 @@ from decimal import Decimal
 
 import pytest
 import time_machine
-from django.contrib import admin
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
@@ -259,10 +258,6 @@ def test_expert_pool_edit_and_the_draws_recorded_with_recusals(desk, orgs, exper
     assert not ExpertAssignment.objects.filter(expert=user).exists()
     page = client.get(reverse("committee:draws", args=[round_.slug])).content.decode()
     assert "与申报人同一单位" in page and page.count("按记录复现一致") == 2
-
-
-def test_admin_site_no_longer_assigns_experts():
-    assert ExpertAssignment not in admin.site._registry
 
 
 def _ready_meeting(desk, office, experts, today) -> Meeting:

@@ -320,8 +320,6 @@ def committee_summary(round_: Round) -> list[str]:
     lines = [f"  评审阶段演示批次：{round_.slug}（州评委会办公室 {OFFICE} → 菜单“评审委员会”）"]
     if publicity is not None:
         lines.append(f"  评审结果公示：{publicity.starts_on:%Y-%m-%d} 至 {publicity.ends_on:%Y-%m-%d}")
-    lines.append("  今日：答辩评分（demo_expert / demo_expert2 / demo_expert3 → 菜单“评审任务”旁的答辩链接），")
-    lines.append(
-        "        评审会议表决中（demo_expert 尚未投票 → 菜单“会议投票”）；证书公开查询：/committee/certificates/"
-    )
+    lines.append("  今日：答辩待评分（评委 demo_expert / demo_expert2 / demo_expert3 → 菜单“答辩与会议投票”），")
+    lines.append("        评审会议表决中（demo_expert 尚未投票，同一菜单）；证书公开查询：/committee/certificates/")
     return lines

@@ -121,7 +121,7 @@ POLICY_SCHEMA: dict[str, Any] = {
         },
         "texts": {
             "type": "object",
-            "required": ["recommendation_opinion", "commitment", "empty_field_marker"],
+            "required": ["recommendation_opinion", "commitment", "annex3_commitment", "empty_field_marker"],
             "additionalProperties": _clause_value({"type": "string", "minLength": 1}),
         },
         "attachments": {

@@ -304,7 +304,10 @@ class WorkSummaryForm(SectionForm):
         value = self.cleaned_data["text"].strip()
         min_chars = self.context.work_summary_min_chars if self.context is not None else 0
         if len(value) < min_chars:
-            raise forms.ValidationError(f"工作总结不少于 {min_chars} 字（当前 {len(value)} 字）。")
+            # The minimum is the platform's own (policy min_chars_source); the notice sets no length.
+            raise forms.ValidationError(
+                f"工作总结不少于 {min_chars} 字（当前 {len(value)} 字；本平台要求，通知未规定字数）。"
+            )
         return value
 
 

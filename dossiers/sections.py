@@ -31,6 +31,8 @@ class SectionContext:
     policy: Policy
     is_enterprise: bool
     today: dt.date
+    # From section 1 (basic_info); None while it is not filled in.
+    started_work: dt.date | None = None
 
     @property
     def round_year(self) -> int:
@@ -42,10 +44,14 @@ class SectionContext:
 
     @property
     def assessment_years(self) -> list[int]:
-        # "近三年": the last N completed years before the round year; the round year's assessment is
-        # not made until its end, after online filing closes (our reading of notice 五(一)10).
+        # "近三年": the last N completed years before the round year in which the person was in post (from
+        # the year they started work); the round year's assessment is not made until its end, after online
+        # filing closes. Someone who started work in the round year owes none (our reading of 五(一)10).
         n = int(self.policy.section("assessments").get("years", 3))
-        return list(range(self.round_year - n, self.round_year))
+        first = self.round_year - n
+        if self.started_work is not None:
+            first = max(first, self.started_work.year)
+        return list(range(first, self.round_year))
 
     @property
     def work_summary_min_chars(self) -> int:
@@ -71,7 +77,16 @@ def context_for(dossier: Dossier, *, today: dt.date | None = None) -> SectionCon
         policy=dossier.round.policy,
         is_enterprise=dossier.unit.unit_type == "enterprise",
         today=today or timezone.localdate(),
+        started_work=_started_work(dossier),
     )
+
+
+def _started_work(dossier: Dossier) -> dt.date | None:
+    basic = next((s.data for s in dossier.sections.all() if s.key == "basic_info"), None) or {}
+    try:
+        return dt.date.fromisoformat(str(basic.get("started_work")))
+    except ValueError:
+        return None
 
 
 @dataclass(frozen=True)
@@ -283,9 +298,12 @@ def check_assessments(data: dict[str, Any], context: SectionContext) -> list[Iss
     missing = [y for y in context.assessment_years if y not in seen]
     if missing:
         years = "、".join(str(y) for y in missing)
-        issues.append(
-            Issue("rows", f"缺少近 {len(context.assessment_years)} 年的年度考核：{years} 年（通知五(一)10）。")
+        since = (
+            "（按基本信息中的参加工作时间计算）"
+            if context.started_work is not None
+            else "（请先在基本信息中填写参加工作时间）"
         )
+        issues.append(Issue("rows", f"缺少任职期间近三年的年度考核：{years} 年{since}（通知五(一)10）。"))
     return issues
 
 
@@ -314,7 +332,9 @@ def attachments_social_insurance(data: dict[str, Any], ctx: SectionContext, coun
 
 
 def attachments_education(data: dict[str, Any], ctx: SectionContext, counts: dict[str, int]) -> list[str]:
-    return _need(counts, "education", "diploma") + _need(counts, "education", "chsi_record")
+    """Notice 五(一)3: "上传相应毕业证书及…备案表" — one diploma and one CHSI record (or 学籍档案) per education row."""
+    rows = max(len(data.get("rows") or []), 1)
+    return _need(counts, "education", "diploma", rows) + _need(counts, "education", "chsi_record", rows)
 
 
 TITLE_PROOF_TYPES = ("title_document", "title_certificate", "title_evaluation_form")
@@ -353,7 +373,9 @@ def _attachments_unless_none(section: str, doc: str) -> AttachmentCheck:
 
 
 def attachments_assessments(data: dict[str, Any], ctx: SectionContext, counts: dict[str, int]) -> list[str]:
-    return _need(counts, "assessments", "assessment_form", len(ctx.assessment_years))
+    """Notice 五(一)10: "年度考核表（正、反面）" — two images (both sides) per year row."""
+    rows = max(len(data.get("rows") or []), len(ctx.assessment_years))
+    return _need(counts, "assessments", "assessment_form", 2 * rows) if rows else []
 
 
 def attachments_continuing_education(data: dict[str, Any], ctx: SectionContext, counts: dict[str, int]) -> list[str]:
@@ -471,11 +493,12 @@ SECTIONS: dict[str, SectionSpec] = {
             f.AssessmentsForm,
             f.AssessmentRowForm,
             rows_title="年度考核结果",
-            min_rows=1,
+            # Rows are owed per year in post (check_assessments); someone who started work in the round year has none.
             doc_types=(DocType("assessment_form", "年度考核表（正、反面）"),),
             cross_check=check_assessments,
             attachment_check=attachments_assessments,
-            intro="按要求上传近三年年度考核表（正、反面）。",
+            intro="按要求上传近三年年度考核表（正、反面），每个年度两张。参加工作不足三年的，填写参加工作以来的年度；"
+            "评审年度当年参加工作的无需填写。",
         ),
         SectionSpec("work_summary", f.WorkSummaryForm),
         SectionSpec(

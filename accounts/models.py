@@ -7,6 +7,9 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from stdnum.cn import uscc
 
+from accounts.unit_levels import UnitLevel
+from accounts.unit_types import UnitType
+
 
 class Organization(models.Model):
     class Kind(models.TextChoices):
@@ -15,16 +18,9 @@ class Organization(models.Model):
         COUNTY = "county", "县（市）"
         UNIT = "unit", "用人单位"
 
-    class UnitType(models.TextChoices):
-        ENTERPRISE = "enterprise", "企业"
-        INSTITUTION = "institution", "事业单位"
-        GOVERNMENT = "government", "机关"
-
-    class UnitLevel(models.TextChoices):
-        REGION = "region", "区级"
-        PREFECTURE = "prefecture", "州级"
-        COUNTY = "county", "县级"
-        BELOW_COUNTY = "below_county", "县级以下"
+    # Named here too so callers can keep writing Organization.UnitType (the vocabularies live in their modules).
+    UnitType = UnitType
+    UnitLevel = UnitLevel
 
     code = models.CharField("代码", max_length=32, unique=True)
     name = models.CharField("名称", max_length=128)

@@ -28,5 +28,5 @@ def register(request: HttpRequest) -> HttpResponse:
         else:
             login(request, user, backend="django.contrib.auth.backends.ModelBackend")
             messages.success(request, "注册成功，欢迎使用职称申报平台。")
-            return redirect("core:home")
+            return redirect("portal:home")
     return render(request, "accounts/register.html", {"form": form})

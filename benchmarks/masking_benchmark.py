@@ -26,7 +26,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from PIL import Image
 
-from masking.corpus import Sample, Score, load_sample, score, write_corpus
+from demo.corpus import Sample, Score, load_sample, score, write_corpus
 from masking.detection import Identifiers, detect, load_image, ocr_engine
 
 Boxes = list[list[float]]

@@ -34,8 +34,9 @@ def seed(rows: int) -> str:
 
     call_command("migrate", verbosity=0)
     from accounts.models import Organization, User
-    from core.demo import seed_organizations
+    from demo.setup import seed_organizations
     from dossiers.models import Dossier, DossierSection
+    from dossiers.states import COMMITTEE_RECEIVED
     from rounds.services import rounds_load_all
 
     seed_organizations()
@@ -60,7 +61,7 @@ def seed(rows: int) -> str:
                 level=kinds[i % len(kinds)][0],
                 kind=kinds[i % len(kinds)][1],
                 serial_number=f"BZ2023-{i:06d}",
-                status="committee_received",
+                status=COMMITTEE_RECEIVED,
                 submission_count=1,
             )
             for i, user in enumerate(users)

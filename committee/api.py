@@ -12,7 +12,7 @@ from accounts.auth import signed_in_user
 from committee.models import ExpertAssignment
 from committee.selectors import assignment_of_expert, assignments_of_expert
 from dossiers.sections import doc_type_label
-from masking.selectors import masked_attachments_for_expert
+from masking.selectors import masked_attachments
 
 router = Router(tags=["committee"])
 
@@ -34,9 +34,10 @@ class ExpertAssignmentOut(Schema):
     materials: list[MaterialOut]
 
 
-def _assignment_out(request: HttpRequest, assignment: ExpertAssignment) -> dict[str, Any]:
+def _assignment_out(assignment: ExpertAssignment) -> dict[str, Any]:
     dossier = assignment.dossier
-    attachments = masked_attachments_for_expert(signed_in_user(request), dossier)
+    # Callers fetched the assignment among the expert's own, so its dossier is theirs to see, masked.
+    attachments = masked_attachments(dossier)
     return {
         "id": assignment.pk,
         "pseudonym": assignment.pseudonym,
@@ -58,9 +59,9 @@ def _assignment_out(request: HttpRequest, assignment: ExpertAssignment) -> dict[
 
 @router.get("/expert/assignments", response=list[ExpertAssignmentOut])
 def expert_assignments(request: HttpRequest) -> list[dict[str, Any]]:
-    return [_assignment_out(request, a) for a in assignments_of_expert(signed_in_user(request))]
+    return [_assignment_out(a) for a in assignments_of_expert(signed_in_user(request))]
 
 
 @router.get("/expert/assignments/{assignment_id}", response=ExpertAssignmentOut)
 def expert_assignment(request: HttpRequest, assignment_id: int) -> dict[str, Any]:
-    return _assignment_out(request, assignment_of_expert(signed_in_user(request), assignment_id))
+    return _assignment_out(assignment_of_expert(signed_in_user(request), assignment_id))

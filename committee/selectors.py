@@ -22,6 +22,11 @@ def assignment_for(user: User, dossier: Dossier) -> ExpertAssignment | None:
     return ExpertAssignment.objects.filter(expert=user, dossier=dossier).first()
 
 
+def is_assigned_expert(user: User, dossier: Dossier) -> bool:
+    """Blind review: the masking app asks this (registered at ready()) before serving a masked copy."""
+    return assignment_for(user, dossier) is not None
+
+
 def assignment_of_expert(user: User, assignment_id: int) -> ExpertAssignment:
     """An assignment of this expert; anyone else's is 'not found'."""
     assignment = assignments_of_expert(user).filter(pk=assignment_id).first()

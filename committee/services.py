@@ -10,8 +10,8 @@ from accounts.models import AuditEvent, Role, User
 from accounts.selectors import user_has_role
 from committee.models import ExpertAssignment
 from core.errors import PermissionDenied, ValidationFailed
+from dossiers.access import can_act_as
 from dossiers.models import Dossier
-from workflow.scope import can_act_as
 
 
 def _new_pseudonym(dossier: Dossier) -> str:

@@ -16,7 +16,7 @@ from committee.selectors import assignment_of_expert, assignments_of_expert
 from core.errors import DomainError
 from dossiers.models import Dossier
 from dossiers.sections import doc_type_label
-from masking.selectors import FileVariant, attachment_file_for, masked_attachments_for_expert
+from masking.selectors import FileVariant, attachment_file_for, masked_attachments
 
 
 def _section_title(dossier: Dossier, key: str) -> str:
@@ -47,7 +47,7 @@ def expert_dossier(request: HttpRequest, assignment_id: int) -> HttpResponse:
     try:
         expert = signed_in_user(request)
         assignment = assignment_of_expert(expert, assignment_id)
-        attachments = masked_attachments_for_expert(expert, assignment.dossier)
+        attachments = masked_attachments(assignment.dossier)
     except DomainError as exc:
         raise Http404(exc.message) from exc
     dossier = assignment.dossier

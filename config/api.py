@@ -22,10 +22,8 @@ def _mount() -> None:
     from dossiers.api import router as dossiers_router
     from eligibility.api import router as eligibility_router
     from masking.api import router as masking_router
-    from rounds.api import router as rounds_router
     from workflow.api import router as workflow_router
 
-    api.add_router("/rounds", rounds_router)
     api.add_router("/dossiers", dossiers_router)
     api.add_router("/eligibility", eligibility_router)
     api.add_router("/workflow", workflow_router)

@@ -14,7 +14,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("documents/", include("documents.urls")),
     path("masking/", include("masking.urls")),
     path("committee/", include("committee.urls")),
-    path("", include("core.urls")),
+    path("", include("portal.urls")),
 ]
 
 if settings.DEBUG:

@@ -9,6 +9,7 @@ import datetime as dt
 
 from django.http import FileResponse, HttpRequest
 from django.shortcuts import get_object_or_404
+from django.urls import reverse
 from ninja import Router, Schema, Status
 
 from accounts.auth import signed_in_user
@@ -17,9 +18,8 @@ from core.errors import NotFound
 from documents import selectors, services
 from documents.models import BatchJob, DocumentKind, GeneratedDocument
 from documents.views import file_response
-from dossiers.models import Dossier
+from dossiers.access import visible_dossier
 from rounds.models import Round
-from workflow.scope import visible_dossier
 
 router = Router(tags=["documents"])
 
@@ -74,8 +74,6 @@ class BatchOut(Schema):
 
 
 def _document_out(document: GeneratedDocument) -> DocumentOut:
-    from django.urls import reverse
-
     return DocumentOut(
         id=document.pk,
         kind=document.kind,
@@ -88,18 +86,9 @@ def _document_out(document: GeneratedDocument) -> DocumentOut:
     )
 
 
-def _visible_dossier(request: HttpRequest, dossier_id: int) -> Dossier:
-    dossier = visible_dossier(signed_in_user(request), dossier_id)
-    if dossier is None:
-        raise NotFound("未找到该申报，或您无权查看。")
-    return dossier
-
-
 @router.get("/dossiers/{dossier_id}/downloads", response=DownloadsOut, url_name="documents_downloads")
 def downloads(request: HttpRequest, dossier_id: int) -> DownloadsOut:
-    from django.urls import reverse
-
-    dossier = _visible_dossier(request, dossier_id)
+    dossier = visible_dossier(signed_in_user(request), dossier_id)
     info = selectors.dossier_downloads(signed_in_user(request), dossier)
     return DownloadsOut(
         evaluation_form_allowed=info["evaluation_form_allowed"],
@@ -111,7 +100,7 @@ def downloads(request: HttpRequest, dossier_id: int) -> DownloadsOut:
 
 
 def _generated(request: HttpRequest, dossier_id: int, kind: DocumentKind) -> FileResponse:
-    dossier = _visible_dossier(request, dossier_id)
+    dossier = visible_dossier(signed_in_user(request), dossier_id)
     return file_response(services.DOSSIER_DOCUMENTS[kind](dossier=dossier, actor=signed_in_user(request)))
 
 
@@ -157,8 +146,6 @@ def roster(request: HttpRequest, round: str, organization: str) -> FileResponse:
 
 
 def _batch_out(job: BatchJob) -> BatchOut:
-    from django.urls import reverse
-
     return BatchOut(
         id=job.pk,
         status=job.status,

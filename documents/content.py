@@ -11,25 +11,18 @@ from functools import cached_property
 from typing import Any
 
 from dossiers.models import Attachment, Dossier
+from dossiers.vocabularies.assessments import AssessmentResult
+from dossiers.vocabularies.continuing_education import CeSubject
+from dossiers.vocabularies.education import EDUCATION_RANK, Education
+from dossiers.vocabularies.special_assignments import assignment_phrase
+from dossiers.vocabularies.titles import TitleLevel
 
 SEX = {"男": "男", "女": "女", "male": "男", "female": "女"}
-EDUCATION_LEVELS = {
-    "secondary": "中专/高中",
-    "associate": "大专",
-    "bachelor": "大学本科",
-    "master": "硕士研究生",
-    "doctorate": "博士研究生",
-}
-TITLE_LEVELS = {"technician": "技术员", "junior": "初级", "mid": "中级"}
-ASSESSMENT_RESULTS = {"excellent": "优秀", "pass": "合格", "basic_pass": "基本合格", "fail": "不合格"}
-CE_TYPES = {"public": "公需科目", "professional": "专业科目"}
-SPECIAL_ASSIGNMENTS = {
-    "fanghuiju_village": "参加“访惠聚”驻村工作",
-    "temple_committee": "参加驻村管寺（寺管会）工作",
-    "south_preschool_support": "参加南疆学前双语教育支教工作",
-    "inland_service": "参加内地服务管理工作",
-    "poor_village_first_secretary": "担任深度贫困村第一书记",
-}
+# Label lookups over the shared vocabularies (dossiers.vocabularies) the section data is stored in.
+EDUCATION_LEVELS = dict(Education.choices)
+TITLE_LEVELS = dict(TitleLevel.choices)
+ASSESSMENT_RESULTS = dict(AssessmentResult.choices)
+CE_TYPES = dict(CeSubject.choices)
 # Column captions for rows of awards / IP / papers, whose row shape the dossier form decides.
 ROW_FIELD_LABELS = {
     "name": "名称",
@@ -165,15 +158,14 @@ class DossierContent:
     @property
     def highest_education(self) -> dict[str, Any]:
         rows = self.section("education").get("rows") or []
-        order = list(EDUCATION_LEVELS)
-        ranked = [r for r in rows if r.get("level") in order]
-        return max(ranked, key=lambda r: order.index(r["level"])) if ranked else {}
+        ranked = [r for r in rows if r.get("level") in EDUCATION_RANK]
+        return max(ranked, key=lambda r: EDUCATION_RANK[r["level"]]) if ranked else {}
 
     @property
     def special_assignment_text(self) -> str:
         items = []
         for a in self.basic.get("special_assignments") or []:
-            label = SPECIAL_ASSIGNMENTS.get(a.get("type", ""), a.get("type", ""))
+            label = assignment_phrase(a.get("type", ""))
             period = (
                 f"{chinese_date(a.get('from'), with_day=False)}至{chinese_date(a.get('to'), with_day=False) or '今'}"
             )

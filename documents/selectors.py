@@ -6,27 +6,28 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Exists, JSONField, OuterRef, Q, QuerySet, Subquery
+from django.db.models import JSONField, OuterRef, Q, QuerySet, Subquery
 
 from accounts.models import Organization, User
 from documents.models import DocumentKind, FileFormat, GeneratedDocument
+from dossiers.access import ReviewLevel, dossier_visible_to, dossiers_under, reviewer_levels, units_under
 from dossiers.models import Dossier, DossierSection
+from dossiers.states import COMMITTEE_RECEIVED, NOT_AT_COMMITTEE
 from rounds.models import Round
-from workflow.models import Transition
-from workflow.scope import dossier_visible_to, reviewer_levels
 
-COMMITTEE_STATE = "committee_received"
-# States that never count as "reached the committee", even if the dossier once passed through it.
-NOT_AT_COMMITTEE = ("draft", "returned", "abandoned")
-# The committee's verdict as the roster's 是否通过 column prints it. Until the committee app records
-# votes, no dossier is in these states and the column stays empty.
-PASSED_STATES = {"passed": "是", "not_passed": "否", "result_publicity": "是", "certificate_issued": "是"}
+# The committee's verdict as the roster's 是否通过 column prints it, keyed by state. No policy defines the
+# committee's result states yet (the committee stage adds them), so the column stays empty; each state named
+# here is required of every policy on start (documents.apps), so the column never claims a state that
+# does not exist.
+PASSED_STATES: dict[str, str] = {}
 
 
 def reached_committee_q() -> Q:
     """Dossiers at 评审委员会已接收材料 or beyond (any later state the committee adds)."""
-    through_committee = Exists(Transition.objects.filter(dossier=OuterRef("pk"), to_state=COMMITTEE_STATE))
-    return Q(status=COMMITTEE_STATE) | (Q(through_committee) & ~Q(status__in=NOT_AT_COMMITTEE))
+    # The dossier's history is read through its reverse relation `transitions` (recorded by the workflow
+    # app, above this one), so documents imports nothing of workflow.
+    through_committee = Q(pk__in=Dossier.objects.filter(transitions__to_state=COMMITTEE_RECEIVED).values("pk"))
+    return Q(status=COMMITTEE_RECEIVED) | (through_committee & ~Q(status__in=NOT_AT_COMMITTEE))
 
 
 def has_reached_committee(dossier: Dossier) -> bool:
@@ -40,14 +41,7 @@ def passed_label(status: str) -> str:
 
 def dossiers_of_organization(round_: Round, organization: Organization | None) -> QuerySet[Dossier]:
     """A round's dossiers employed by a unit, registered in a county, under a prefecture, or all (None)."""
-    qs = Dossier.objects.filter(round=round_)
-    if organization is None or organization.kind == Organization.Kind.REGION:
-        return qs
-    if organization.kind == Organization.Kind.UNIT:
-        return qs.filter(unit=organization)
-    if organization.kind == Organization.Kind.COUNTY:
-        return qs.filter(unit__registration_county=organization)
-    return qs.filter(unit__registration_county__parent=organization)
+    return dossiers_under(organization).filter(round=round_)
 
 
 def committee_dossiers(round_: Round, organization: Organization | None) -> QuerySet[Dossier]:
@@ -125,13 +119,9 @@ def officer_organizations(user: User) -> list[Organization]:
         if org not in result:
             result.append(org)
         below: QuerySet[Organization] = Organization.objects.none()
-        if level == "county":
-            below = Organization.objects.filter(kind=Organization.Kind.UNIT, registration_county=org)
-        elif level == "prefecture":
-            below = Organization.objects.filter(
-                Q(kind=Organization.Kind.COUNTY, parent=org)
-                | Q(kind=Organization.Kind.UNIT, registration_county__parent=org)
-            ).order_by("kind", "code")
+        if level != ReviewLevel.UNIT:
+            counties = Organization.objects.filter(kind=Organization.Kind.COUNTY, parent=org)
+            below = (counties | units_under(org)).order_by("kind", "code")
         result.extend(o for o in below if o not in result)
     return result
 

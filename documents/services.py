@@ -31,9 +31,10 @@ from documents.evaluation_form import render_evaluation_form
 from documents.models import BatchJob, DocumentKind, FileFormat, GeneratedDocument
 from documents.roster import write_roster
 from documents.selectors import committee_dossiers, has_reached_committee, is_officer_of_chain, officer_may_cover
+from dossiers.access import dossier_visible_to, require_role
 from dossiers.models import Dossier
+from dossiers.states import COMMITTEE_RECEIVED
 from rounds.models import Round
-from workflow.scope import can_act_as, dossier_visible_to
 
 # 32 symbols without 0/O/1/I: a 16-symbol code carries 80 random bits and survives being read aloud.
 CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
@@ -123,7 +124,8 @@ def _store_annex(
 
 
 def _require_visible(actor: User, dossier: Dossier) -> None:
-    if actor is None or not dossier_visible_to(actor, dossier):
+    # The API already answered 404 for a dossier out of sight; a direct caller is refused outright.
+    if not dossier_visible_to(actor, dossier):
         raise PermissionDenied("您无权获取该申报的文件。")
 
 
@@ -138,7 +140,7 @@ def evaluation_form_check(*, dossier: Dossier, actor: User) -> None:
         return
     if not has_reached_committee(dossier):
         raise DocumentUnavailable(
-            f"评审表须在状态为“{dossier.round.policy.state_label('committee_received')}”后方可打印，"
+            f"评审表须在状态为“{dossier.round.policy.state_label(COMMITTEE_RECEIVED)}”后方可打印，"
             f"当前状态：{dossier.status_label}。"
         )
 
@@ -165,11 +167,6 @@ def evaluation_form_generate(
 # --- annexes 1-4 --------------------------------------------------------------------------------------
 
 
-def _require_unit_reviewer(actor: User | None, dossier: Dossier) -> None:
-    if not can_act_as(actor, Role.UNIT_REVIEWER, dossier):
-        raise PermissionDenied("只有推荐单位的审核人可以生成单位公示文件。")
-
-
 def _validate_period(start: dt.date, end: dt.date) -> None:
     if end < start:
         raise ValidationFailed("公示结束日期早于开始日期。")
@@ -183,7 +180,7 @@ def publicity_notice_generate(
 
     `contact` completes “请以电话或书面形式反映至……”, e.g. “单位人事科，监督电话：0996-2024500”.
     """
-    _require_unit_reviewer(actor, dossier)
+    require_role(actor, Role.UNIT_REVIEWER, dossier.unit)
     _validate_period(start, end)
     if not contact.strip():
         raise ValidationFailed("请填写受理异议的办公室及监督电话。")
@@ -205,7 +202,7 @@ def publicity_result_generate(
     *, dossier: Dossier, start: dt.date, end: dt.date, working_days: int, objections: str, actor: User
 ) -> GeneratedDocument:
     """附件2 推荐单位公示结果 as PDF (returned) plus an editable DOCX copy."""
-    _require_unit_reviewer(actor, dossier)
+    require_role(actor, Role.UNIT_REVIEWER, dossier.unit)
     _validate_period(start, end)
     if working_days < 1:
         raise ValidationFailed("公示天数必须大于 0。")
@@ -292,6 +289,7 @@ def batch_job_create(*, round_: Round, organization: Organization, actor: User) 
         target=f"round:{round_.slug}",
         extra={"job_id": job.pk, "organization": organization.code},
     )
+    # why: documents.tasks imports this module (the task calls batch_job_run).
     from documents.tasks import batch_evaluation_forms
 
     # The worker must see the committed row.

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from huey.contrib.djhuey import db_task
 
+from documents.services import batch_job_run
+
 
 @db_task()
 def batch_evaluation_forms(job_id: int) -> None:
-    from documents.services import batch_job_run
-
     batch_job_run(job_id=job_id)

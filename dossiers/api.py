@@ -10,6 +10,7 @@ import datetime as dt
 from typing import Any
 
 from django.http import HttpRequest
+from django.urls import reverse
 from ninja import File, Form, Router, Schema, Status
 from ninja.files import UploadedFile
 
@@ -81,8 +82,6 @@ class AttachmentOut(Schema):
 
     @staticmethod
     def of(a: Attachment) -> dict[str, Any]:
-        from django.urls import reverse
-
         return {
             "id": a.pk,
             "section": a.section,

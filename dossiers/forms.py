@@ -15,6 +15,12 @@ from django import forms
 from stdnum.cn import ric
 from stdnum.exceptions import ValidationError as StdnumValidationError
 
+from dossiers.vocabularies.assessments import AssessmentResult
+from dossiers.vocabularies.continuing_education import CeSubject
+from dossiers.vocabularies.education import Education
+from dossiers.vocabularies.special_assignments import SpecialAssignment
+from dossiers.vocabularies.titles import TitleLevel
+
 EMPTY_MARKER_HELP = "无填写内容的请填写“无”，不得留空（通知四(二)）。"
 
 
@@ -80,14 +86,6 @@ def long_text_field(label: str, *, help_text: str = EMPTY_MARKER_HELP) -> forms.
 
 # ---- 1 基本信息 -------------------------------------------------------------------------------------
 
-SPECIAL_ASSIGNMENT_TYPES = [
-    ("fanghuiju_village", "“访惠聚”驻村"),
-    ("temple_committee", "寺管会"),
-    ("south_preschool_support", "南疆学前教育支教"),
-    ("inland_service", "内地服务管理"),
-    ("poor_village_first_secretary", "深度贫困村第一书记"),
-]
-
 
 class BasicInfoForm(SectionForm):
     name = text_field("姓名", help_text="与身份证一致。", max_length=64)
@@ -145,7 +143,7 @@ class BasicInfoForm(SectionForm):
 
 
 class SpecialAssignmentRowForm(SectionForm):
-    type = forms.ChoiceField(label="特殊工作经历", choices=SPECIAL_ASSIGNMENT_TYPES)
+    type = forms.ChoiceField(label="特殊工作经历", choices=SpecialAssignment.choices)
     date_from = forms.DateField(label="开始时间", widget=DateInput())
     date_to = forms.DateField(label="结束时间", widget=DateInput(), required=False, help_text="仍在岗的留空。")
 
@@ -188,18 +186,9 @@ class SocialInsuranceForm(SectionForm):
 
 # ---- 3 学历学位情况 ---------------------------------------------------------------------------------
 
-EDUCATION_LEVELS = [
-    ("secondary", "中专/高中"),
-    ("associate", "大专"),
-    ("bachelor", "大学本科"),
-    ("master", "硕士研究生"),
-    ("doctorate", "博士研究生"),
-]
-EDUCATION_RANK = {key: rank for rank, (key, _) in enumerate(EDUCATION_LEVELS)}
-
 
 class EducationRowForm(SectionForm):
-    level = forms.ChoiceField(label="学历", choices=EDUCATION_LEVELS)
+    level = forms.ChoiceField(label="学历", choices=Education.choices)
     school = text_field("毕业院校", max_length=128)
     major = text_field("所学专业", max_length=128)
     start = forms.DateField(label="入学时间", widget=DateInput())
@@ -217,8 +206,6 @@ class EducationRowForm(SectionForm):
 
 # ---- 4 专业技术资格 ---------------------------------------------------------------------------------
 
-TITLE_LEVELS = [("technician", "技术员"), ("junior", "助理工程师（初级）"), ("mid", "工程师（中级）")]
-
 
 class CurrentTitleForm(SectionForm):
     has_title = forms.BooleanField(
@@ -229,7 +216,7 @@ class CurrentTitleForm(SectionForm):
     title_name = forms.CharField(
         label="现专业技术任职资格名称", max_length=64, required=False, help_text="如：助理工程师。"
     )
-    level = forms.ChoiceField(label="资格等级", choices=[("", "——"), *TITLE_LEVELS], required=False)
+    level = forms.ChoiceField(label="资格等级", choices=[("", "——"), *TitleLevel.choices], required=False)
     obtained = forms.DateField(label="取得时间", widget=DateInput(), required=False)
     appointed = forms.DateField(label="聘任时间", widget=DateInput(), required=False)
     issued_in_xinjiang = forms.BooleanField(
@@ -353,8 +340,6 @@ class PaperRowForm(SectionForm):
 
 # ---- 10 任现职期间考核情况 --------------------------------------------------------------------------
 
-ASSESSMENT_RESULTS = [("excellent", "优秀"), ("pass", "合格"), ("basic_pass", "基本合格"), ("fail", "不合格")]
-
 
 class AssessmentsForm(SectionForm):
     """No main fields: the rows are the years."""
@@ -364,7 +349,7 @@ class AssessmentRowForm(SectionForm):
     year = forms.IntegerField(label="年度", min_value=1990, max_value=2100)
     result = forms.ChoiceField(
         label="考核结果",
-        choices=ASSESSMENT_RESULTS,
+        choices=AssessmentResult.choices,
         help_text="每出现 1 次基本合格顺延 1 年申报，每出现 1 次不合格顺延 2 年申报（通知五(一)10）。",
     )
 
@@ -380,7 +365,7 @@ class ContinuingEducationForm(SectionForm):
 
 class ContinuingEducationRowForm(SectionForm):
     year = forms.IntegerField(label="年度", min_value=1990, max_value=2100)
-    type = forms.ChoiceField(label="科目类别", choices=[("public", "公需科目"), ("professional", "专业科目")])
+    type = forms.ChoiceField(label="科目类别", choices=CeSubject.choices)
     hours = forms.DecimalField(label="学时（课时）", min_value=0, max_value=1000, decimal_places=1, max_digits=6)
     certificate_no = text_field("合格证书编号", max_length=64)
 

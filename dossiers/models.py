@@ -8,6 +8,7 @@ from django.conf import settings
 from django.db import models
 
 from accounts.models import Organization
+from dossiers.states import DRAFT, EDITABLE_STATES
 from rounds.models import Round
 
 
@@ -33,7 +34,7 @@ class Dossier(models.Model):
     kind = models.CharField("申报类型", max_length=16, choices=Kind.choices)
     serial_number = models.CharField("申报编号", max_length=32, unique=True)
     # The state is changed only by workflow.engine.transition_apply (states come from the round's policy).
-    status = models.CharField("状态", max_length=32, default="draft", db_index=True)
+    status = models.CharField("状态", max_length=32, default=DRAFT, db_index=True)
     submission_count = models.PositiveSmallIntegerField("提交次数", default=0)
     returned_by_level = models.CharField("退回层级", max_length=16, blank=True)
     return_deadline = models.DateTimeField("修改截止时间", null=True, blank=True)
@@ -73,7 +74,7 @@ class Dossier(models.Model):
 
     @property
     def is_editable_by_applicant(self) -> bool:
-        return self.status in ("draft", "returned")
+        return self.status in EDITABLE_STATES
 
 
 class DossierSection(models.Model):

@@ -14,8 +14,11 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from django import forms
+from django.utils import timezone
 
+from accounts.unit_types import UnitType
 from dossiers import forms as f
+from dossiers.vocabularies.education import EDUCATION_RANK
 
 if TYPE_CHECKING:
     from dossiers.models import Attachment, Dossier
@@ -40,7 +43,8 @@ class SectionContext:
 
     @property
     def min_insurance_months(self) -> int:
-        return int(self.policy.section("social_insurance").get("min_months", 6))
+        # One home for the number: the eligibility parameter (notice 五(一)2), dated like every parameter.
+        return int(self.policy.eligibility_value("social_insurance")["min_months"])
 
     @property
     def assessment_years(self) -> list[int]:
@@ -71,11 +75,9 @@ class SectionContext:
 
 
 def context_for(dossier: Dossier, *, today: dt.date | None = None) -> SectionContext:
-    from django.utils import timezone
-
     return SectionContext(
         policy=dossier.round.policy,
-        is_enterprise=dossier.unit.unit_type == "enterprise",
+        is_enterprise=dossier.unit.unit_type == UnitType.ENTERPRISE,
         today=today or timezone.localdate(),
         started_work=_started_work(dossier),
     )
@@ -95,6 +97,8 @@ class DocType:
     label: str
     # A single-file slot: uploading again replaces the file (e.g. the ID card front).
     single: bool = False
+    # Always shows the holder's name: blind-review masking flags it when OCR finds none there.
+    bears_name: bool = False
 
 
 @dataclass(frozen=True)
@@ -237,7 +241,7 @@ def check_education(data: dict[str, Any], context: SectionContext) -> list[Issue
     rows = data["rows"]
     for i in range(1, len(rows)):
         prev, row = rows[i - 1], rows[i]
-        if f.EDUCATION_RANK[row["level"]] < f.EDUCATION_RANK[prev["level"]]:
+        if EDUCATION_RANK[row["level"]] < EDUCATION_RANK[prev["level"]]:
             issues.append(Issue(f"rows.{i}.level", f"第 {i + 1} 行学历低于第 {i} 行：请从低到高依次填写。"))
         elif row["graduated"] < prev["graduated"]:
             issues.append(
@@ -399,7 +403,7 @@ SECTIONS: dict[str, SectionSpec] = {
             rows_field="special_assignments",
             row_renames={"from": "date_from", "to": "date_to"},
             doc_types=(
-                DocType("id_front", "身份证（正面）", single=True),
+                DocType("id_front", "身份证（正面）", single=True, bears_name=True),
                 DocType("id_back", "身份证（反面）", single=True),
                 DocType("photo", "近期一寸免冠照片", single=True),
                 DocType("assignment_proof", "特殊工作经历证明"),
@@ -411,7 +415,9 @@ SECTIONS: dict[str, SectionSpec] = {
         SectionSpec(
             "social_insurance",
             f.SocialInsuranceForm,
-            doc_types=(DocType("insurance_statement", "社会保险个人缴费汇总单/个人养老保险缴费对账单"),),
+            doc_types=(
+                DocType("insurance_statement", "社会保险个人缴费汇总单/个人养老保险缴费对账单", bears_name=True),
+            ),
             attachment_check=attachments_social_insurance,
             intro="企业需上传近6个月以上带二维码验证的“社会保险个人缴费汇总单”或“个人养老保险缴费对账单”等印证资料。",
         ),
@@ -422,8 +428,8 @@ SECTIONS: dict[str, SectionSpec] = {
             rows_title="学历学位（从低到高依次填写）",
             min_rows=1,
             doc_types=(
-                DocType("diploma", "毕业证书"),
-                DocType("chsi_record", "教育部学历证书电子注册备案表（或学籍档案）"),
+                DocType("diploma", "毕业证书", bears_name=True),
+                DocType("chsi_record", "教育部学历证书电子注册备案表（或学籍档案）", bears_name=True),
             ),
             cross_check=check_education,
             attachment_check=attachments_education,
@@ -434,10 +440,10 @@ SECTIONS: dict[str, SectionSpec] = {
             "current_title",
             f.CurrentTitleForm,
             doc_types=(
-                DocType("title_document", "任职资格文件", single=True),
-                DocType("title_certificate", "职称证书", single=True),
-                DocType("title_evaluation_form", "专业技术职务任职资格评审表", single=True),
-                DocType("appointment_papers", "任命文件及干部任免审批表"),
+                DocType("title_document", "任职资格文件", single=True, bears_name=True),
+                DocType("title_certificate", "职称证书", single=True, bears_name=True),
+                DocType("title_evaluation_form", "专业技术职务任职资格评审表", single=True, bears_name=True),
+                DocType("appointment_papers", "任命文件及干部任免审批表", bears_name=True),
             ),
             attachment_check=attachments_current_title,
             intro="填报现专业技术任职资格，取得时间、聘任时间及从事专业技术工作年限。",
@@ -464,7 +470,7 @@ SECTIONS: dict[str, SectionSpec] = {
             f.AwardRowForm,
             rows_title="获奖情况",
             has_none=True,
-            doc_types=(DocType("award_certificate", "获奖证书"),),
+            doc_types=(DocType("award_certificate", "获奖证书", bears_name=True),),
             attachment_check=_attachments_unless_none("awards", "award_certificate"),
             intro="如实填写相关信息，并上传证书原件，所有内容须与附件一致。",
         ),
@@ -494,7 +500,7 @@ SECTIONS: dict[str, SectionSpec] = {
             f.AssessmentRowForm,
             rows_title="年度考核结果",
             # Rows are owed per year in post (check_assessments); someone who started work in the round year has none.
-            doc_types=(DocType("assessment_form", "年度考核表（正、反面）"),),
+            doc_types=(DocType("assessment_form", "年度考核表（正、反面）", bears_name=True),),
             cross_check=check_assessments,
             attachment_check=attachments_assessments,
             intro="按要求上传近三年年度考核表（正、反面），每个年度两张。参加工作不足三年的，填写参加工作以来的年度；"
@@ -507,8 +513,8 @@ SECTIONS: dict[str, SectionSpec] = {
             f.ContinuingEducationRowForm,
             rows_title="继续教育合格证书",
             doc_types=(
-                DocType("ce_certificate", "继续教育培训合格证书"),
-                DocType("exemption_form", "继续教育免试审批表（附件4）", single=True),
+                DocType("ce_certificate", "继续教育培训合格证书", bears_name=True),
+                DocType("exemption_form", "继续教育免试审批表（附件4）", single=True, bears_name=True),
             ),
             cross_check=check_continuing_education,
             attachment_check=attachments_continuing_education,
@@ -519,15 +525,15 @@ SECTIONS: dict[str, SectionSpec] = {
             "other_attachments",
             f.OtherAttachmentsForm,
             doc_types=(
-                DocType("unit_publicity", "推荐单位公示（附件1）"),
-                DocType("publicity_result", "推荐单位公示结果（附件2）"),
+                DocType("unit_publicity", "推荐单位公示（附件1）", bears_name=True),
+                DocType("publicity_result", "推荐单位公示结果（附件2）", bears_name=True),
                 DocType("other_proof", "其他证明材料"),
             ),
         ),
         SectionSpec(
             "commitment",
             f.CommitmentForm,
-            doc_types=(DocType("signed_commitment", "手写承诺书（签字按手印）", single=True),),
+            doc_types=(DocType("signed_commitment", "手写承诺书（签字按手印）", single=True, bears_name=True),),
             attachment_check=attachments_commitment,
         ),
         SectionSpec(
@@ -540,6 +546,9 @@ SECTIONS: dict[str, SectionSpec] = {
 }
 
 FORM_SECTIONS = [key for key, spec in SECTIONS.items() if spec.form_class is not None]
+
+
+NAME_BEARING_DOC_TYPES = frozenset(d.key for spec in SECTIONS.values() for d in spec.doc_types if d.bears_name)
 
 
 def doc_type_label(section: str, doc_type: str) -> str:

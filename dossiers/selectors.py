@@ -1,7 +1,8 @@
-"""Reads on dossiers: who may see which, and how complete a dossier is."""
+"""Reads on dossiers: the applicant's own dossiers and attachments, and how complete a dossier is."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -9,6 +10,7 @@ from django.db.models import QuerySet
 
 from accounts.models import User
 from core.errors import NotFound
+from dossiers.access import dossier_visible_to
 from dossiers.models import Attachment, Dossier
 from dossiers.sections import SECTIONS, SectionInvalid, attachment_counts, context_for, validate_section
 
@@ -25,19 +27,8 @@ def dossier_of_applicant(user: User, dossier_id: int) -> Dossier:
     return dossier
 
 
-def dossier_visible(user: User, dossier_id: int) -> Dossier:
-    """The applicant's own dossier or one a reviewer has in scope (workflow.scope decides)."""
-    from workflow.scope import dossier_visible_to
-
-    dossier = Dossier.objects.select_related("round", "unit", "applicant").filter(pk=dossier_id).first()
-    if dossier is None or not dossier_visible_to(user, dossier):
-        raise NotFound("未找到该申报材料。")
-    return dossier
-
-
 def attachment_visible(user: User, attachment_id: int) -> Attachment:
-    from workflow.scope import dossier_visible_to
-
+    """An attachment of a dossier the user may see (dossiers.access decides), else NotFound."""
     attachment = (
         Attachment.objects.select_related("dossier", "dossier__round", "dossier__unit").filter(pk=attachment_id).first()
     )
@@ -96,14 +87,21 @@ class Completeness:
         return next(s for s in self.sections if s.key == key)
 
 
-def _masking_missing(dossier: Dossier) -> list[str]:
-    """Section 15: every attachment image checked for the applicant's name (masking app decides)."""
-    from masking.selectors import unconfirmed_attachments  # masking imports dossiers: import here
+# Sections without a form (15 姓名遮盖) are checked by the app that owns their data; that app, standing
+# above dossiers, registers its check at ready() so dossiers never imports it.
+SectionCheck = Callable[[Dossier], list[str]]
+_SECTION_CHECKS: dict[str, SectionCheck] = {}
 
-    pending = list(unconfirmed_attachments(dossier))
-    if not pending:
-        return []
-    return [f"还有 {len(pending)} 张附件未确认姓名遮盖（是否需要遮盖：是/否）"]
+
+def register_section_check(key: str, check: SectionCheck) -> None:
+    """`check(dossier)` returns what is still missing in section `key` (empty when complete)."""
+    _SECTION_CHECKS[key] = check
+
+
+def _formless_missing(key: str, dossier: Dossier) -> list[str]:
+    check = _SECTION_CHECKS.get(key)
+    # No registered check means nobody can vouch for the section: it stays incomplete.
+    return check(dossier) if check is not None else ["本栏目暂无法检查"]
 
 
 def dossier_completeness(dossier: Dossier) -> Completeness:
@@ -118,7 +116,7 @@ def dossier_completeness(dossier: Dossier) -> Completeness:
         status = SectionStatus(key=key, number=section["number"], title=section["title"], saved=key in data)
         if spec.form_class is None:
             status.saved = True
-            status.missing = _masking_missing(dossier)
+            status.missing = _formless_missing(key, dossier)
         elif key not in data:
             status.missing = ["尚未填写保存"]
         else:

@@ -30,11 +30,10 @@ from dossiers import signals
 from dossiers.images import clean_jpeg, read_limited
 from dossiers.models import Attachment, Dossier, DossierSection, Submission
 from dossiers.sections import SECTIONS, SectionInvalid, context_for, validate_section
+from dossiers.states import EDITABLE_STATES
 from rounds.models import Round
 
 logger = logging.getLogger(__name__)
-
-EDITABLE_STATES = ("draft", "returned")
 
 
 def _audit(actor: User | None, action: str, dossier: Dossier, **extra: Any) -> None:

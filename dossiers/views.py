@@ -15,6 +15,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts.auth import signed_in_user
@@ -239,8 +240,6 @@ def section_edit(request: HttpRequest, pk: int, key: str) -> HttpResponse:
 
 
 def dossier_url(dossier: Dossier) -> str:
-    from django.urls import reverse
-
     return reverse("dossiers:detail", kwargs={"pk": dossier.pk})
 
 
@@ -360,18 +359,13 @@ def attachment_delete(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_GET
 def attachment_file(request: HttpRequest, pk: int) -> FileResponse:
-    """The stored JPG, only for the applicant or a reviewer who has the dossier in scope.
+    """The stored original JPG, only for the applicant or a reviewer who has the dossier in scope.
 
-    Which file a viewer receives is decided in one place, masking.selectors.attachment_file_for.
+    Originals go to exactly those who may see the dossier (dossiers.access, the rule masking also
+    applies); experts receive masked copies through the masking and committee pages, never this one.
     """
-    from masking.selectors import FileVariant, attachment_file_for
-
     attachment = _visible_attachment(request, pk)
-    try:
-        served = attachment_file_for(signed_in_user(request), attachment, FileVariant.ORIGINAL)
-    except DomainError as exc:
-        raise Http404(exc.message) from exc
-    response = FileResponse(served.file.open("rb"), content_type="image/jpeg")
+    response = FileResponse(attachment.file.open("rb"), content_type="image/jpeg")
     response["Cache-Control"] = "private, max-age=300"
     response["X-Content-Type-Options"] = "nosniff"
     return response

@@ -10,10 +10,11 @@ from ninja import Router, Schema
 
 from accounts.auth import signed_in_user
 from core.errors import NotFound, ValidationFailed
+from dossiers.access import visible_dossier
 from eligibility.rules import EligibilityResult, evaluate_profile
 from eligibility.schema import validate_profile
 from eligibility.selectors import dossier_self_check, round_policy_for_slug
-from workflow.scope import visible_dossier
+from rounds.selectors import round_default
 
 router = Router(tags=["eligibility"])
 
@@ -48,18 +49,22 @@ def _out(result: EligibilityResult) -> dict[str, Any]:
 
 @router.get("/dossiers/{dossier_id}", response=EligibilityOut, summary="申报材料的资格自查结果")
 def dossier_eligibility(request: HttpRequest, dossier_id: int) -> dict[str, Any]:
-    dossier = visible_dossier(signed_in_user(request), dossier_id)
-    if dossier is None:
-        raise NotFound("未找到该申报材料，或您无权查看。")
-    return _out(dossier_self_check(dossier))
+    return _out(dossier_self_check(visible_dossier(signed_in_user(request), dossier_id)))
 
 
 @router.post("/check", response=EligibilityOut, summary="按批次规则检查一份申报人资料（profile.schema.json）")
-def check_profile(request: HttpRequest, round: str = "bz-2023-highway") -> dict[str, Any]:
-    """Body: a profile JSON object. Query `round`: the round slug (default bz-2023-highway)."""
+def check_profile(request: HttpRequest, round: str = "") -> dict[str, Any]:
+    """Body: a profile JSON object. Query `round`: the round slug (default: the round open for filing)."""
     try:
         data = json.loads(request.body or b"null")
     except json.JSONDecodeError as exc:
         raise ValidationFailed(f"请求体不是有效的 JSON：{exc.msg}") from exc
     validate_profile(data)
-    return _out(evaluate_profile(round_policy_for_slug(round), data))
+    return _out(evaluate_profile(round_policy_for_slug(round or _default_round_slug()), data))
+
+
+def _default_round_slug() -> str:
+    default = round_default()
+    if default is None:
+        raise NotFound("尚未加载任何评审批次，请在查询参数 round 中指定批次标识。")
+    return default.slug

@@ -7,6 +7,7 @@ class EligibilityConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
+        # why: registered at ready(), once every app's models are loaded.
         from eligibility.rules.parameters import validate_eligibility_block
         from rounds.policy import register_block_validator
 

@@ -11,26 +11,24 @@ import datetime as dt
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from django.conf import settings
 from django.db import DatabaseError
 
 from core.errors import NotFound
+from dossiers.access import ReviewLevel, organization_for_level
+from dossiers.models import Dossier
 from eligibility.models import FraudFinding, normalise_id_number
 from eligibility.rules import EligibilityResult, evaluate_parsed, parse_profile, ruleset_for
+from rounds.models import Round
 from rounds.policy import Policy, load_policy_file
-
-if TYPE_CHECKING:
-    from dossiers.models import Dossier
 
 _SLUG = re.compile(r"^[a-z0-9-]+$")
 
 
 def round_policy_for_slug(slug: str) -> Policy:
     """The round's policy from the database when loaded, otherwise from policies/<slug>.yaml."""
-    from rounds.models import Round
-
     try:
         round_ = Round.objects.filter(slug=slug).first()
     except DatabaseError:  # the database is not set up yet: the policy file still answers
@@ -106,8 +104,7 @@ def _number(value: Any) -> float | None:
 
 
 def _unit_county_name(dossier: Dossier) -> str:
-    unit = dossier.unit
-    county = unit.registration_county or (unit.parent if unit.parent and unit.parent.kind == "county" else None)
+    county = organization_for_level(dossier, ReviewLevel.COUNTY)
     return county.name if county else ""
 
 

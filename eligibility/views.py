@@ -8,9 +8,10 @@ from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
 from accounts.auth import signed_in_user
+from core.errors import NotFound
+from dossiers.access import visible_dossier
 from dossiers.models import Dossier
 from eligibility.selectors import dossier_self_check
-from workflow.scope import visible_dossier
 
 
 def panel_context(dossier: Dossier) -> dict[str, object]:
@@ -21,7 +22,8 @@ def panel_context(dossier: Dossier) -> dict[str, object]:
 @require_GET
 def dossier_panel(request: HttpRequest, pk: int) -> HttpResponse:
     """The self-check panel's body, fetched by htmx on load and after every save (`dossier-saved`)."""
-    dossier = visible_dossier(signed_in_user(request), pk)
-    if dossier is None:
-        raise Http404
+    try:
+        dossier = visible_dossier(signed_in_user(request), pk)
+    except NotFound as exc:
+        raise Http404(exc.message) from exc
     return render(request, "eligibility/_panel_body.html", panel_context(dossier))

@@ -24,33 +24,9 @@ from typing import IO, Any
 import numpy as np
 from PIL import Image, ImageDraw, ImageOps
 
-Box = tuple[int, int, int, int]
+from dossiers.sections import NAME_BEARING_DOC_TYPES
 
-# Document types that always carry the holder's name: finding none there means OCR missed it.
-NAME_BEARING_DOC_TYPES = frozenset(
-    {
-        # The dossier's attachment slots (dossiers.sections) that always show the holder's name.
-        "id_front",
-        "insurance_statement",
-        "diploma",
-        "chsi_record",
-        "title_document",
-        "title_certificate",
-        "title_evaluation_form",
-        "appointment_papers",
-        "award_certificate",
-        "assessment_form",
-        "ce_certificate",
-        "exemption_form",
-        "signed_commitment",
-        "unit_publicity",
-        "publicity_result",
-        # Kinds of the benchmark corpus.
-        "award",
-        "roster",
-        "work_certificate",
-    }
-)
+Box = tuple[int, int, int, int]
 
 # Characters people and printers put between the characters of a name ("李 建 国", "阿依古丽·买买提").
 SEPARATORS = frozenset(" \t\u3000·•・.．-－—_~|／/\\、,，:：;；()（）[]【】\"'“”‘’")
@@ -245,6 +221,7 @@ def ocr_engine(det_side: int = DET_SIDE) -> Any:
     if key not in _engines:
         with _engine_lock:
             if key not in _engines:
+                # why: loading rapidocr costs seconds and its models; only OCR work pays for it.
                 from rapidocr import RapidOCR
 
                 _engines[key] = RapidOCR(

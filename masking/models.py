@@ -8,6 +8,7 @@ from django.conf import settings
 from django.db import models
 
 from dossiers.models import Attachment
+from masking.detection import FlagReason
 
 
 class MaskingStatus(models.TextChoices):
@@ -69,8 +70,6 @@ class AttachmentMasking(models.Model):
 
     @property
     def flag_labels(self) -> list[str]:
-        from masking.detection import FlagReason
-
         return [FlagReason.LABELS.get(r, r) for r in self.flag_reasons]
 
     @property

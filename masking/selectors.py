@@ -1,13 +1,15 @@
 """Reads on masking — and the ONE place that decides which file of an attachment a viewer receives.
 
 Originals go only to the applicant and to officers of the dossier's own review chain
-(workflow.scope). Experts receive only the masked copy of a confirmed attachment of a dossier
-assigned to them (committee.ExpertAssignment), under a pseudonym. Every view and API endpoint that
+(dossiers.access). Experts receive only the masked copy of a confirmed attachment of a dossier
+assigned to them: the committee app, above this one, registers who that is at ready()
+(`register_masked_reader`). Every view and API endpoint that
 serves attachment images goes through `attachment_file_for`.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -15,6 +17,7 @@ from django.db.models.fields.files import FieldFile
 
 from accounts.models import User
 from core.errors import NotFound, PermissionDenied
+from dossiers.access import dossier_visible_to
 from dossiers.models import Attachment, Dossier
 from masking.detection import Identifiers
 from masking.models import AttachmentMasking, MaskingStatus
@@ -79,6 +82,14 @@ def unconfirmed_attachments(dossier: Dossier) -> list[Attachment]:
     return [item.attachment for item in masking_items(dossier) if not item.confirmed]
 
 
+def masking_missing(dossier: Dossier) -> list[str]:
+    """Section 15 of the dossier: every attachment image checked for the applicant's name."""
+    pending = unconfirmed_attachments(dossier)
+    if not pending:
+        return []
+    return [f"还有 {len(pending)} 张附件未确认姓名遮盖（是否需要遮盖：是/否）"]
+
+
 @dataclass
 class MaskingSummary:
     total: int
@@ -109,15 +120,21 @@ def masking_summary(dossier: Dossier) -> MaskingSummary:
 
 def may_see_original(user: User, dossier: Dossier) -> bool:
     """The applicant, and reviewers/officers of the dossier's own chain (never experts as such)."""
-    from workflow.scope import dossier_visible_to
-
     return dossier_visible_to(user, dossier)
 
 
-def is_assigned_expert(user: User, dossier: Dossier) -> bool:
-    from committee.selectors import assignment_for
+# Who may receive masked copies only (blind review): the committee app registers its assigned-expert test.
+MaskedReaderCheck = Callable[[User, Dossier], bool]
+_MASKED_READERS: list[MaskedReaderCheck] = []
 
-    return assignment_for(user, dossier) is not None
+
+def register_masked_reader(check: MaskedReaderCheck) -> None:
+    if check not in _MASKED_READERS:
+        _MASKED_READERS.append(check)
+
+
+def may_see_masked_only(user: User, dossier: Dossier) -> bool:
+    return any(check(user, dossier) for check in _MASKED_READERS)
 
 
 @dataclass
@@ -140,7 +157,7 @@ def attachment_file_for(user: User, attachment: Attachment, variant: str = FileV
         if variant == FileVariant.ORIGINAL:
             return ServedFile(attachment.file, variant, f"attachment-{attachment.pk}.jpg")
         return ServedFile(_masked_file(attachment), variant, f"attachment-{attachment.pk}-masked.jpg")
-    if is_assigned_expert(user, dossier):
+    if may_see_masked_only(user, dossier):
         if variant != FileVariant.MASKED:
             raise PermissionDenied("评审专家只能查看遮盖后的材料。")
         # Neither the original name nor anything else identifying: a neutral download name.
@@ -155,10 +172,8 @@ def _masked_file(attachment: Attachment) -> FieldFile:
     return masking.masked_file
 
 
-def masked_attachments_for_expert(user: User, dossier: Dossier) -> list[Attachment]:
-    """The attachments an assigned expert may open (confirmed, with a masked copy), else a refusal."""
-    if not is_assigned_expert(user, dossier):
-        raise NotFound("未找到该申报材料。")
+def masked_attachments(dossier: Dossier) -> list[Attachment]:
+    """The attachments that have a confirmed masked copy: all that blind review may show of the dossier."""
     return [
         item.attachment
         for item in masking_items(dossier)

@@ -16,6 +16,7 @@ from core.errors import DomainError, ErrorCode, NotFound, ValidationFailed
 from dossiers.models import Attachment, Dossier
 from masking.detection import clamp_boxes, detect, load_image, render_masked, save_jpeg
 from masking.models import AttachmentMasking, MaskingStatus
+from masking.selectors import identifiers_for
 
 logger = logging.getLogger(__name__)
 
@@ -65,6 +66,7 @@ def masking_schedule(*, attachment: Attachment) -> AttachmentMasking:
     masking_id, version = masking.pk, masking.job_version
 
     def enqueue() -> None:
+        # why: masking.tasks imports this module (the task calls masking_run_detection).
         from masking.tasks import detect_attachment
 
         detect_attachment(masking_id, version)
@@ -102,8 +104,6 @@ def masking_run_detection(*, masking_id: int, version: int) -> AttachmentMasking
     if masking is None:
         return None
     attachment = masking.attachment
-    from masking.selectors import identifiers_for
-
     identifiers = identifiers_for(attachment.dossier)
     with attachment.file.open("rb") as handle:
         image = load_image(io.BytesIO(handle.read()))

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -19,24 +19,6 @@ import jsonschema
 import yaml
 
 from core.errors import DomainError, ErrorCode
-
-SECTION_KEYS = [
-    "basic_info",
-    "social_insurance",
-    "education",
-    "current_title",
-    "work_history",
-    "achievements",
-    "awards",
-    "intellectual_property",
-    "papers",
-    "assessments",
-    "work_summary",
-    "continuing_education",
-    "other_attachments",
-    "commitment",
-    "masking",
-]
 
 _date = {"type": "string", "format": "date"}
 _window = {
@@ -140,7 +122,7 @@ POLICY_SCHEMA: dict[str, Any] = {
                 "type": "object",
                 "required": ["key", "number", "title", "clause"],
                 "properties": {
-                    "key": {"enum": SECTION_KEYS},
+                    "key": {"type": "string"},
                     "number": {"type": "integer"},
                     "title": {"type": "string"},
                 },
@@ -192,6 +174,45 @@ def register_block_validator(validator: BlockValidator) -> BlockValidator:
     return validator
 
 
+# Names the code relies on. rounds sits below the apps that use them, so each app declares its own on start
+# (AppConfig.ready); a policy that lacks one is refused, naming it, before any dossier meets it.
+_required_states: dict[str, str] = {}
+_section_keys: list[str] = []
+
+
+def require_states(owner: str, states: Iterable[str]) -> None:
+    """`owner` (an app, in the refusal message) needs every policy to define these workflow states."""
+    for state in states:
+        _required_states.setdefault(state, owner)
+
+
+def declare_sections(keys: Iterable[str]) -> None:
+    """The dossier sections the code implements; a policy must list exactly these."""
+    _section_keys[:] = list(keys)
+
+
+def _check_required_names(data: dict[str, Any], source: str) -> None:
+    states = data["workflow"]["states"]
+    for state, owner in _required_states.items():
+        if state not in states:
+            raise PolicyError("workflow.states", f"缺少程序所需的状态“{state}”（{owner}使用）", source=source)
+    keys = [s["key"] for s in data["sections"]]
+    duplicates = sorted({k for k in keys if keys.count(k) > 1})
+    missing = [k for k in _section_keys if k not in keys]
+    unknown = [k for k in keys if _section_keys and k not in _section_keys]
+    if duplicates or missing or unknown:
+        problems = [
+            f"缺少：{'、'.join(missing)}" if missing else "",
+            f"未知：{'、'.join(unknown)}" if unknown else "",
+            f"重复：{'、'.join(duplicates)}" if duplicates else "",
+        ]
+        raise PolicyError(
+            "sections",
+            f"必须恰好列出通知第五部分的 {len(_section_keys)} 个栏目，{'；'.join(p for p in problems if p)}",
+            source=source,
+        )
+
+
 def _path(error: jsonschema.ValidationError) -> str:
     return ".".join(str(p) for p in error.absolute_path) or "(根)"
 
@@ -239,12 +260,7 @@ def validate_policy(data: Any, *, source: str = "") -> dict[str, Any]:
             raise PolicyError(f"applications.{i}.kind", f"未定义的申报类型“{app['kind']}”", source=source)
         if app["level"] not in data["fees"]["yuan"].get(app["kind"], {}):
             raise PolicyError(f"fees.yuan.{app['kind']}.{app['level']}", "缺少该级别与类型的评审费", source=source)
-    keys = [s["key"] for s in data["sections"]]
-    if sorted(keys) != sorted(SECTION_KEYS) or len(keys) != len(set(keys)):
-        missing = sorted(set(SECTION_KEYS) - set(keys))
-        raise PolicyError(
-            "sections", f"必须恰好列出通知第五部分的 15 个栏目，缺少：{'、'.join(missing) or '无'}", source=source
-        )
+    _check_required_names(data, source)
     wf = data["workflow"]
     states = set(wf["states"])
     if wf["initial"] not in states:
@@ -291,6 +307,21 @@ def load_policy_file(path: Path) -> tuple[dict[str, Any], str]:
     return validate_policy(data, source=path.name), hashlib.sha256(raw).hexdigest()
 
 
+def parameter_reference_date(policy_data: dict[str, Any]) -> dt.date:
+    """The date at which a round's dated parameters are read: the start of its online filing."""
+    return dt.date.fromisoformat(str(policy_data["windows"]["online_filing"]["start"]))
+
+
+def value_in_force(parameter: dict[str, Any], at: dt.date) -> dict[str, Any] | None:
+    """Of a dated parameter's `values`, the latest entry whose `from` is on or before `at`."""
+    chosen = None
+    for entry in parameter["values"]:
+        start = dt.date.fromisoformat(str(entry["from"]))
+        if start <= at and (chosen is None or start >= dt.date.fromisoformat(str(chosen["from"]))):
+            chosen = entry
+    return chosen
+
+
 @dataclass(frozen=True)
 class Window:
     key: str
@@ -330,6 +361,17 @@ class Policy:
     @property
     def year(self) -> int:
         return int(self.data["year"])
+
+    @property
+    def region(self) -> str:
+        return str(self.data.get("region", ""))
+
+    @property
+    def committee_line(self) -> str:
+        """Region, series and specialty as the site footer names the round's committee."""
+        field_name = f"{self.data.get('series', '')}{self.data.get('specialty', '')}"
+        parts = [self.region, f"{field_name}专业职称评审" if field_name else ""]
+        return " · ".join(p for p in parts if p)
 
     def window(self, key: str) -> Window:
         return self._windows[key]
@@ -386,6 +428,13 @@ class Policy:
     @property
     def workflow(self) -> dict[str, Any]:
         return dict(self.data["workflow"])
+
+    def eligibility_value(self, name: str) -> Any:
+        """The value in force of a dated `eligibility:` parameter (validated at load by the eligibility app)."""
+        entry = value_in_force(self.data["eligibility"][name], parameter_reference_date(self.data))
+        if entry is None:
+            raise PolicyError(f"eligibility.{name}.values", "没有在网上申报开始时已生效的取值")
+        return entry["value"]
 
     def state_label(self, state: str) -> str:
         return str(self.data["workflow"]["states"].get(state, state))

@@ -17,3 +17,18 @@ def rounds_all() -> QuerySet[Round]:
 def rounds_open_for_filing() -> list[Round]:
     today = timezone.localdate()
     return [r for r in Round.objects.all() if r.policy.window("online_filing").contains(today)]
+
+
+def round_committees() -> list[str]:
+    """One line per committee whose rounds are loaded, e.g. "巴音郭楞蒙古自治州 · 工程系列公路与运输专业职称评审"."""
+    lines = (r.policy.committee_line for r in Round.objects.all())
+    return list(dict.fromkeys(line for line in lines if line))
+
+
+def round_default() -> Round | None:
+    """The round a request means when it names none: the one open for filing (a real round before a demo
+    copy, then the latest opened), else the newest loaded round; None when no round is loaded."""
+    open_rounds = rounds_open_for_filing()
+    if open_rounds:
+        return max(open_rounds, key=lambda r: (not r.is_demo, r.policy.window("online_filing").start))
+    return Round.objects.first()

@@ -24,7 +24,7 @@ def _media_root(settings, tmp_path):
 
 @pytest.fixture
 def orgs(db):
-    from core.demo import seed_organizations
+    from demo.setup import seed_organizations
 
     return seed_organizations()
 
@@ -52,7 +52,7 @@ def open_round(db, round_2023):
 @pytest.fixture
 def demo_users(db, orgs):
     from accounts.models import User
-    from core.demo import seed_users
+    from demo.setup import seed_users
 
     seed_users(orgs)
     return {u.username: u for u in User.objects.all()}

@@ -6,7 +6,7 @@ import factory
 from factory.django import DjangoModelFactory
 
 from accounts.models import Organization, Role, RoleAssignment, User
-from core.demo import make_credit_code
+from demo.setup import make_credit_code
 
 
 class OrganizationFactory(DjangoModelFactory):

@@ -7,7 +7,7 @@ from django.urls import reverse
 
 
 def notifications(request: HttpRequest) -> dict[str, Any]:
-    """The unread count and list URL for the header badge (core/_notifications_badge.html)."""
+    """The unread count and list URL for the header badge (portal/_notifications_badge.html)."""
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {}

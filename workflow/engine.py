@@ -21,9 +21,9 @@ from core.errors import (
     ReturnDeadlinePassed,
     SubmissionLimitReached,
 )
+from dossiers.access import can_act_as
 from dossiers.models import Dossier
 from workflow.models import Transition
-from workflow.scope import can_act_as
 
 # Sent on commit with dossier, transition, actor.
 dossier_transitioned = Signal()
@@ -71,7 +71,7 @@ def role_for_rule(dossier: Dossier, rule: TransitionRule, from_state: str) -> st
     """Resolve the role that may take a transition; `reviewer_of_state` means the level now holding it."""
     if rule.role != "reviewer_of_state":
         return rule.role
-    from workflow.scope import LEVEL_ROLES
+    from dossiers.access import LEVEL_ROLES
 
     level = level_of_state(dossier, from_state)
     return str(LEVEL_ROLES[level]) if level in LEVEL_ROLES else "none"

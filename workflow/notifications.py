@@ -17,10 +17,10 @@ from django.utils import timezone
 from huey.contrib.djhuey import db_task
 
 from accounts.models import RoleAssignment, User
+from dossiers.access import LEVEL_ROLES, organization_for_level
 from dossiers.models import Dossier
 from workflow.engine import dossier_transitioned, level_of_state
 from workflow.models import Notification, Transition
-from workflow.scope import LEVEL_ROLES, organization_for_level
 
 logger = logging.getLogger(__name__)
 

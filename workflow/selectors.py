@@ -1,6 +1,6 @@
 """Reads for the review pages: queues, counts, history, return reasons and submission diffs.
 
-Every query starts from workflow.scope: a reviewer never sees a dossier outside their organisations.
+Every query starts from dossiers.access: a reviewer never sees a dossier outside their organisations.
 """
 
 from __future__ import annotations
@@ -16,10 +16,11 @@ from django.http import Http404
 from django.utils import timezone
 
 from accounts.models import User
+from core.errors import NotFound
+from dossiers.access import dossiers_in_scope_of_reviewer, reviewer_levels, visible_dossier
 from dossiers.models import Dossier, Submission
 from workflow.engine import available_actions, level_of_state
 from workflow.models import Notification, Publicity, Transition
-from workflow.scope import dossiers_in_scope_of_reviewer, reviewer_levels, visible_dossier
 
 
 @dataclass
@@ -110,10 +111,10 @@ def status_counts(user: User) -> list[tuple[str, str, int]]:
 
 def reviewer_dossier(user: User, dossier_id: int) -> Dossier:
     """A dossier the user may open on the review pages (reviewer in scope or its applicant); else 404."""
-    dossier = visible_dossier(user, dossier_id)
-    if dossier is None:
-        raise Http404("未找到该申报材料，或您无权查看。")
-    return dossier
+    try:
+        return visible_dossier(user, dossier_id)
+    except NotFound as exc:
+        raise Http404(exc.message) from exc
 
 
 def dossier_history(dossier: Dossier) -> QuerySet[Transition]:

@@ -16,9 +16,9 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
-from accounts.models import AuditEvent, Organization, Role, User
-from accounts.selectors import user_has_role
-from core.errors import DomainError, ErrorCode, PermissionDenied, ValidationFailed
+from accounts.models import AuditEvent, Role, User
+from core.errors import DomainError, ErrorCode, ValidationFailed
+from dossiers.access import require_role
 from dossiers.models import Dossier
 from rounds.workdays import publicity_end
 from workflow.engine import level_of_state, transition_apply
@@ -93,11 +93,6 @@ def bulk_apply(*, dossier_ids: Iterable[int], action: str, actor: User) -> tuple
 # ---- unit publicity and recommendation ---------------------------------------------------------------
 
 
-def _require_unit_reviewer(actor: User, unit: Organization) -> None:
-    if not user_has_role(actor, Role.UNIT_REVIEWER, unit):
-        raise PermissionDenied("只有本单位的推荐单位审核人可以办理公示。")
-
-
 @transaction.atomic
 def publicity_start(
     *,
@@ -125,7 +120,7 @@ def publicity_start(
     rounds = {d.round_id for d in dossiers}
     if len(units) != 1 or len(rounds) != 1:
         raise ValidationFailed("一次公示只能包含同一单位、同一批次的申报材料。")
-    _require_unit_reviewer(actor, dossiers[0].unit)
+    require_role(actor, Role.UNIT_REVIEWER, dossiers[0].unit)
     policy = dossiers[0].round.policy
     minimum = policy.publicity_min_working_days
     days = working_days or minimum
@@ -189,7 +184,7 @@ def publicity_result_record(
     publicity = Publicity.objects.select_for_update().filter(pk=publicity_id).first()
     if publicity is None:
         raise ValidationFailed("未找到该公示。")
-    _require_unit_reviewer(actor, publicity.unit)
+    require_role(actor, Role.UNIT_REVIEWER, publicity.unit)
     today = today or timezone.localdate()
     if not publicity.has_ended(today):
         raise PublicityNotEnded(

@@ -17,11 +17,11 @@ from django.views.decorators.http import require_POST
 from accounts.auth import signed_in_user
 from accounts.models import Organization
 from core.errors import DomainError
+from dossiers.access import reviewer_levels
 from dossiers.models import Kind, Level
 from workflow import selectors, services
 from workflow.engine import available_actions
 from workflow.models import Notification
-from workflow.scope import reviewer_levels
 
 LEVEL_LABELS = {"unit": "推荐单位", "county": "县（市）", "prefecture": "州评委会办公室"}
 # Actions the queue may apply to several dossiers at once (notice 四(三) does not forbid batch handling

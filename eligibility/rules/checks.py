@@ -7,14 +7,14 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+from dossiers.vocabularies.education import EDUCATION_RANK
+from dossiers.vocabularies.special_assignments import SpecialAssignment, assignment_phrase
 from eligibility.rules.profile import Profile
 from eligibility.rules.ruleset import (
     ASSESSMENT_LABELS,
     CE_TYPE_LABELS,
     EDUCATION_LABELS,
-    EDUCATION_RANK,
     EMPLOYER_TYPE_LABELS,
-    SPECIAL_ASSIGNMENT_LABELS,
     TITLE_LABELS,
     UNIT_LEVEL_LABELS,
     Requirement,
@@ -335,9 +335,9 @@ def _ce_exemption(rs: RuleSet, p: Profile) -> tuple[bool, str]:
     """(valid, reason) for a ticked exemption."""
     grounds = [a for a in dict.fromkeys(p.special_assignments) if a in rs.ce_exemption_assignments]
     if grounds:
-        named = "、".join(SPECIAL_ASSIGNMENT_LABELS[a] for a in grounds)
-        return True, f"参加{named}工作，已获批继续教育免试（附件4），免于继续教育学时要求"
-    allowed = "、".join(label for a, label in SPECIAL_ASSIGNMENT_LABELS.items() if a in rs.ce_exemption_assignments)
+        named = "、".join(assignment_phrase(a) for a in grounds)
+        return True, f"{named}，已获批继续教育免试（附件4），免于继续教育学时要求"
+    allowed = "、".join(a.label for a in SpecialAssignment if a.value in rs.ce_exemption_assignments)
     return False, (
         f"继续教育免试（附件4）仅适用于{allowed}工作人员（在岗或已返回），所填工作经历中没有上述工作，免试不成立"
     )
@@ -468,7 +468,7 @@ def defence_exemption_grounds(rs: RuleSet, p: Profile) -> list[str]:
     grounds = []
     assignments = [a for a in dict.fromkeys(p.special_assignments) if a in rs.defence_assignments]
     if assignments:
-        grounds.append("参加" + "、".join(SPECIAL_ASSIGNMENT_LABELS[a] for a in assignments) + "工作")
+        grounds.append("、".join(assignment_phrase(a) for a in assignments))
     if p.county in rs.defence_counties:
         grounds.append(f"在{p.county}工作")
     if p.unit_level in rs.defence_unit_levels:

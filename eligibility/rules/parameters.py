@@ -13,20 +13,20 @@ from typing import Any
 
 import jsonschema
 
-from rounds.policy import Policy, PolicyError
+from accounts.unit_levels import UnitLevel
+from accounts.unit_types import UnitType
+from dossiers.vocabularies.assessments import AssessmentResult
+from dossiers.vocabularies.education import Education
+from dossiers.vocabularies.special_assignments import SpecialAssignment
+from dossiers.vocabularies.titles import TitleLevel
+from rounds.policy import Policy, PolicyError, parameter_reference_date, value_in_force
 
-EDUCATION_LEVELS = ["secondary", "associate", "bachelor", "master", "doctorate"]
+EDUCATION_LEVELS = Education.values
 TARGET_LEVELS = ["junior", "mid"]
-TITLE_LEVELS = ["technician", "junior", "mid"]
+TITLE_LEVELS = TitleLevel.values
 KINDS = ["initial", "conferral", "evaluation"]
-ASSESSMENT_RESULTS = ["excellent", "pass", "basic_pass", "fail"]
-SPECIAL_ASSIGNMENTS = [
-    "fanghuiju_village",
-    "temple_committee",
-    "south_preschool_support",
-    "inland_service",
-    "poor_village_first_secretary",
-]
+ASSESSMENT_RESULTS = AssessmentResult.values
+SPECIAL_ASSIGNMENTS = SpecialAssignment.values
 EXCLUSION_FLAGS = ["retired", "civil_servant", "managed_as_civil_servant"]
 
 _years = {"type": "integer", "minimum": 0, "maximum": 50}
@@ -132,7 +132,7 @@ PARAMETER_VALUE_SCHEMAS: dict[str, dict[str, Any]] = {
         "required": ["employer_types", "min_months"],
         "additionalProperties": False,
         "properties": {
-            "employer_types": {"type": "array", "items": {"enum": ["enterprise", "institution", "government"]}},
+            "employer_types": {"type": "array", "items": {"enum": UnitType.values}},
             "min_months": {"type": "integer", "minimum": 0, "maximum": 600},
         },
     },
@@ -143,7 +143,7 @@ PARAMETER_VALUE_SCHEMAS: dict[str, dict[str, Any]] = {
         "properties": {
             "special_assignments": {"type": "array", "items": {"enum": SPECIAL_ASSIGNMENTS}},
             "counties": {"type": "array", "items": {"type": "string", "minLength": 1}},
-            "unit_levels": {"type": "array", "items": {"enum": ["region", "prefecture", "county", "below_county"]}},
+            "unit_levels": {"type": "array", "items": {"enum": UnitLevel.values}},
             "levels": {"type": "array", "items": {"enum": TARGET_LEVELS}},
             "kinds": {"type": "array", "items": {"enum": KINDS}},
         },
@@ -213,20 +213,6 @@ def _first_error(schema: dict[str, Any], instance: Any, prefix: str) -> PolicyEr
     return PolicyError(".".join(path), _message(error))
 
 
-def reference_date(policy_data: dict[str, Any]) -> dt.date:
-    """The date at which a round's parameters are read: the start of its online filing."""
-    return dt.date.fromisoformat(str(policy_data["windows"]["online_filing"]["start"]))
-
-
-def _value_in_force(parameter: dict[str, Any], at: dt.date) -> dict[str, Any] | None:
-    chosen = None
-    for entry in parameter["values"]:
-        start = dt.date.fromisoformat(str(entry["from"]))
-        if start <= at and (chosen is None or start >= dt.date.fromisoformat(str(chosen["from"]))):
-            chosen = entry
-    return chosen
-
-
 def validate_eligibility_block(policy_data: dict[str, Any]) -> None:
     """Block validator registered with rounds.policy: refuse a malformed `eligibility:` block, naming the field."""
     block = policy_data.get("eligibility")
@@ -235,7 +221,7 @@ def validate_eligibility_block(policy_data: dict[str, Any]) -> None:
     error = _first_error(BLOCK_SCHEMA, block, "eligibility")
     if error:
         raise error
-    at = reference_date(policy_data)
+    at = parameter_reference_date(policy_data)
     for name, parameter in block.items():
         seen: set[str] = set()
         for i, entry in enumerate(parameter["values"]):
@@ -245,11 +231,11 @@ def validate_eligibility_block(policy_data: dict[str, Any]) -> None:
             error = _first_error(PARAMETER_VALUE_SCHEMAS[name], entry["value"], f"eligibility.{name}.values.{i}.value")
             if error:
                 raise error
-        if _value_in_force(parameter, at) is None:
+        if value_in_force(parameter, at) is None:
             raise PolicyError(f"eligibility.{name}.values", f"没有在本批次网上申报开始日 {at.isoformat()} 已生效的取值")
     # Every parameter has a value in force at `at` (checked just above).
-    years_counted_until = _value_in_force(block["years_counted_until"], at)
-    requirements_in_force = _value_in_force(block["requirements"], at)
+    years_counted_until = value_in_force(block["years_counted_until"], at)
+    requirements_in_force = value_in_force(block["requirements"], at)
     assert years_counted_until is not None and requirements_in_force is not None
     month, day = (int(x) for x in years_counted_until["value"].split("-"))
     try:
@@ -288,14 +274,14 @@ class Parameter:
 
 def resolve_parameters(policy: Policy) -> dict[str, Parameter]:
     """Every eligibility parameter's value in force for this round."""
-    at = reference_date(policy.data)
+    at = parameter_reference_date(policy.data)
     if "eligibility" not in policy.data:
         raise PolicyError(
             "eligibility", f"评审批次“{policy.slug}”的策略缺少资格条件参数，请重新加载策略文件（manage.py load_rounds）"
         )
     resolved: dict[str, Parameter] = {}
     for name in PARAMETER_NAMES:
-        entry = _value_in_force(policy.data["eligibility"][name], at)
+        entry = value_in_force(policy.data["eligibility"][name], at)
         if entry is None:  # validated at load; a round stored before the block existed lands here
             raise PolicyError(f"eligibility.{name}.values", f"没有在 {at.isoformat()} 已生效的取值")
         resolved[name] = Parameter(

@@ -7,29 +7,22 @@ from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Any
 
+from accounts.unit_levels import UnitLevel
+from accounts.unit_types import UnitType
+from dossiers.vocabularies.assessments import AssessmentResult
+from dossiers.vocabularies.continuing_education import CeSubject
+from dossiers.vocabularies.education import Education
+from dossiers.vocabularies.titles import TitleLevel
 from eligibility.rules.parameters import Parameter, resolve_parameters
 from rounds.policy import Policy
 
-EDUCATION_LABELS = {
-    "secondary": "中专",
-    "associate": "大学专科",
-    "bachelor": "大学本科",
-    "master": "硕士研究生",
-    "doctorate": "博士研究生",
-}
-EDUCATION_RANK = {level: rank for rank, level in enumerate(EDUCATION_LABELS)}
-TITLE_LABELS = {"technician": "技术员", "junior": "助理工程师", "mid": "工程师"}
-ASSESSMENT_LABELS = {"excellent": "优秀", "pass": "合格", "basic_pass": "基本合格", "fail": "不合格"}
-CE_TYPE_LABELS = {"public": "公需科目", "professional": "专业科目"}
-SPECIAL_ASSIGNMENT_LABELS = {
-    "fanghuiju_village": "“访惠聚”驻村",
-    "temple_committee": "寺管会",
-    "south_preschool_support": "南疆学前教育支教",
-    "inland_service": "内地服务管理",
-    "poor_village_first_secretary": "深度贫困村第一书记",
-}
-UNIT_LEVEL_LABELS = {"region": "区级", "prefecture": "州级", "county": "县级", "below_county": "县级以下"}
-EMPLOYER_TYPE_LABELS = {"enterprise": "企业", "institution": "事业单位", "government": "机关"}
+# Label lookups over the shared vocabularies (dossiers.vocabularies, accounts), for wording the reasons.
+EDUCATION_LABELS = dict(Education.choices)
+TITLE_LABELS = dict(TitleLevel.choices)
+ASSESSMENT_LABELS = dict(AssessmentResult.choices)
+CE_TYPE_LABELS = dict(CeSubject.choices)
+UNIT_LEVEL_LABELS = dict(UnitLevel.choices)
+EMPLOYER_TYPE_LABELS = dict(UnitType.choices)
 
 
 @dataclass(frozen=True, slots=True)

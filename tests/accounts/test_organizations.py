@@ -4,7 +4,7 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from accounts.models import Organization, Role, RoleAssignment
-from core.demo import COUNTIES, make_credit_code
+from demo.setup import COUNTIES, make_credit_code
 from tests.factories import UserFactory
 
 

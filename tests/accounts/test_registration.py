@@ -46,7 +46,7 @@ def test_registration_refusals(client, orgs, demo_users):
 
 
 def test_login_and_logout(client, demo_users):
-    from core.demo import DEMO_PASSWORD
+    from demo.setup import DEMO_PASSWORD
 
     response = client.post("/accounts/login/", {"username": "demo_applicant", "password": DEMO_PASSWORD})
     assert response.status_code == 302

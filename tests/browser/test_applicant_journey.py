@@ -9,8 +9,8 @@ from typing import Any
 
 import pytest
 
+from demo.samples import REQUIRED_UPLOADS, sample_sections
 from dossiers.models import Dossier
-from dossiers.samples import REQUIRED_UPLOADS, sample_sections
 from dossiers.sections import SECTIONS
 from tests.dossiers.helpers import jpeg_bytes, png_bytes
 

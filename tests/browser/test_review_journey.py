@@ -17,7 +17,7 @@ import time_machine
 from django.utils import timezone
 from playwright.sync_api import Browser, BrowserContext
 
-from core.demo import DEMO_PASSWORD
+from demo.setup import DEMO_PASSWORD
 from dossiers import services as dossier_services
 from dossiers.models import Dossier
 from masking.services import masking_confirm

@@ -16,8 +16,8 @@ from PIL import Image
 from accounts.models import Role, User
 from committee.models import ExpertAssignment
 from committee.services import expert_assign
-from core.demo import DEMO_PASSWORD
 from core.errors import PermissionDenied
+from demo.setup import DEMO_PASSWORD
 from dossiers.models import Attachment, Dossier
 from masking import services
 from masking.detection import Identifiers, detect, load_image

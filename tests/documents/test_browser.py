@@ -8,7 +8,7 @@ import threading
 
 import pytest
 
-from core.demo import DEMO_PASSWORD
+from demo.setup import DEMO_PASSWORD
 from documents.models import BatchJob
 from documents.services import batch_job_run
 from tests.conftest import login

@@ -4,8 +4,8 @@ import io
 
 import pytest
 
+from demo.samples import REQUIRED_UPLOADS, sample_sections
 from dossiers import services
-from dossiers.samples import REQUIRED_UPLOADS, sample_sections
 from tests.dossiers.helpers import jpeg_bytes
 
 

@@ -1,4 +1,4 @@
-"""Test helpers: real JPG and PNG files generated with Pillow (valid section data: dossiers.samples)."""
+"""Test helpers: real JPG and PNG files generated with Pillow (valid section data: demo.samples)."""
 
 from __future__ import annotations
 

@@ -8,7 +8,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
-from dossiers.samples import sample_sections
+from demo.samples import sample_sections
 from tests.dossiers.conftest import upload
 from tests.dossiers.helpers import jpeg_bytes, png_bytes
 

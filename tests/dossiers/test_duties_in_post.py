@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 
 from core.errors import ValidationFailed
+from demo.samples import sample_sections
 from dossiers import services
-from dossiers.samples import sample_sections
 from dossiers.selectors import dossier_completeness
 from eligibility.selectors import dossier_self_check
 from tests.dossiers.conftest import fill_sections, upload, upload_required

@@ -7,9 +7,9 @@ import copy
 import pytest
 
 from core.errors import ValidationFailed
+from demo.samples import sample_id_number, sample_sections
 from dossiers import services
 from dossiers.models import DossierSection
-from dossiers.samples import sample_id_number, sample_sections
 from tests.dossiers.conftest import fill_sections
 
 pytestmark = pytest.mark.django_db

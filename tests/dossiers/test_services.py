@@ -9,10 +9,10 @@ import pytest
 from PIL import Image
 
 from core.errors import DomainError, ErrorCode, NotFound, PermissionDenied, ValidationFailed
+from demo.samples import sample_sections
 from dossiers import services, signals
 from dossiers.images import BadAttachment
 from dossiers.models import Attachment, Dossier, DossierSection, Submission
-from dossiers.samples import sample_sections
 from dossiers.selectors import dossier_completeness
 from tests.dossiers.conftest import upload
 from tests.dossiers.helpers import jpeg_bytes, png_bytes

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from core.demo import DEMO_PASSWORD
+from demo.setup import DEMO_PASSWORD
 from dossiers import services as dossier_services
 from dossiers.models import DossierSection
 from tests.conftest import login

@@ -8,10 +8,10 @@ import json
 import pytest
 from django.test import Client
 
-from core.demo import DEMO_PASSWORD
 from core.errors import PermissionDenied, ValidationFailed
+from demo.samples import sample_sections
+from demo.setup import DEMO_PASSWORD
 from dossiers import services as dossier_services
-from dossiers.samples import sample_sections
 from eligibility.models import FraudFinding
 from eligibility.rules import evaluate_profile
 from eligibility.selectors import dossier_profile, dossier_self_check

@@ -38,7 +38,7 @@ def document_image(lines: list[tuple[str, int, int, int]], size: tuple[int, int]
     """A white page with (text, x, y, font_size) lines."""
     from PIL import ImageDraw, ImageFont
 
-    from masking.corpus import FONT_PATH
+    from demo.corpus import FONT_PATH
 
     image = Image.new("RGB", size, "white")
     draw = ImageDraw.Draw(image)

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from masking.corpus import generate_sample, score
+from demo.corpus import generate_sample, score
 from masking.detection import (
     FlagReason,
     Identifiers,
@@ -137,7 +137,7 @@ def test_stray_marks_and_row_numbers() -> None:
 def test_name_under_a_red_seal_is_read_through_the_red_channel() -> None:
     from PIL import ImageDraw, ImageFont
 
-    from masking.corpus import FONT_PATH
+    from demo.corpus import FONT_PATH
 
     image = Image.new("RGB", (700, 260), "white")
     draw = ImageDraw.Draw(image)
@@ -147,7 +147,7 @@ def test_name_under_a_red_seal_is_read_through_the_red_channel() -> None:
     for i in range(0, 200, 9):
         draw.line((40 + i, 120, 40 + i - 60, 230), fill=(215, 30, 30), width=3)
     draw.ellipse((30, 100, 210, 250), outline=(215, 30, 30), width=8)
-    detection = detect(image, Identifiers.build(names=["林伟敏"]), doc_type="award")
+    detection = detect(image, Identifiers.build(names=["林伟敏"]), doc_type="award_certificate")
     assert detection.name_found, detection.flag_reasons
     [box] = detection.boxes
     assert box[0] <= 62 and box[2] >= 178 and box[1] <= 152 and box[3] >= 190

@@ -11,11 +11,11 @@ import pytest
 from django.core.management import CommandError, call_command
 from PIL import Image
 
-from masking.corpus import generate_sample, score
+from demo.corpus import generate_sample, score
 
 
 def test_mask_names_covers_every_name_and_prints_the_boxes(tmp_path) -> None:
-    image, sample = generate_sample(random.Random(11), "award", photographed=False)
+    image, sample = generate_sample(random.Random(11), "award_certificate", photographed=False)
     source = tmp_path / "award.jpg"
     image.save(source, quality=90)
     out = tmp_path / "masked" / "award.jpg"

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from core.demo import DEMO_PASSWORD
+from demo.setup import DEMO_PASSWORD
 from dossiers.models import Attachment
 from masking.models import AttachmentMasking, MaskingStatus
 from tests.conftest import login

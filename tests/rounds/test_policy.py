@@ -75,3 +75,33 @@ def test_load_rounds_command_refuses_a_malformed_file(tmp_path):
     bad.write_text(yaml.safe_dump(data, allow_unicode=True))
     with pytest.raises(CommandError, match="year"):
         call_command("load_rounds", str(bad))
+
+
+def test_policy_lacking_a_state_the_code_needs_is_refused_naming_it():
+    data = _raw()
+    del data["workflow"]["states"]["abandoned"]
+    with pytest.raises(PolicyError) as exc:
+        validate_policy(data)
+    assert exc.value.field_path == "workflow.states"
+    assert "abandoned" in exc.value.message
+
+
+def test_policy_with_an_unknown_section_is_refused_naming_it():
+    data = _raw()
+    data["sections"][-1]["key"] = "hobbies"
+    with pytest.raises(PolicyError) as exc:
+        validate_policy(data)
+    assert exc.value.field_path == "sections"
+    assert "hobbies" in exc.value.message and "masking" in exc.value.message
+
+
+def test_start_up_check_refuses_a_policy_lacking_a_required_state(settings, tmp_path):
+    from rounds.checks import check_policy_files
+
+    data = _raw()
+    del data["workflow"]["states"]["committee_received"]
+    (tmp_path / "bad.yaml").write_text(yaml.safe_dump(data, allow_unicode=True))
+    settings.POLICY_DIR = tmp_path
+    errors = check_policy_files(None)
+    assert [e.id for e in errors] == ["rounds.E001"]
+    assert "committee_received" in errors[0].msg and "bad.yaml" in errors[0].msg

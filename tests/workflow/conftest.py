@@ -6,16 +6,17 @@ tested there; here a submission is the same engine transition with the same subm
 
 from __future__ import annotations
 
-import uuid
+import datetime as dt
 from collections.abc import Callable
 from typing import Any
 
 import pytest
+import time_machine
 from django.utils import timezone
 
 from accounts.models import User
-from accounts.selectors import applicant_unit
 from dossiers.models import Dossier, DossierSection, Submission
+from dossiers.services import dossier_create
 from workflow.engine import transition_apply
 
 BASIC_INFO = {
@@ -35,16 +36,14 @@ BASIC_INFO = {
 
 
 def make_dossier(round_: Any, applicant: User, *, level: str = "mid", kind: str = "evaluation") -> Dossier:
-    unit = applicant_unit(applicant)
-    assert unit is not None, f"{applicant} has no applicant role in a unit"
-    dossier = Dossier.objects.create(
-        round=round_,
-        applicant=applicant,
-        unit=unit,
-        level=level,
-        kind=kind,
-        serial_number=f"T-{uuid.uuid4().hex[:12]}",
-    )
+    """A draft made by dossiers.services.dossier_create; a round whose filing has closed gets it on its
+    filing start day, as the applicant would have made it then."""
+    window = round_.policy.window("online_filing")
+    if window.contains(timezone.localdate()):
+        dossier = dossier_create(actor=applicant, round_=round_, level=level, kind=kind)
+    else:
+        with time_machine.travel(dt.datetime.combine(window.start, dt.time(10)), tick=False):
+            dossier = dossier_create(actor=applicant, round_=round_, level=level, kind=kind)
     DossierSection.objects.create(dossier=dossier, key="basic_info", data={**BASIC_INFO, "name": applicant.full_name})
     DossierSection.objects.create(dossier=dossier, key="work_summary", data={"text": "第一次提交的工作总结。"})
     return dossier

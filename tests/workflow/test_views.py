@@ -9,7 +9,7 @@ import time_machine
 from django.urls import reverse
 from django.utils import timezone
 
-from core.demo import DEMO_PASSWORD
+from demo.setup import DEMO_PASSWORD
 from workflow import services
 from workflow.models import Notification
 

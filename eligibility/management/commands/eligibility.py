@@ -7,6 +7,7 @@ read, or the round is unknown.
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
@@ -44,7 +45,5 @@ class Command(BaseCommand):
         self.stdout.write(json.dumps(result.as_contract(), ensure_ascii=False))
 
     def execute(self, *args, **options):
-        import sys
-
         self.stdin = options.pop("stdin", sys.stdin)
         return super().execute(*args, **options)

@@ -4,6 +4,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
 from accounts.selectors import navigation_for
+from rounds.selectors import rounds_open_for_filing
 
 
 def home(request: HttpRequest) -> HttpResponse:
@@ -12,6 +13,4 @@ def home(request: HttpRequest) -> HttpResponse:
         items = navigation_for(request.user)
         if items:
             return redirect(items[0]["url"])
-    from rounds.selectors import rounds_open_for_filing
-
-    return render(request, "core/home.html", {"rounds": rounds_open_for_filing()})
+    return render(request, "portal/home.html", {"rounds": rounds_open_for_filing()})

@@ -12,31 +12,36 @@ import io
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+import time_machine
 from django.test.utils import override_settings
 from django.utils import timezone
+from PIL import Image, ImageDraw
 
 from accounts.models import Organization, Role, User
-from core.demo import demo_account
+from demo.samples import REQUIRED_UPLOADS, sample_sections
+from demo.setup import demo_account
+from dossiers import services as dossier_services
 from dossiers.models import Dossier
-from dossiers.samples import REQUIRED_UPLOADS, sample_sections
+from dossiers.states import COMMITTEE_RECEIVED, PREFECTURE_REVIEW, RECOMMENDED, RETURNED, SUBMITTED, UNIT_PUBLICITY
+from masking.services import masking_confirm
 from rounds.models import Round
+from rounds.workdays import publicity_end
+from workflow import services
 
 DEMO_APPLICANTS = [
     # (username, full name, sex, unit code, birth date, target state)
-    ("demo_applicant3", "王芳", "女", "U-KRLJT", "19900314", "submitted"),
-    ("demo_applicant4", "陈刚", "男", "U-KRLJT", "19870622", "unit_publicity"),
-    ("demo_applicant5", "刘洋", "男", "U-KRLJT", "19891105", "recommended"),
-    ("demo_applicant6", "赵敏", "女", "U-QMYH", "19860918", "recommended"),
-    ("demo_applicant7", "孙丽", "女", "U-QMYH", "19880202", "returned"),
-    ("demo_applicant8", "周强", "男", "U-KRLJT", "19850730", "prefecture_review"),
-    ("demo_applicant9", "马军", "男", "U-KRLJT", "19840416", "committee_received"),
+    ("demo_applicant3", "王芳", "女", "U-KRLJT", "19900314", SUBMITTED),
+    ("demo_applicant4", "陈刚", "男", "U-KRLJT", "19870622", UNIT_PUBLICITY),
+    ("demo_applicant5", "刘洋", "男", "U-KRLJT", "19891105", RECOMMENDED),
+    ("demo_applicant6", "赵敏", "女", "U-QMYH", "19860918", RECOMMENDED),
+    ("demo_applicant7", "孙丽", "女", "U-QMYH", "19880202", RETURNED),
+    ("demo_applicant8", "周强", "男", "U-KRLJT", "19850730", PREFECTURE_REVIEW),
+    ("demo_applicant9", "马军", "男", "U-KRLJT", "19840416", COMMITTEE_RECEIVED),
 ]
 
 
 def _scan(label: str) -> bytes:
     """A plain 'scanned page' JPG (no names on it, so nothing needs masking)."""
-    from PIL import Image, ImageDraw
-
     # Small but above the policy's minimum side, so the masking OCR of the set-up stays quick.
     img = Image.new("RGB", (480, 640), "white")
     draw = ImageDraw.Draw(img)
@@ -49,16 +54,11 @@ def _scan(label: str) -> bytes:
 
 @contextmanager
 def _at(moment: dt.datetime) -> Iterator[None]:
-    import time_machine
-
     with time_machine.travel(moment, tick=True):
         yield
 
 
 def _prepare(round_: Round, user: User, name: str, sex: str, birth: str) -> Dossier:
-    from dossiers import services as dossier_services
-    from masking.services import masking_confirm
-
     dossier = dossier_services.dossier_create(actor=user, round_=round_, level="mid", kind="evaluation")
     for key, data in sample_sections(dossier, name=name, sex=sex, birth=birth).items():
         dossier_services.section_save(dossier_id=dossier.pk, actor=user, key=key, data=data)
@@ -84,18 +84,14 @@ def _create_and_drive(
     round_: Round, user: User, person: tuple[str, str, str], target: str, unit_officer: str, county_officer: str
 ) -> Dossier:
     """File one dossier and move it along the chain up to `target`, with the clock set back as needed."""
-    from dossiers.services import dossier_submit
-    from rounds.workdays import publicity_end
-    from workflow import services
-
     now = timezone.now()
     filing_start = round_.policy.window("online_filing").start
     start_day = max(filing_start, timezone.localdate() - dt.timedelta(days=13))
     begin = timezone.make_aware(dt.datetime.combine(start_day, dt.time(9, 30)))
-    with _at(begin if target != "submitted" else now - dt.timedelta(hours=3)):
+    with _at(begin if target != SUBMITTED else now - dt.timedelta(hours=3)):
         dossier = _prepare(round_, user, *person)
-        dossier_submit(dossier_id=dossier.pk, actor=user)
-    if target == "submitted":
+        dossier_services.dossier_submit(dossier_id=dossier.pk, actor=user)
+    if target == SUBMITTED:
         return dossier
     unit = _officer(unit_officer)
     with _at(begin + dt.timedelta(hours=2)):
@@ -106,7 +102,7 @@ def _create_and_drive(
             start=start_day,
             contact=f"{dossier.unit.name}人事科，电话 0996-2024500",
         )
-    if target == "unit_publicity":
+    if target == UNIT_PUBLICITY:
         return dossier
     end = publicity_end(start_day, publicity.working_days)
     after = timezone.make_aware(dt.datetime.combine(end + dt.timedelta(days=1), dt.time(10, 0)))
@@ -115,10 +111,10 @@ def _create_and_drive(
     with _at(after):
         services.publicity_result_record(publicity_id=publicity.pk, actor=unit, objections="无")
         services.recommend(dossier_id=dossier.pk, actor=unit)
-    if target == "recommended":
+    if target == RECOMMENDED:
         return dossier
     county = _officer(county_officer)
-    if target == "returned":
+    if target == RETURNED:
         with _at(now - dt.timedelta(hours=8)):
             services.county_accept(dossier_id=dossier.pk, actor=county)
             services.dossier_return(
@@ -134,7 +130,7 @@ def _create_and_drive(
     with _at(after + dt.timedelta(days=1)):
         services.county_accept(dossier_id=dossier.pk, actor=county)
         services.county_approve(dossier_id=dossier.pk, actor=county)
-    if target == "committee_received":
+    if target == COMMITTEE_RECEIVED:
         with _at(after + dt.timedelta(days=2)):
             services.prefecture_accept(dossier_id=dossier.pk, actor=_officer("demo_prefecture"))
     return dossier

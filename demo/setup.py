@@ -137,25 +137,3 @@ def seed_rounds() -> list[Round]:
     loaded = rounds_load_all()
     demo = round_create_demo(base_slug=BASE_ROUND, today=timezone.localdate())
     return [*loaded, demo]
-
-
-def seed_demo() -> dict[str, object]:
-    orgs = seed_organizations()
-    users = seed_users(orgs)
-    rounds = seed_rounds()
-    # Dossiers waiting at every review step of the demo round (workflow app).
-    from workflow.demo import seed_review_dossiers
-
-    users += seed_review_dossiers(demo_round=rounds[-1], password=DEMO_PASSWORD)
-    seed_expert_assignments(demo_round=rounds[-1])
-    return {"organizations": orgs, "users": users, "rounds": rounds}
-
-
-def seed_expert_assignments(*, demo_round: Round) -> None:
-    """Give the demo expert the dossiers the committee has received, so the blind view can be tried."""
-    from committee.services import expert_assign
-    from dossiers.models import Dossier
-
-    expert = User.objects.get(username="demo_expert")
-    for dossier in Dossier.objects.filter(round=demo_round, status="committee_received"):
-        expert_assign(actor=None, dossier=dossier, expert=expert)

@@ -5,10 +5,10 @@ from __future__ import annotations
 import pytest
 from django.utils import timezone
 
-from core.demo import DEMO_PASSWORD
+from demo.review import DEMO_APPLICANTS, seed_review_dossiers
+from demo.setup import DEMO_PASSWORD
 from dossiers.models import Dossier
 from workflow import selectors
-from workflow.demo import DEMO_APPLICANTS, seed_review_dossiers
 from workflow.models import Transition
 
 pytestmark = pytest.mark.django_db(transaction=True)

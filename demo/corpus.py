@@ -7,7 +7,7 @@ that share characters with it, and optionally photographed: rotated, blurred, no
 JPEG-compressed. Ground truth records every name occurrence's box and every other character's box in
 the final image's pixel coordinates.
 
-    python -m masking.corpus OUT_DIR [--count N] [--seed S]   # writes img_0000.jpg + img_0000.json …
+    python -m demo.corpus OUT_DIR [--count N] [--seed S]   # writes img_0000.jpg + img_0000.json …
 """
 
 from __future__ import annotations
@@ -411,9 +411,9 @@ def render_a4_register(c: Canvas, name: str, id_number: str, phone: str, rng: ra
 
 TEMPLATES = {
     "title_certificate": (render_title_certificate, (1100, 1400)),
-    "award": (render_award, (1400, 1000)),
+    "award_certificate": (render_award, (1400, 1000)),
     "assessment_form": (render_assessment_form, (1240, 1300)),
-    "roster": (render_roster, (1400, 1000)),
+    "unit_publicity": (render_roster, (1400, 1000)),
     "id_front": (render_id_front, (860, 540)),
     "work_certificate": (render_letter, (1240, 1200)),
     "ce_certificate": (render_a4_register, (1240, 1754)),
@@ -508,7 +508,7 @@ def generate_sample(
     background = (255, 255, 255) if rng.random() < 0.6 else (250, 246, 235)
     canvas = Canvas(*size, rng, background=background, font_path=font_path)
     render(canvas, name, id_number, phone, rng)
-    if doc_type in ("award", "title_certificate", "work_certificate") and rng.random() < 0.6:
+    if doc_type in ("award_certificate", "title_certificate", "work_certificate") and rng.random() < 0.6:
         stamp_seal(canvas, rng)
     image = canvas.image
     sample = Sample(doc_type=doc_type, name=name, id_number=id_number, phone=phone)

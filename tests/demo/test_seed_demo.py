@@ -26,7 +26,7 @@ def test_seed_demo_creates_every_role_and_both_rounds(db, capsys):
 
 
 def test_demo_users_can_log_in(client, demo_users):
-    from core.demo import DEMO_PASSWORD
+    from demo.setup import DEMO_PASSWORD
 
     assert client.login(username="demo_county", password=DEMO_PASSWORD)
     assert not client.login(username="demo_county", password="wrong-password")

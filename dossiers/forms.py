@@ -301,8 +301,8 @@ class WorkSummaryForm(SectionForm):
 class OtherAttachmentsForm(SectionForm):
     note = text_field(
         "其他附件或证明材料说明",
-        help_text="需上传《推荐单位公示》（附件1）、《推荐单位公示结果》（附件2）以及本专业评审条件规定的其他证明材料；"
-        "无其他材料的填写“无”（通知五(一)13）。",
+        help_text="《推荐单位公示》（附件1）和《推荐单位公示结果》（附件2）由推荐单位在公示结束后上传签字盖章件，归入本栏目；"
+        "申报人在此上传本专业评审条件规定的其他证明材料，无其他材料的填写“无”（通知五(一)13、五(二)）。",
         max_length=2000,
     )
 

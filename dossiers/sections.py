@@ -99,6 +99,10 @@ class DocType:
     single: bool = False
     # Always shows the holder's name: blind-review masking flags it when OCR finds none there.
     bears_name: bool = False
+    # Uploaded by the recommending unit, not the applicant (the signed publicity records, notice 五(二)):
+    # filed with its section but not part of the applicant's completeness, never masked, never shown to
+    # experts; the county and prefecture reviewers see it beside the dossier.
+    unit_record: bool = False
 
 
 @dataclass(frozen=True)
@@ -141,6 +145,15 @@ class SectionSpec:
 
     def doc_type(self, key: str) -> DocType | None:
         return next((d for d in self.doc_types if d.key == key), None)
+
+    @property
+    def applicant_doc_types(self) -> tuple[DocType, ...]:
+        """What the applicant uploads here (the unit's records are uploaded by the unit)."""
+        return tuple(d for d in self.doc_types if not d.unit_record)
+
+    @property
+    def unit_record_keys(self) -> tuple[str, ...]:
+        return tuple(d.key for d in self.doc_types if d.unit_record)
 
 
 # ---- conversions between cleaned form data and the stored contract shape ----------------------------
@@ -525,8 +538,8 @@ SECTIONS: dict[str, SectionSpec] = {
             "other_attachments",
             f.OtherAttachmentsForm,
             doc_types=(
-                DocType("unit_publicity", "推荐单位公示（附件1）", bears_name=True),
-                DocType("publicity_result", "推荐单位公示结果（附件2）", bears_name=True),
+                DocType("unit_publicity", "推荐单位公示（附件1，签字盖章）", single=True, unit_record=True),
+                DocType("publicity_result", "推荐单位公示结果（附件2，签字盖章）", single=True, unit_record=True),
                 DocType("other_proof", "其他证明材料"),
             ),
         ),
@@ -548,6 +561,16 @@ SECTIONS: dict[str, SectionSpec] = {
 FORM_SECTIONS = [key for key, spec in SECTIONS.items() if spec.form_class is not None]
 
 
+# (section, doc type) → label of the records the unit uploads (DocType.unit_record), in the notice's order.
+UNIT_RECORD_TYPES: dict[tuple[str, str], str] = {
+    (key, d.key): d.label for key, spec in SECTIONS.items() for d in spec.doc_types if d.unit_record
+}
+
+
+def is_unit_record(section: str, doc_type: str) -> bool:
+    return (section, doc_type) in UNIT_RECORD_TYPES
+
+
 NAME_BEARING_DOC_TYPES = frozenset(d.key for spec in SECTIONS.values() for d in spec.doc_types if d.bears_name)
 
 
@@ -560,6 +583,8 @@ def doc_type_label(section: str, doc_type: str) -> str:
 def attachment_counts(attachments: list[Attachment]) -> dict[str, dict[str, int]]:
     counts: dict[str, dict[str, int]] = {}
     for a in attachments:
+        if is_unit_record(a.section, a.doc_type):
+            continue  # the unit's records are not part of the applicant's completeness
         per_section = counts.setdefault(a.section, {})
         per_section[a.doc_type] = per_section.get(a.doc_type, 0) + 1
     return counts

@@ -20,6 +20,7 @@ class DocumentKind(models.TextChoices):
     CE_EXEMPTION = "ce_exemption", "继续教育免试申请表"
     ROSTER = "roster", "申报人员花名册"
     EVALUATION_FORM_BATCH = "evaluation_form_batch", "评审表批量打包"
+    CERTIFICATE = "certificate", "专业技术职务任职资格证书"
 
 
 class FileFormat(models.TextChoices):
@@ -55,7 +56,7 @@ class GeneratedDocument(models.Model):
     file = models.FileField(upload_to=document_upload_to, max_length=255)
     sha256 = models.CharField(max_length=64)
     size_bytes = models.PositiveIntegerField(default=0)
-    # Random, unguessable; only evaluation forms have one. Unique, so a lookup is the whole check.
+    # Random, unguessable; evaluation forms and certificates have one. Unique, so a lookup is the whole check.
     verification_code = models.CharField("验证码", max_length=32, null=True, blank=True, unique=True)
     # What was printed (e.g. print time, publicity dates) so the record explains the file.
     meta = models.JSONField(default=dict, blank=True)

@@ -26,6 +26,7 @@ from documents.annexes import (
     publicity_result_blocks,
     render_ce_exemption_pdf,
 )
+from documents.certificate import render_certificate
 from documents.content import DossierContent
 from documents.evaluation_form import render_evaluation_form
 from documents.models import BatchJob, DocumentKind, FileFormat, GeneratedDocument
@@ -165,6 +166,25 @@ def evaluation_form_generate(
 
 
 # --- annexes 1-4 --------------------------------------------------------------------------------------
+
+
+def certificate_document_generate(
+    *, dossier: Dossier, number: str, code: str, issued_on: dt.date, actor: User | None
+) -> GeneratedDocument:
+    """The certificate PDF under a code the committee reserved (new_verification_code), verifiable on the
+    same page as the evaluation form. Called on commit of the issuing transaction, never inside it."""
+    url = verification_url(code)
+    pdf = render_certificate(dossier, number=number, code=code, verify_url=url, issued_on=issued_on)
+    return _store(
+        kind=DocumentKind.CERTIFICATE,
+        file_format=FileFormat.PDF,
+        data=pdf,
+        round_=dossier.round,
+        actor=actor,
+        dossier=dossier,
+        verification_code=code,
+        meta={"certificate_number": number, "issued_on": issued_on.isoformat(), "verify_url": url},
+    )
 
 
 def _validate_period(start: dt.date, end: dt.date) -> None:

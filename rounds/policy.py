@@ -315,7 +315,7 @@ def validate_policy(data: Any, *, source: str = "") -> dict[str, Any]:
     states = set(wf["states"])
     if wf["initial"] not in states:
         raise PolicyError("workflow.initial", f"未定义的状态“{wf['initial']}”", source=source)
-    special_targets = {"resubmit_target"}
+    special_targets = {"resubmit_target", "next_level"}
     for i, tr in enumerate(wf["transitions"]):
         for state in tr["from"]:
             if state not in states:

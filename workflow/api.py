@@ -56,6 +56,8 @@ class ReturnIn(Schema):
     reasons: list[ReasonIn]
     note: str = ""
     expected_version: int | None = None
+    # Required at the last allowed submission: the return then ends the application.
+    confirm_final: bool = False
 
 
 class QueueRowOut(Schema):
@@ -244,6 +246,7 @@ def return_dossier(request: HttpRequest, dossier_id: int, payload: ReturnIn) -> 
         reasons=[r.dict() for r in payload.reasons],
         note=payload.note,
         expected_version=payload.expected_version,
+        confirm_final=payload.confirm_final,
     )
 
 

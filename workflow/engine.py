@@ -21,8 +21,9 @@ from core.errors import (
     ReturnDeadlinePassed,
     SubmissionLimitReached,
 )
-from dossiers.access import can_act_as
+from dossiers.access import can_act_as, next_review_level
 from dossiers.models import Dossier
+from rounds.workdays import add_working_days
 from workflow.models import Transition
 
 # Sent on commit with dossier, transition, actor.
@@ -39,6 +40,11 @@ class TransitionRule:
     label: str
     # Submissions count towards the round's limit (notice 四(三): 提交次数不得超过3次).
     counts_submission: bool = False
+    # When the window is checked: "now", or "return" — at the dossier's last return (a resubmission).
+    window_at: str = "now"
+    # The state entered instead of `target` when the dossier is at its last allowed submission (a return
+    # that ends the application).
+    final_target: str | None = None
 
 
 def transition_rules(dossier: Dossier) -> list[TransitionRule]:
@@ -51,6 +57,8 @@ def transition_rules(dossier: Dossier) -> list[TransitionRule]:
             window=t.get("window"),
             label=t["label"],
             counts_submission=bool(t.get("counts_submission", False)),
+            window_at=str(t.get("window_at", "now")),
+            final_target=t.get("final_to"),
         )
         for t in dossier.round.policy.workflow["transitions"]
     ]
@@ -89,6 +97,30 @@ def resubmit_state(dossier: Dossier) -> str:
     return states.get(level or "unit", states["unit"])
 
 
+def next_level_state(dossier: Dossier, from_state: str) -> str:
+    """`next_level`: the state in which the next level on the dossier's route receives it (routing rule of
+    dossiers.access: a 州直 unit's dossier goes from the unit straight to the prefecture)."""
+    level = next_review_level(dossier, level_of_state(dossier, from_state))
+    state = dossier.round.policy.workflow.get("resubmit_states", {}).get(level or "")
+    if state is None:
+        raise IllegalTransition("无法确定下一审核层级。", details={"status": from_state})
+    return str(state)
+
+
+def at_last_submission(dossier: Dossier) -> bool:
+    return dossier.submission_count >= dossier.round.policy.max_submissions
+
+
+def target_state(dossier: Dossier, rule: TransitionRule, from_state: str) -> str:
+    if rule.final_target and at_last_submission(dossier):
+        return rule.final_target
+    if rule.target == "resubmit_target":
+        return resubmit_state(dossier)
+    if rule.target == "next_level":
+        return next_level_state(dossier, from_state)
+    return rule.target
+
+
 def check_window(dossier: Dossier, window_key: str | None, *, today: dt.date | None = None) -> None:
     if not window_key:
         return
@@ -96,6 +128,36 @@ def check_window(dossier: Dossier, window_key: str | None, *, today: dt.date | N
     today = today or timezone.localdate()
     if not window.contains(today):
         raise OutsideWindow(f"当前不在{window.describe()}内，无法办理。", details={"window": window_key})
+
+
+def in_review_grace(dossier: Dossier, today: dt.date) -> bool:
+    """Within `review_grace_working_days` working days after a resubmission (notice 四(三), our reading): the
+    level the corrected dossier returns to may act on it even when the review window has closed meanwhile."""
+    if dossier.submission_count < 2 or dossier.submitted_at is None:
+        return False
+    days = dossier.round.policy.data["submission"].get("review_grace_working_days", {}).get("value", 0)
+    if not days:
+        return False
+    resubmitted_on = timezone.localtime(dossier.submitted_at).date()
+    return today <= add_working_days(resubmitted_on, int(days))
+
+
+def check_rule_window(dossier: Dossier, rule: TransitionRule, *, today: dt.date | None = None) -> None:
+    """The window of a transition, where the policy says it is measured: now (with the review grace after a
+    resubmission), or at the dossier's last return (a resubmission: a return made inside the review window
+    is answered within its deadline, even after online filing closed)."""
+    today = today or timezone.localdate()
+    if rule.window_at == "return":
+        returned = dossier.transitions.filter(action="return").order_by("-id").first()
+        moment = timezone.localtime(returned.created_at).date() if returned else today
+        check_window(dossier, rule.window, today=moment)
+        return
+    try:
+        check_window(dossier, rule.window, today=today)
+    except OutsideWindow:
+        if rule.window == "review" and in_review_grace(dossier, today):
+            return
+        raise
 
 
 def available_actions(user: User | None, dossier: Dossier) -> list[TransitionRule]:
@@ -107,7 +169,7 @@ def available_actions(user: User | None, dossier: Dossier) -> list[TransitionRul
         if not can_act_as(user, role_for_rule(dossier, rule, dossier.status), dossier):
             continue
         try:
-            check_window(dossier, rule.window)
+            check_rule_window(dossier, rule)
         except OutsideWindow:
             continue
         result.append(rule)
@@ -153,7 +215,7 @@ def transition_apply(
         elif not can_act_as(actor, role, dossier):
             raise PermissionDenied("您无权对该申报执行此操作。")
         if rule.role != "system":
-            check_window(dossier, rule.window)
+            check_rule_window(dossier, rule)
         now = timezone.now()
         if rule.counts_submission:
             limit = dossier.round.policy.max_submissions
@@ -171,7 +233,7 @@ def transition_apply(
                 )
         if guard is not None:
             guard(dossier)
-        to_state = resubmit_state(dossier) if rule.target == "resubmit_target" else rule.target
+        to_state = target_state(dossier, rule, from_state)
         if to_state not in dossier.round.policy.workflow["states"]:
             raise IllegalTransition(f"无法确定“{rule.label}”的目标状态。")
         if rule.counts_submission:

@@ -17,11 +17,12 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import AuditEvent, Role, User
-from core.errors import DomainError, ErrorCode, ValidationFailed
+from core.errors import DomainError, ErrorCode, Incomplete, ValidationFailed
 from dossiers.access import require_role
 from dossiers.models import Dossier
+from dossiers.selectors import missing_unit_records
 from rounds.workdays import publicity_end
-from workflow.engine import level_of_state, transition_apply
+from workflow.engine import at_last_submission, level_of_state, rule_for, transition_apply
 from workflow.models import Publicity, Transition
 
 logger = logging.getLogger(__name__)
@@ -250,6 +251,12 @@ def recommend(
             )
         if not publicity.allows_recommendation:
             raise ValidationFailed("公示异议经核实成立，不能推荐；请退回申报人或不予推荐。")
+        missing = missing_unit_records(locked)
+        if missing:
+            raise Incomplete(
+                "请先上传签字盖章的" + "、".join(missing) + "，再同意推荐（通知五(二)）。",
+                details={"missing": missing},
+            )
 
     dossier = Dossier.objects.select_related("round").get(pk=dossier_id)
     opinion = dossier.round.policy.text("recommendation_opinion")
@@ -298,18 +305,26 @@ def dossier_return(
     reasons: Iterable[dict[str, Any]],
     note: str = "",
     expected_version: int | None = None,
+    confirm_final: bool = False,
 ) -> Dossier:
     """Return the dossier to the applicant with every reason at once, per section (一次性告知).
 
     The applicant has the policy's hours (48, notice 四(三)) to resubmit, after which it counts as abandoned.
+    At the last allowed submission the return ends the application (the policy's `final_to` state, no
+    deadline, no resubmission); the reviewer must confirm that first (`confirm_final`).
     """
     dossier = Dossier.objects.select_related("round").get(pk=dossier_id)
     cleaned = _clean_reasons(dossier, reasons)
     hours = dossier.round.policy.resubmit_within_hours
 
+    def guard(locked: Dossier) -> None:
+        if return_ends_application(locked) and not confirm_final:
+            raise ValidationFailed(final_return_warning(locked), details={"field": "confirm_final"})
+
     def mutate(locked: Dossier) -> None:
         locked.returned_by_level = level_of_state(locked, locked.status) or ""
-        locked.return_deadline = timezone.now() + dt.timedelta(hours=hours)
+        final = return_ends_application(locked)
+        locked.return_deadline = None if final else timezone.now() + dt.timedelta(hours=hours)
         locked.reminder_sent_at = None
 
     dossier, _ = transition_apply(
@@ -319,9 +334,25 @@ def dossier_return(
         reasons=cleaned,
         note=note.strip(),
         expected_version=expected_version,
+        guard=guard,
         mutate=mutate,
     )
     return dossier
+
+
+def return_ends_application(dossier: Dossier) -> bool:
+    """Whether a return now ends the application: the dossier is at its last allowed submission and the
+    policy names a final state for such a return (notice 四(三): 提交次数不得超过3次)."""
+    rule = rule_for(dossier, "return")
+    return rule.final_target is not None and at_last_submission(dossier)
+
+
+def final_return_warning(dossier: Dossier) -> str:
+    limit = dossier.round.policy.max_submissions
+    return (
+        f"该申报已提交 {dossier.submission_count} 次（每份最多 {limit} 次），此次退回将终止申报，"
+        "申报人不能再修改提交。确认退回请勾选“确认终止申报”。"
+    )
 
 
 def dossier_abandon(*, dossier_id: int, now: dt.datetime | None = None) -> Dossier:

@@ -17,8 +17,11 @@ from django.views.decorators.http import require_POST
 from accounts.auth import signed_in_user
 from accounts.models import Organization
 from core.errors import DomainError
+from dossiers import services as dossier_services
 from dossiers.access import reviewer_levels
 from dossiers.models import Kind, Level
+from dossiers.sections import UNIT_RECORD_TYPES
+from dossiers.selectors import missing_unit_records
 from workflow import selectors, services
 from workflow.engine import available_actions
 from workflow.models import Notification
@@ -128,6 +131,12 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
                 r for r in actions if r.action not in ("return", "start_publicity", "recommend", "submit", "resubmit")
             ],
             "can_return": "return" in action_names,
+            "final_return_warning": (
+                services.final_return_warning(dossier)
+                if "return" in action_names and services.return_ends_application(dossier)
+                else ""
+            ),
+            "unit_records": _unit_records_context(user, dossier),
             "can_publicise": "start_publicity" in action_names,
             "can_recommend": "recommend" in action_names,
             "publicities": publicities,
@@ -140,6 +149,39 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
             "today": timezone.localdate(),
         },
     )
+
+
+def _unit_records_context(user: Any, dossier: Any) -> dict[str, Any] | None:
+    """The signed publicity records (annex 1, 2) the unit uploads before recommending (notice 五(二))."""
+    if dossier.round.policy.workflow.get("levels", {}).get(dossier.status) != "unit":
+        return None
+    if not any(level == "unit" and org.pk == dossier.unit_id for level, org in reviewer_levels(user)):
+        return None
+    return {"missing": missing_unit_records(dossier), "types": UNIT_RECORD_TYPES}
+
+
+@login_required
+@require_POST
+def unit_record_upload(request: HttpRequest, pk: int) -> HttpResponse:
+    user = signed_in_user(request)
+    dossier = selectors.reviewer_dossier(user, pk)
+    upload = request.FILES.get("file")
+    if upload is None:
+        messages.error(request, "请选择要上传的 JPG 图片。")
+        return redirect("workflow:detail", pk=dossier.pk)
+    try:
+        dossier_services.unit_record_upload(
+            dossier_id=dossier.pk,
+            actor=user,
+            doc_type=request.POST.get("doc_type", ""),
+            upload=upload,
+            original_name=upload.name or "",
+        )
+    except DomainError as exc:
+        messages.error(request, exc.message)
+        return redirect("workflow:detail", pk=dossier.pk)
+    messages.success(request, "已上传，归入申报材料第 13 栏（其他附件或证明材料）。")
+    return redirect("workflow:detail", pk=dossier.pk)
 
 
 @login_required
@@ -180,12 +222,16 @@ def return_dossier(request: HttpRequest, pk: int) -> HttpResponse:
             reasons=reasons,
             note=request.POST.get("note", ""),
             expected_version=_version(request),
+            confirm_final=request.POST.get("confirm_final") == "1",
         )
     except DomainError as exc:
         messages.error(request, exc.message)
         return redirect("workflow:detail", pk=dossier.pk)
     deadline = timezone.localtime(dossier.return_deadline) if dossier.return_deadline else None
-    messages.success(request, f"已退回申报人，修改截止 {deadline:%Y-%m-%d %H:%M}。" if deadline else "已退回申报人。")
+    if deadline:
+        messages.success(request, f"已退回申报人，修改截止 {deadline:%Y-%m-%d %H:%M}。")
+    else:
+        messages.success(request, f"已退回申报人，已达提交次数上限，申报终止（{dossier.status_label}）。")
     return redirect("workflow:detail", pk=dossier.pk)
 
 

@@ -18,7 +18,7 @@ from typing import Any
 from django.db import transaction
 
 from accounts.models import User
-from committee.audit import audit
+from accounts.services import audit
 from committee.models import DefenceOutcome, DefenceScore, DefenceSession, Expert
 from committee.permissions import require_office
 from committee.rules import average, sheet_total

@@ -9,7 +9,7 @@ import secrets
 from django.db import transaction
 
 from accounts.models import User
-from committee.audit import audit
+from accounts.services import audit
 from committee.experts import recusal_reason
 from committee.models import CommitteeMember, Draw, Expert, ExpertAssignment, ReviewGroup
 from committee.permissions import require_office

@@ -7,7 +7,7 @@ from django.db import IntegrityError, transaction
 
 from accounts.models import Organization, Role, User
 from accounts.selectors import user_has_role
-from committee.audit import audit
+from accounts.services import audit
 from committee.models import Expert, ExpertConflict
 from committee.permissions import require_office
 from committee.stage import id_number_of

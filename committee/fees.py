@@ -16,7 +16,7 @@ from django.utils import timezone
 from openpyxl import load_workbook
 
 from accounts.models import User
-from committee.audit import audit
+from accounts.services import audit
 from committee.models import Fee, FeeImport, FeeImportRow
 from committee.permissions import require_office
 from committee.stage import AT_COMMITTEE, committee_dossiers, id_number_of

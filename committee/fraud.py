@@ -7,7 +7,7 @@ from __future__ import annotations
 from django.db import transaction
 
 from accounts.models import User
-from committee.audit import audit
+from accounts.services import audit
 from committee.permissions import require_office
 from committee.stage import id_number_of
 from committee.transitions import dossier_move

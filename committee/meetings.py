@@ -17,7 +17,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from accounts.models import User
-from committee.audit import audit
+from accounts.services import audit
 from committee.models import (
     Attendance,
     Ballot,

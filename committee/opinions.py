@@ -7,7 +7,7 @@ from decimal import Decimal, InvalidOperation
 from django.db import transaction
 
 from accounts.models import User
-from committee.audit import audit
+from accounts.services import audit
 from committee.models import ExpertAssignment, ExpertOpinion, VoteCount
 from committee.stage import RECEIVED
 from core.errors import IllegalTransition, PermissionDenied, ValidationFailed

@@ -8,7 +8,7 @@ import datetime as dt
 from django.db import transaction
 
 from accounts.models import Organization, User
-from committee.audit import audit
+from accounts.services import audit
 from committee.models import PaperReceipt, RosterReceipt
 from committee.permissions import require_office
 from committee.stage import AT_COMMITTEE

@@ -9,7 +9,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import User
-from committee.audit import audit
+from accounts.services import audit
 from committee.models import MeetingItem, Minutes, Objection, RecheckRequest, ResultsPublicity, VoteCount
 from committee.permissions import require_office
 from committee.stage import PASSED, VOTED

@@ -6,8 +6,9 @@ import secrets
 
 from django.db import transaction
 
-from accounts.models import AuditEvent, Role, User
+from accounts.models import Role, User
 from accounts.selectors import user_has_role
+from accounts.services import audit
 from committee.experts import recusal_reason
 from committee.models import Expert, ExpertAssignment
 from core.errors import PermissionDenied, ValidationFailed
@@ -52,10 +53,5 @@ def expert_assign(*, actor: User | None, dossier: Dossier, expert: User) -> Expe
     assignment, _ = ExpertAssignment.objects.get_or_create(
         expert=expert, dossier=dossier, defaults={"pseudonym": pseudonym, "assigned_by": actor}
     )
-    AuditEvent.objects.create(
-        actor=actor,
-        action="expert_assign",
-        target=f"dossier:{dossier.pk}",
-        extra={"expert": expert.pk, "pseudonym": pseudonym},
-    )
+    audit(actor, "expert_assign", dossier, expert=expert.pk, pseudonym=pseudonym)
     return assignment

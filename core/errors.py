@@ -76,7 +76,7 @@ class ValidationFailed(DomainError):
     code = ErrorCode.INVALID_INPUT
 
 
-# ---- refusals of the dossier's life cycle (the dossiers services and the workflow engine share them) ----
+# ---- refusals of the dossier's life cycle (dossiers services and workflow actions) ----
 
 
 class NotEditable(DomainError):

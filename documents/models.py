@@ -125,3 +125,29 @@ class BatchJob(models.Model):
     @property
     def is_finished(self) -> bool:
         return self.status in (self.Status.DONE, self.Status.FAILED)
+
+
+class OwedDocument(models.Model):
+    """A file a committed step owes (e.g. the 推荐单位公示 of a publicity that started).
+
+    The step records the debt inside its transaction; a job enqueued on commit (or the first read of the
+    dossier's documents) produces the file. A crash in between leaves the file still owed — never a row
+    that points to a file that was written by a transaction which then rolled back.
+    """
+
+    dossier = models.ForeignKey(Dossier, on_delete=models.CASCADE, related_name="owed_documents")
+    kind = models.CharField(max_length=32, choices=DocumentKind.choices)
+    # The arguments of the generator (dates as ISO strings), as they were at the step.
+    params = models.JSONField(default=dict)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    produced = models.ForeignKey(GeneratedDocument, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    produced_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return f"owed {self.kind} for dossier {self.dossier_id}"

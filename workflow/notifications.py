@@ -1,6 +1,6 @@
 """Notifications: an in-app message per person and an e-mail (Django's backend; console by default).
 
-They follow committed transitions only (the engine sends `dossier_transitioned` on commit), so a
+They follow committed transitions only (workflow.actions sends `dossier_transitioned` on commit), so a
 rolled-back action never tells anyone anything. Who is told is the policy's `workflow.notify`.
 """
 
@@ -19,7 +19,7 @@ from huey.contrib.djhuey import db_task
 from accounts.models import RoleAssignment, User
 from dossiers.access import LEVEL_ROLES, organization_for_level
 from dossiers.models import Dossier
-from workflow.engine import dossier_transitioned, level_of_state
+from workflow.actions import dossier_transitioned, level_of_state
 from workflow.models import Notification, Transition
 
 logger = logging.getLogger(__name__)

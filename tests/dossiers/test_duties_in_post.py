@@ -15,6 +15,7 @@ from dossiers.selectors import dossier_completeness
 from eligibility.selectors import dossier_self_check
 from tests.dossiers.conftest import fill_sections, upload, upload_required
 from tests.dossiers.test_services import confirm_masking
+from workflow.actions import act
 
 pytestmark = pytest.mark.django_db
 
@@ -78,7 +79,7 @@ def test_a_2023_masters_graduate_fills_passes_the_self_check_and_submits(open_ro
     ce = next(c for c in result.checks if c.rule == "continuing_education")
     assert "此前年份不要求" in ce.reason
 
-    services.dossier_submit(dossier_id=dossier.pk, actor=applicant)
+    act(action="submit", dossier_id=dossier.pk, actor=applicant)
     dossier.refresh_from_db()
     assert dossier.status == "submitted" and dossier.submission_count == 1
 

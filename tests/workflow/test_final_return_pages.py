@@ -8,7 +8,7 @@ import pytest
 from django.urls import reverse
 
 from dossiers.models import Dossier
-from workflow import services
+from workflow.actions import act, return_ends_application
 
 from .conftest import submit
 
@@ -19,9 +19,8 @@ pytestmark = pytest.mark.django_db
 def third(submitted, demo_users) -> Dossier:
     unit = demo_users["demo_unit"]
     for n in (2, 3):
-        services.dossier_return(
-            dossier_id=submitted.pk, actor=unit, reasons=[{"section": "work_summary", "reason": f"第{n}次退回"}]
-        )
+        reasons = [{"section": "work_summary", "reason": f"第{n}次退回"}]
+        act(action="return", dossier_id=submitted.pk, actor=unit, reasons=reasons)
         submit(submitted)
     submitted.refresh_from_db()
     assert submitted.submission_count == 3
@@ -51,7 +50,7 @@ def test_earlier_submissions_are_returned_without_a_warning(client, submitted, d
     client.force_login(demo_users["demo_unit"])
     page = client.get(reverse("workflow:detail", args=[submitted.pk])).content.decode()
     assert "final-return-warning" not in page
-    assert not services.return_ends_application(submitted)
+    assert not return_ends_application(submitted)
 
 
 def test_an_abandoned_dossier_no_longer_offers_a_resubmission(client, submitted, demo_users):

@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from core.errors import OutsideWindow, ReturnDeadlinePassed
 from workflow import services
-from workflow.engine import available_actions, next_level_state, transition_apply
+from workflow.actions import SubmitAction, act, available_actions, dossier_action, next_level_state
 
 from .conftest import file_unit_records, make_dossier, submit
 
@@ -35,9 +35,7 @@ def submitted_2023(round_2023, demo_users):
 
 
 def _return(dossier, actor) -> None:
-    services.dossier_return(
-        dossier_id=dossier.pk, actor=actor, reasons=[{"section": "papers", "reason": "论文页码缺失"}]
-    )
+    act(action="return", dossier_id=dossier.pk, actor=actor, reasons=[{"section": "papers", "reason": "论文页码缺失"}])
 
 
 def test_a_return_on_11_05_is_answered_on_11_06_after_filing_closed(submitted_2023, demo_users):
@@ -46,7 +44,10 @@ def test_a_return_on_11_05_is_answered_on_11_06_after_filing_closed(submitted_20
         _return(submitted_2023, unit)
     submitted_2023.refresh_from_db()
     with at("2023-11-06"):
-        assert [r.action for r in available_actions(submitted_2023.applicant, submitted_2023)] == ["resubmit"]
+        # The applicant's turn (state, role, window measured at the return, deadline) holds after filing closed.
+        resubmit = dossier_action(submitted_2023, "resubmit")
+        assert isinstance(resubmit, SubmitAction)
+        resubmit.check_turn(submitted_2023.applicant, submitted_2023)
         dossier = submit(submitted_2023)
     assert dossier.status == "submitted" and dossier.submission_count == 2
 
@@ -70,15 +71,15 @@ def test_the_receiving_level_may_act_for_two_working_days_after_a_late_resubmiss
     with at("2023-11-09"):  # a Thursday, the review window closed the day before
         submit(submitted_2023)
     with at("2023-11-13"):  # Monday: the 2nd working day after the resubmission
-        dossier, _ = transition_apply(dossier_id=submitted_2023.pk, action="unit_accept", actor=unit)
+        dossier = act(action="unit_accept", dossier_id=submitted_2023.pk, actor=unit)
     assert dossier.status == "unit_review"
     with at("2023-11-14"), pytest.raises(OutsideWindow):
-        transition_apply(dossier_id=submitted_2023.pk, action="start_publicity", actor=unit)
+        act(action="return", dossier_id=submitted_2023.pk, actor=unit, reasons=[{"section": "papers", "reason": "晚"}])
 
 
 def test_without_a_resubmission_the_review_window_binds(submitted_2023, demo_users):
     with at("2023-11-09"), pytest.raises(OutsideWindow):
-        transition_apply(dossier_id=submitted_2023.pk, action="unit_accept", actor=demo_users["demo_unit"])
+        act(action="unit_accept", dossier_id=submitted_2023.pk, actor=demo_users["demo_unit"])
 
 
 def test_a_direct_units_dossier_goes_from_the_unit_to_the_prefecture(open_round, orgs, demo_users):
@@ -90,17 +91,20 @@ def test_a_direct_units_dossier_goes_from_the_unit_to_the_prefecture(open_round,
     applicant = give_role(UserFactory.create(full_name="州直申报人"), Role.APPLICANT, orgs["U-BZGL"])
     dossier = submit(make_dossier(open_round, applicant))
     assert next_level_state(dossier, "unit_publicity") == "prefecture_review"
-    for action in ("unit_accept", "start_publicity"):
-        transition_apply(dossier_id=dossier.pk, action=action, actor=unit_reviewer)
-    file_unit_records(dossier, unit_reviewer)
-    dossier, record = transition_apply(dossier_id=dossier.pk, action="recommend", actor=unit_reviewer)
-    assert (record.from_state, dossier.status) == ("unit_publicity", "prefecture_review")
-    county = demo_users["demo_county"]  # 库尔勒市, where the unit sits: not on this dossier's route
-    assert available_actions(county, dossier) == []
-    dossier, _ = transition_apply(
-        dossier_id=dossier.pk, action="prefecture_accept", actor=demo_users["demo_prefecture"]
+    act(action="unit_accept", dossier_id=dossier.pk, actor=unit_reviewer)
+    publicity = services.publicity_start(
+        dossier_ids=[dossier.pk], actor=unit_reviewer, start=timezone.localdate(), contact="人事科"
     )
+    with at((publicity.end + dt.timedelta(days=1)).isoformat()):
+        services.publicity_result_record(publicity_id=publicity.pk, actor=unit_reviewer)
+        file_unit_records(dossier, unit_reviewer)
+        dossier = act(action="recommend", dossier_id=dossier.pk, actor=unit_reviewer)
+        assert dossier.status == "prefecture_review"
+        county = demo_users["demo_county"]  # 库尔勒市, where the unit sits: not on this dossier's route
+        assert available_actions(county, dossier) == []
+        dossier = act(action="prefecture_accept", dossier_id=dossier.pk, actor=demo_users["demo_prefecture"])
     assert dossier.status == "committee_received"
+    assert [t.to_state for t in dossier.transitions.order_by("id")][-2:] == ["prefecture_review", "committee_received"]
 
 
 def test_an_enterprises_dossier_still_goes_to_its_county(submitted, demo_users):

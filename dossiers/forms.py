@@ -296,15 +296,18 @@ class WorkSummaryForm(SectionForm):
         value = self.cleaned_data["text"].strip()
         min_chars = self.context.work_summary_min_chars if self.context is not None else 0
         if len(value) < min_chars:
-            raise forms.ValidationError(f"工作总结不少于 {min_chars} 字（当前 {len(value)} 字）。")
+            # The minimum is the platform's own (policy min_chars_source); the notice sets no length.
+            raise forms.ValidationError(
+                f"工作总结不少于 {min_chars} 字（当前 {len(value)} 字；本平台要求，通知未规定字数）。"
+            )
         return value
 
 
 class OtherAttachmentsForm(SectionForm):
     note = text_field(
         "其他附件或证明材料说明",
-        help_text="需上传《推荐单位公示》（附件1）、《推荐单位公示结果》（附件2）以及本专业评审条件规定的其他证明材料；"
-        "无其他材料的填写“无”（通知五(一)13）。",
+        help_text="《推荐单位公示》（附件1）和《推荐单位公示结果》（附件2）由推荐单位在公示结束后上传签字盖章件，归入本栏目；"
+        "申报人在此上传本专业评审条件规定的其他证明材料，无其他材料的填写“无”（通知五(一)13、五(二)）。",
         max_length=2000,
     )
 

@@ -19,6 +19,7 @@ from accounts.models import User
 from core.errors import NotFound, PermissionDenied
 from dossiers.access import dossier_visible_to
 from dossiers.models import Attachment, Dossier
+from dossiers.sections import withheld_from_experts
 from masking.detection import Identifiers
 from masking.models import AttachmentMasking, MaskingStatus
 
@@ -147,8 +148,9 @@ class ServedFile:
 def attachment_file_for(user: User, attachment: Attachment, variant: str = FileVariant.ORIGINAL) -> ServedFile:
     """The file of `attachment` that `user` may receive, or a refusal.
 
-    Experts asking for anything get the masked copy or nothing: the original is never theirs, and a
-    dossier not assigned to them does not exist for them.
+    Experts asking for anything get the masked copy or nothing: the original is never theirs, a
+    dossier not assigned to them does not exist for them, and identity documents (ID card, photo, signed
+    commitment: `DocType.withheld_from_experts`) do not exist for them in any variant.
     """
     dossier = attachment.dossier
     if variant not in (FileVariant.ORIGINAL, FileVariant.MASKED):
@@ -158,6 +160,8 @@ def attachment_file_for(user: User, attachment: Attachment, variant: str = FileV
             return ServedFile(attachment.file, variant, f"attachment-{attachment.pk}.jpg")
         return ServedFile(_masked_file(attachment), variant, f"attachment-{attachment.pk}-masked.jpg")
     if may_see_masked_only(user, dossier):
+        if withheld_from_experts(attachment):
+            raise NotFound("未找到该附件。")
         if variant != FileVariant.MASKED:
             raise PermissionDenied("评审专家只能查看遮盖后的材料。")
         # Neither the original name nor anything else identifying: a neutral download name.
@@ -173,9 +177,13 @@ def _masked_file(attachment: Attachment) -> FieldFile:
 
 
 def masked_attachments(dossier: Dossier) -> list[Attachment]:
-    """The attachments that have a confirmed masked copy: all that blind review may show of the dossier."""
+    """The attachments that have a confirmed masked copy and are review material (identity documents never
+    are): all that blind review may show of the dossier."""
     return [
         item.attachment
         for item in masking_items(dossier)
-        if item.confirmed and item.masking is not None and item.masking.masked_file
+        if item.confirmed
+        and item.masking is not None
+        and item.masking.masked_file
+        and not withheld_from_experts(item.attachment)
     ]

@@ -15,6 +15,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from accounts.models import Organization
 from dossiers.models import Dossier
 
 NAME_MARK = "〔姓名已隐去〕"
@@ -64,18 +65,37 @@ def _split_names(value: Any) -> list[str]:
     return re.split(r"[,，、;；\s]+", str(value or ""))
 
 
+def _rows(sections: dict[str, dict[str, Any]], key: str) -> list[dict[str, Any]]:
+    return [row for row in sections.get(key, {}).get("rows") or [] if isinstance(row, dict)]
+
+
+def is_enterprise_name(name: str) -> bool:
+    """A company's name (an award issued by a company is issued by an employer, usually the applicant's)."""
+    return name.endswith((*_LEGAL_FORMS, "集团"))
+
+
 def identity_of(dossier: Dossier) -> Identity:
-    """The applicant's identifiers as the dossier and the account know them."""
-    sections = {s.key: s.data or {} for s in dossier.sections.filter(key__in=("basic_info", "work_history"))}
+    """The applicant's identifiers as the dossier and the account know them. Employers: the current unit,
+    every unit of the work history, companies that issued an award, and every employer unit registered on
+    the platform (a past employer may be named in the achievements without a work-history row)."""
+    keys = ("basic_info", "work_history", "awards")
+    sections = {s.key: s.data or {} for s in dossier.sections.filter(key__in=keys)}
     basic = sections.get("basic_info", {})
-    history = sections.get("work_history", {}).get("rows") or []
     applicant = dossier.applicant
-    unit = dossier.unit
+    issuers = [str(row.get("issuer") or "") for row in _rows(sections, "awards")]
+    registered = Organization.objects.filter(kind=Organization.Kind.UNIT).values_list("name", flat=True)
     return Identity(
         names=_clean([basic.get("name"), applicant.full_name, *_split_names(basic.get("former_names"))]),
         id_numbers=_clean([basic.get("id_number")]),
         phones=_clean([basic.get("phone"), applicant.phone]),
-        employers=_clean([unit.name if unit else "", *(row.get("unit") for row in history if isinstance(row, dict))]),
+        employers=_clean(
+            [
+                dossier.unit.name,
+                *(row.get("unit") for row in _rows(sections, "work_history")),
+                *(issuer for issuer in issuers if is_enterprise_name(issuer)),
+                *registered,
+            ]
+        ),
     )
 
 

@@ -49,7 +49,7 @@ def fraud_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-@refusals_shown(back="committee:fraud_new")
+@refusals_shown()
 def fraud_new(request: HttpRequest) -> HttpResponseBase:
     user = signed_in_user(request)
     fraud_register(user)  # the public and other roles are refused before any form is shown

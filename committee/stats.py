@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import Any, cast
 
 from django.db.models import Count, Q, QuerySet, Sum
 
@@ -165,7 +166,11 @@ def round_statistics(user: User | None, round_: Round) -> RoundStatistics:
     kinds = {str(k): policy.kind_label(k) for k in policy.data["kinds"]}
     totals = dossiers.aggregate(**_COUNTS)
     fees = _fee_rows(dossiers, levels)
-    unit_rows = dossiers.values("unit__code", "unit__name").annotate(**_COUNTS).order_by("unit__code")
+    # The stubs type values() without the annotations; the rows are plain dicts.
+    unit_rows = cast(
+        list[dict[str, Any]],
+        list(dossiers.values("unit__code", "unit__name").annotate(**_COUNTS).order_by("unit__code")),
+    )
     return RoundStatistics(
         round=round_,
         scope_label=scope_label,

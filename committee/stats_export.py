@@ -43,7 +43,5 @@ def write_statistics(stats: RoundStatistics, out: IO[bytes]) -> None:
     fees.append(_header(fees, FEE_HEADER))
     fee_rows = [*stats.fees, stats.fees_total] if stats.fees_total else stats.fees
     for fee in fee_rows:
-        fees.append(
-            [_text(fees, fee.label), fee.dossiers, fee.due_yuan, fee.paid_count, fee.paid_yuan, fee.overdue]
-        )
+        fees.append([_text(fees, fee.label), fee.dossiers, fee.due_yuan, fee.paid_count, fee.paid_yuan, fee.overdue])
     workbook.save(out)

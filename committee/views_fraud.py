@@ -42,9 +42,7 @@ def fraud_list(request: HttpRequest) -> HttpResponse:
     user = signed_in_user(request)
     findings = list(fraud_register(user))
     rows = [{"finding": f, "ban": ban_years_of(f)} for f in findings]
-    return render(
-        request, "committee/fraud/list.html", {"rows": rows, "may_record": can_keep_fraud_register(user)}
-    )
+    return render(request, "committee/fraud/list.html", {"rows": rows, "may_record": can_keep_fraud_register(user)})
 
 
 @login_required

@@ -23,9 +23,7 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 def _bars(rows: list[Row]) -> list[dict[str, object]]:
     """Each row with its bar width (share of the largest group) and pass-rate bar, for the CSS chart."""
     top = max((r.total for r in rows), default=0) or 1
-    return [
-        {"row": r, "width": round(100 * r.total / top), "rate": round(100 * (r.pass_rate or 0))} for r in rows
-    ]
+    return [{"row": r, "width": round(100 * r.total / top), "rate": round(100 * (r.pass_rate or 0))} for r in rows]
 
 
 def _chosen_round(request: HttpRequest, slug: str | None) -> tuple[list[Round], Round | None]:

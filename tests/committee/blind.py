@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from PIL import Image
 
@@ -62,7 +63,7 @@ class Blind:
 
 def _fill_identifying_content(dossier: Dossier) -> None:
     unit = dossier.unit.name
-    updates = {
+    updates: dict[str, dict[str, Any]] = {
         "basic_info": {"phone": PHONE, "former_names": FORMER_NAME},
         "work_history": {
             "rows": [

@@ -245,7 +245,7 @@ def test_every_expert_page_and_api_response_is_scanned_for_identity(blind) -> No
     # Every offered file is served, and its bytes carry nothing identifying either.
     for m in detail["materials"]:
         response = client.get(m["url"] + "?download=1")
-        assert response.status_code == 200
+        assert response.status_code == 200 and isinstance(response, FileResponse)
         body = b"".join(response.streaming_content)
         for s in blind.forbidden():
             assert s.encode() not in body

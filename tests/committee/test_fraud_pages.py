@@ -90,6 +90,7 @@ def test_the_ban_reaches_the_eligibility_command_profile(case, office, stage_rou
 
     round_ = Round.objects.get(pk=case["round"])
     finding = fraud_person_record(actor=office, round_=round_, id_number=case["id_number"], evidence="伪造证书")
+    assert finding.dossier is not None
     profile = dossier_profile(finding.dossier).profile
     assert profile["fraud_findings"] == [{"round_year": stage_round.year}]
     path = tmp_path / "profile.json"

@@ -102,7 +102,17 @@ def blind_dossier(
     expert: User,
     upload: Callable[..., Attachment],
     certificate: Image.Image,
+    on_commit: Any,
 ) -> Blind:
+    """`on_commit` is pytest-django's django_capture_on_commit_callbacks: each confirmation's recheck of the
+    masked copy runs on commit, and experts only get copies that passed it."""
+
+    def confirm(attachment: Attachment, boxes: list[list[int]], needs_masking: bool) -> None:
+        with on_commit(execute=True):
+            services.masking_confirm(
+                actor=applicant, attachment_id=attachment.pk, boxes=boxes, needs_masking=needs_masking
+            )
+
     dossier = make_dossier(
         round_=round_,
         applicant=applicant,
@@ -113,22 +123,19 @@ def blind_dossier(
     )
     _fill_identifying_content(dossier)
     masked = upload(dossier, certificate)
-    proposal = AttachmentMasking.objects.get(attachment=masked)
-    services.masking_confirm(
-        actor=applicant, attachment_id=masked.pk, boxes=proposal.proposed_boxes, needs_masking=True
-    )
+    confirm(masked, AttachmentMasking.objects.get(attachment=masked).proposed_boxes, True)
     plain = upload(
         dossier,
         document_image([("公路养护技术报告", 40, 40, 30)]),
         section="achievements",
         doc_type="achievement_proof",
     )
-    services.masking_confirm(actor=applicant, attachment_id=plain.pk, boxes=[], needs_masking=False)
+    confirm(plain, [], False)
     identity = []
     for section, doc_type in IDENTITY_DOCS:
         # Confirmed as needing no masking: only the doc type keeps them from the expert.
         attachment = upload(dossier, document_image([("证件", 40, 40, 30)]), section=section, doc_type=doc_type)
-        services.masking_confirm(actor=applicant, attachment_id=attachment.pk, boxes=[], needs_masking=False)
+        confirm(attachment, [], False)
         identity.append(attachment)
     dossier = walk_to(dossier)
     assignment = expert_assign(actor=office, dossier=dossier, expert=expert)

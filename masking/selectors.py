@@ -186,7 +186,5 @@ def masked_attachments(dossier: Dossier) -> list[Attachment]:
     return [
         item.attachment
         for item in masking_items(dossier)
-        if item.masking is not None
-        and item.masking.servable_to_experts
-        and not withheld_from_experts(item.attachment)
+        if item.masking is not None and item.masking.servable_to_experts and not withheld_from_experts(item.attachment)
     ]

@@ -8,5 +8,6 @@ urlpatterns = [
     path("dossiers/<int:dossier_id>/summary/", views.dossier_summary, name="summary"),
     path("attachments/<int:attachment_id>/card/", views.attachment_card, name="card"),
     path("attachments/<int:attachment_id>/retry/", views.attachment_retry, name="retry"),
+    path("attachments/<int:attachment_id>/<str:variant>/thumbnail.jpg", views.attachment_thumbnail, name="thumbnail"),
     path("attachments/<int:attachment_id>/<str:variant>.jpg", views.attachment_image, name="image"),
 ]

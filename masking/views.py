@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.files.storage import default_storage
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
@@ -15,6 +16,7 @@ from dossiers.sections import doc_type_label
 from dossiers.selectors import dossier_of_applicant
 from masking import services
 from masking.selectors import MaskingItem, attachment_file_for, masking_items, masking_of, masking_summary
+from masking.thumbnails import thumbnail_of
 
 
 def _http_error(exc: DomainError) -> HttpResponse:
@@ -111,5 +113,24 @@ def attachment_image(request: HttpRequest, attachment_id: int, variant: str) -> 
         return _http_error(exc)
     response = FileResponse(served.file.open("rb"), content_type="image/jpeg", filename=served.download_name)
     response["Cache-Control"] = "private, no-store"
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+@login_required
+@require_GET
+def attachment_thumbnail(request: HttpRequest, attachment_id: int, variant: str) -> HttpResponse | FileResponse:
+    """A small copy of the file the selector allows this user (the same gate as the full image)."""
+    attachment = Attachment.objects.select_related("dossier").filter(pk=attachment_id).first()
+    if attachment is None:
+        raise Http404("未找到该附件。")
+    try:
+        served = attachment_file_for(signed_in_user(request), attachment, variant)
+    except DomainError as exc:
+        return _http_error(exc)
+    name = thumbnail_of(served.file)
+    response = FileResponse(default_storage.open(name, "rb"), content_type="image/jpeg")
+    # Private: the gate decided for this user; a shared cache must not hand it to anyone else.
+    response["Cache-Control"] = "private, max-age=3600"
     response["X-Content-Type-Options"] = "nosniff"
     return response

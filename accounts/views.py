@@ -4,6 +4,7 @@ from django.contrib import messages
 from django.contrib.auth import login
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 
 from accounts.forms import RegistrationForm
 from accounts.services import applicant_register
@@ -27,6 +28,6 @@ def register(request: HttpRequest) -> HttpResponse:
             form.add_error(field if field in form.fields else None, exc.message)
         else:
             login(request, user, backend="django.contrib.auth.backends.ModelBackend")
-            messages.success(request, "注册成功，欢迎使用职称申报平台。")
+            messages.success(request, _("Registered. Welcome to the professional title platform."))
             return redirect("portal:home")
     return render(request, "accounts/register.html", {"form": form})

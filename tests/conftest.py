@@ -17,6 +17,28 @@ ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
 CHROMIUM = "/usr/bin/chromium"
 
 
+LOCALE = Path(__file__).resolve().parent.parent / "locale"
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    """The interface's Chinese comes from locale/*/LC_MESSAGES/django.mo (not versioned): compile every
+    catalogue whose .po is newer than its .mo, so a fresh checkout tests what `dev.py` serves."""
+    stale = [
+        po
+        for po in LOCALE.glob("*/LC_MESSAGES/django.po")
+        if not po.with_suffix(".mo").exists() or po.with_suffix(".mo").stat().st_mtime < po.stat().st_mtime
+    ]
+    if stale:
+        from django.core.management import call_command
+
+        from django.utils.translation import trans_real
+
+        call_command("compilemessages", "--ignore", ".venv", verbosity=0)
+        # Catalogues already read before the compilation (start-up checks) would stay empty: read them again.
+        trans_real._translations = {}
+        trans_real._default = None
+
+
 @pytest.fixture(autouse=True)
 def _media_root(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"

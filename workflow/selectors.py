@@ -127,6 +127,12 @@ def status_counts(user: User) -> list[tuple[str, str, int]]:
     )
 
 
+def dossiers_named(by_id: dict[int, Any]) -> list[tuple[Dossier, Any]]:
+    """(dossier with its applicant, value) for each id of `by_id`: messages name people, never ids."""
+    dossiers = Dossier.objects.select_related("applicant").in_bulk(list(by_id))
+    return [(dossiers[pk], value) for pk, value in by_id.items() if pk in dossiers]
+
+
 def reviewer_dossier(user: User, dossier_id: int) -> Dossier:
     """A dossier the user may open on the review pages (reviewer in scope or its applicant); else 404."""
     try:

@@ -9,6 +9,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from django.core.management import call_command
+from django.utils.translation import trans_real
 
 # Playwright's sync API runs an event loop in the test thread; Django must still allow ORM calls there.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
@@ -29,10 +31,6 @@ def pytest_sessionstart(session: pytest.Session) -> None:
         if not po.with_suffix(".mo").exists() or po.with_suffix(".mo").stat().st_mtime < po.stat().st_mtime
     ]
     if stale:
-        from django.core.management import call_command
-
-        from django.utils.translation import trans_real
-
         call_command("compilemessages", "--ignore", ".venv", verbosity=0)
         # Catalogues already read before the compilation (start-up checks) would stay empty: read them again.
         trans_real._translations = {}

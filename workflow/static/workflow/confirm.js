@@ -35,7 +35,7 @@
     var message = form.dataset.confirm;
     if (form.dataset.confirmDetail) {
       var detail = form.querySelector(form.dataset.confirmDetail);
-      if (detail && detail.selectedOptions) message = message.replace("[action]", detail.selectedOptions[0].text);
+      if (detail && detail.selectedOptions) message = message.replace("[*]", detail.selectedOptions[0].text);
     }
     ask(message, function (ok) {
       if (!ok) return;

@@ -22,6 +22,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("documents/", include("documents.urls")),
     path("masking/", include("masking.urls")),
     path("committee/", include("committee.urls")),
+    path("", include("ops.urls")),
     path("", include("portal.urls")),
 ]
 

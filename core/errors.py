@@ -24,6 +24,7 @@ class ErrorCode(StrEnum):
     PUBLICITY_NOT_ENDED = "publicity_not_ended"
     BAD_ATTACHMENT = "bad_attachment"
     MASKING_UNCONFIRMED = "masking_unconfirmed"
+    MASKING_UNCOVERED = "masking_uncovered"
     POLICY_INVALID = "policy_invalid"
     DOCUMENT_UNAVAILABLE = "document_unavailable"
     # The committee stage (人社部令第40号).

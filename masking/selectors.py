@@ -160,8 +160,12 @@ def attachment_file_for(user: User, attachment: Attachment, variant: str = FileV
     if may_see_masked_only(user, dossier):
         if variant != FileVariant.MASKED:
             raise PermissionDenied("评审专家只能查看遮盖后的材料。")
+        masking = masking_of(attachment)
+        if masking is None or not masking.servable_to_experts:
+            # Not rechecked yet, or the name is still readable on it (the office sees that): not served.
+            raise NotFound("该附件的遮盖尚未通过复查，暂不能查看。")
         # Neither the original name nor anything else identifying: a neutral download name.
-        return ServedFile(_masked_file(attachment), variant, f"material-{attachment.pk}.jpg")
+        return ServedFile(masking.masked_file, variant, f"material-{attachment.pk}.jpg")
     raise NotFound("未找到该附件。")
 
 
@@ -173,9 +177,9 @@ def _masked_file(attachment: Attachment) -> FieldFile:
 
 
 def masked_attachments(dossier: Dossier) -> list[Attachment]:
-    """The attachments that have a confirmed masked copy: all that blind review may show of the dossier."""
+    """The attachments with a confirmed masked copy that passed its recheck: all blind review may show."""
     return [
         item.attachment
         for item in masking_items(dossier)
-        if item.confirmed and item.masking is not None and item.masking.masked_file
+        if item.masking is not None and item.masking.servable_to_experts
     ]

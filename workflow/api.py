@@ -8,6 +8,7 @@ import datetime as dt
 from typing import Any
 
 from django.http import HttpRequest
+from django.utils import timezone
 from ninja import Router, Schema
 
 from accounts.auth import signed_in_user
@@ -297,8 +298,6 @@ class NotificationReadOut(Schema):
 
 @router.post("/notifications/{notification_id}/read", response=NotificationReadOut, summary="标为已读")
 def notification_read(request: HttpRequest, notification_id: int) -> NotificationReadOut:
-    from django.utils import timezone
-
     updated = Notification.objects.filter(
         pk=notification_id, recipient=signed_in_user(request), read_at__isnull=True
     ).update(read_at=timezone.now())

@@ -13,16 +13,19 @@ from typing import Any
 
 from django.db.models import QuerySet
 from django.http import Http404
+from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import User
 from core.errors import NotFound
+from documents.models import DocumentKind, GeneratedDocument
 from dossiers.access import dossiers_in_scope_of_reviewer, reviewer_levels, visible_dossier
 from dossiers.display import field_path_label, field_value_label, section_display
 from dossiers.models import Attachment, Dossier, Submission
 from dossiers.sections import doc_type_label
 from dossiers.selectors import attachments_by_section, section_data
 from dossiers.states import RETURNED, UNIT_PUBLICITY
+from rounds.models import Round
 from workflow.actions import available_actions, level_of_state
 from workflow.models import AttachmentCheck, Notification, Publicity, Transition
 
@@ -115,8 +118,6 @@ def status_counts(user: User) -> list[tuple[str, str, int]]:
     counts = Counter(dossiers_in_scope_of_reviewer(user).values_list("round__slug", "status"))
     labels: dict[str, str] = {}
     totals: Counter[str] = Counter()
-    from rounds.models import Round
-
     policies = {r.slug: r.policy for r in Round.objects.filter(slug__in={slug for slug, _ in counts})}
     for (slug, status), n in counts.items():
         totals[status] += n
@@ -156,10 +157,6 @@ def dossier_publicities(dossier: Dossier) -> QuerySet[Publicity]:
 
 def publicity_documents(dossier: Dossier) -> list[tuple[Any, str]]:
     """The 推荐单位公示 and 公示结果 files attached to the dossier (notice 五(一)13), with a link each."""
-    from django.urls import reverse
-
-    from documents.models import DocumentKind, GeneratedDocument
-
     docs = GeneratedDocument.objects.filter(
         dossier=dossier, kind__in=[DocumentKind.PUBLICITY_NOTICE, DocumentKind.PUBLICITY_RESULT]
     ).order_by("kind", "-created_at")

@@ -33,6 +33,7 @@ INSTALLED_APPS = [
     "documents",
     "masking",
     "committee",
+    "ops",
     "portal",
     "demo",
 ]
@@ -79,6 +80,8 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"
+# Backups keep microseconds (Django's JSON fixtures round them to milliseconds).
+SERIALIZATION_MODULES = {"backupjson": "ops.serializers"}
 LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "portal:home"
 LOGOUT_REDIRECT_URL = "accounts:login"

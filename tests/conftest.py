@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 from django.core.management import call_command
-from django.utils.translation import trans_real
+from django.test import signals as test_signals
 
 # Playwright's sync API runs an event loop in the test thread; Django must still allow ORM calls there.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
@@ -32,9 +32,9 @@ def pytest_sessionstart(session: pytest.Session) -> None:
     ]
     if stale:
         call_command("compilemessages", "--ignore", ".venv", verbosity=0)
-        # Catalogues already read before the compilation (start-up checks) would stay empty: read them again.
-        trans_real._translations = {}
-        trans_real._default = None
+        # Catalogues already read before the compilation (start-up checks) would stay empty: Django's own
+        # handler of a LOCALE_PATHS change (the one override_settings uses) drops them, so they are read again.
+        test_signals.language_changed(setting="LOCALE_PATHS")
 
 
 @pytest.fixture(autouse=True)

@@ -111,7 +111,7 @@ def journey(open_round, demo_users, django_capture_on_commit_callbacks) -> Dossi
         )
         old = dossier.attachments.get(doc_type="achievement_proof")
         dossier_services.attachment_delete(attachment_id=old.pk, actor=applicant)
-        new = upload(dossier, applicant, "achievements", "achievement_proof", jpeg_bytes(color=(10, 90, 30)))
+        new = upload(dossier, applicant, "achievements", "achievement_proof", jpeg_bytes(color="darkgreen"))
         masking_confirm(actor=applicant, attachment_id=new.pk, boxes=[], needs_masking=False)
         actions.act(actor=applicant, dossier_id=dossier.pk, action="resubmit")
     dossier.refresh_from_db()

@@ -540,7 +540,9 @@ def batch_job_run(*, job_id: int) -> BatchJob:
             for index, dossier in enumerate(dossiers, start=1):
                 document = evaluation_form_generate(dossier=dossier, actor=job.created_by)
                 with document.file.open("rb") as handle:
-                    archive.writestr(f"{dossier.unit.code}/{dossier.serial_number}-评审表.pdf", handle.read())
+                    archive.writestr(
+                        f"{folder_name(dossier.unit.name)}/{dossier.serial_number}-评审表.pdf", handle.read()
+                    )
                 BatchJob.objects.filter(pk=job.pk).update(processed=index)
         result = _store(
             kind=DocumentKind.EVALUATION_FORM_BATCH,
@@ -561,6 +563,12 @@ def batch_job_run(*, job_id: int) -> BatchJob:
     )
     job.refresh_from_db()
     return job
+
+
+def folder_name(name: str) -> str:
+    """A unit's name as a ZIP folder: the name people know (never the unit code), minus path separators."""
+    cleaned = "".join("_" if ch in '/\\:*?"<>|' else ch for ch in name).strip(" .")
+    return cleaned or "未命名单位"
 
 
 class DossierDocumentGenerator(Protocol):

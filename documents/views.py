@@ -6,6 +6,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from accounts.auth import signed_in_user
@@ -68,14 +69,14 @@ def ce_exemption(request: HttpRequest, dossier_id: int) -> HttpResponseBase:
 def download(request: HttpRequest, pk: int) -> HttpResponseBase:
     document = GeneratedDocument.objects.select_related("dossier", "round", "organization").filter(pk=pk).first()
     if document is None or not selectors.document_visible_to(signed_in_user(request), document):
-        raise NotFound("未找到该文件，或您无权下载。")
+        raise NotFound(_("File not found, or you may not download it."))
     return file_response(document)
 
 
 def _officer_context(request: HttpRequest) -> dict[str, object]:
     organizations = selectors.officer_organizations(signed_in_user(request))
     if not organizations:
-        raise PermissionDenied("只有推荐单位、县（市）和州级审核人员可以使用此功能。")
+        raise PermissionDenied(_("Only reviewers of units, counties and the prefecture may use this."))
     return {"organizations": organizations, "rounds": Round.objects.all()}
 
 
@@ -83,7 +84,7 @@ def _selection(request: HttpRequest) -> tuple[Round, Organization]:
     round_ = Round.objects.filter(slug=request.POST.get("round", "")).first()
     organization = Organization.objects.filter(code=request.POST.get("organization", "")).first()
     if round_ is None or organization is None:
-        raise DomainError("请选择评审批次和单位。")
+        raise DomainError(_("Choose a round and a unit."))
     return round_, organization
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.files.storage import default_storage
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
@@ -17,6 +18,7 @@ from masking import services
 from masking.coverage import KIND_LABELS
 from masking.decisions import dossier_masking_decisions, experts_assigned, office_dossier
 from masking.selectors import MaskingItem, attachment_file_for, masking_items, masking_of, masking_summary
+from masking.thumbnails import thumbnail_of
 
 
 def section_label(attachment: Attachment) -> str:
@@ -121,6 +123,23 @@ def attachment_image(request: HttpRequest, attachment_id: int, variant: str) -> 
     served = attachment_file_for(signed_in_user(request), attachment, variant)
     response = FileResponse(served.file.open("rb"), content_type="image/jpeg", filename=served.download_name)
     response["Cache-Control"] = "private, no-store"
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+@login_required
+@require_GET
+@refusals_shown(page=True)
+def attachment_thumbnail(request: HttpRequest, attachment_id: int, variant: str) -> HttpResponse | FileResponse:
+    """A small copy of the file the selector allows this user (the same gate as the full image)."""
+    attachment = Attachment.objects.select_related("dossier").filter(pk=attachment_id).first()
+    if attachment is None:
+        raise Http404("未找到该附件。")
+    served = attachment_file_for(signed_in_user(request), attachment, variant)
+    name = thumbnail_of(served.file)
+    response = FileResponse(default_storage.open(name, "rb"), content_type="image/jpeg")
+    # Private: the gate decided for this user; a shared cache must not hand it to anyone else.
+    response["Cache-Control"] = "private, max-age=3600"
     response["X-Content-Type-Options"] = "nosniff"
     return response
 

@@ -172,6 +172,8 @@ POLICY_SCHEMA: dict[str, Any] = {
                     "key": {"type": "string"},
                     "number": {"type": "integer"},
                     "title": {"type": "string"},
+                    # Standard return reasons a reviewer picks from (free text is still allowed).
+                    "return_reasons": {"type": "array", "items": {"type": "string", "minLength": 1}},
                 },
             },
         },
@@ -259,6 +261,11 @@ def _check_required_names(data: dict[str, Any], source: str) -> None:
             f"必须恰好列出通知第五部分的 {len(_section_keys)} 个栏目，{'；'.join(p for p in problems if p)}",
             source=source,
         )
+
+
+def clause_label(clause: str) -> str:
+    """A policy `clause` as a reader sees it: "notice 五(二)" → "通知五(二)", "our reading" → "本平台解读"."""
+    return str(clause).replace("notice ", "通知").replace("our reading", "本平台解读")
 
 
 def _path(error: jsonschema.ValidationError) -> str:
@@ -494,6 +501,10 @@ class Policy:
     @property
     def sections(self) -> list[dict[str, Any]]:
         return sorted(self.data["sections"], key=lambda s: s["number"])
+
+    def return_reasons(self, key: str) -> list[str]:
+        """The standard reasons a reviewer may pick when returning this section (policy `sections[].return_reasons`)."""
+        return [str(r) for r in self.section(key).get("return_reasons") or []]
 
     def section(self, key: str) -> dict[str, Any]:
         for s in self.data["sections"]:

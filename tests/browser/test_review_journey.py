@@ -55,6 +55,7 @@ def _open_from_queue(page, live_server, dossier, status=""):
 
 def _click_action(page, label: str) -> None:
     page.locator("#actions button", has_text=label).click()
+    page.locator("#confirm-dialog .confirm-ok").click()  # steps that cannot be undone ask first
     page.wait_for_load_state("networkidle")
 
 
@@ -139,6 +140,7 @@ def test_review_journey(browser, live_server, contexts, open_round, demo_users, 
         county.fill("#return-form [name=reason_papers]", "论文需上传期刊封面与目录页。")
         county.screenshot(path=str(shots / "05-county-return-form.png"), full_page=True)
         county.locator("#return-form button[type=submit]").click()
+        county.locator("#confirm-dialog .confirm-ok").click()
         county.locator("#open-return").wait_for()
         dossier.refresh_from_db()
         assert dossier.status == "returned" and dossier.returned_by_level == "county"

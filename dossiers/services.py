@@ -69,9 +69,12 @@ def dossier_create(*, actor: User, round_: Round, level: str, kind: str) -> Doss
         raise OutsideWindow(f"当前不在{window.describe()}内，不能新建申报。")
     if (level, kind) not in policy.applications():
         raise ValidationFailed("本批次不受理该级别与申报类型的组合。", details={"field": "kind"})
-    if Dossier.objects.filter(round=round_, applicant=actor, level=level).exists():
+    existing = Dossier.objects.filter(round=round_, applicant=actor).first()
+    if existing is not None:
         raise ValidationFailed(
-            f"您在本批次已有{policy.level_label(level)}的申报材料，请直接继续填写。", details={"field": "level"}
+            f"您在本批次已有申报材料 {existing.serial_number}（{existing.level_label}·{existing.kind_label}）。"
+            "每人每个评审批次只能申报一个级别，请继续填写已有的申报材料。",
+            details={"field": "application", "dossier": existing.pk},
         )
     dossier = Dossier.objects.create(
         round=round_,

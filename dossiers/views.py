@@ -50,9 +50,12 @@ def _visible_attachment(request: HttpRequest, pk: int) -> Attachment:
 # ---- list and create --------------------------------------------------------------------------------
 
 
-def application_choices() -> list[tuple[str, str]]:
+def application_choices(taken_rounds: frozenset[int] = frozenset()) -> list[tuple[str, str]]:
+    """(round, level, kind) choices of the rounds open for filing, except those the applicant already filed in."""
     choices = []
     for round_ in rounds_open_for_filing():
+        if round_.pk in taken_rounds:
+            continue
         policy = round_.policy
         for level, kind in policy.applications():
             choices.append(
@@ -67,11 +70,11 @@ def application_choices() -> list[tuple[str, str]]:
 class DossierCreateForm(forms.Form):
     application = forms.ChoiceField(label="申报批次、级别与类型", choices=[])
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, taken_rounds: frozenset[int] = frozenset(), **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         application = self.fields["application"]
         assert isinstance(application, forms.ChoiceField)  # declared just above
-        application.choices = [("", "请选择"), *application_choices()]
+        application.choices = [("", "请选择"), *application_choices(taken_rounds)]
         application.error_messages["required"] = "请选择申报批次、级别与类型。"
 
 
@@ -79,7 +82,11 @@ class DossierCreateForm(forms.Form):
 @refusals_shown()
 def dossier_list(request: HttpRequest) -> HttpResponse:
     user = signed_in_user(request)
-    form = DossierCreateForm(request.POST or None)
+    dossiers = list(dossiers_of_applicant(user))
+    open_rounds = {r.pk for r in rounds_open_for_filing()}
+    # One dossier per person per round: rounds already filed in are not offered again, and the page says why.
+    taken = [d for d in dossiers if d.round_id in open_rounds]
+    form = DossierCreateForm(request.POST or None, taken_rounds=frozenset(d.round_id for d in taken))
     if request.method == "POST" and form.is_valid():
         round_id, level, kind = form.cleaned_data["application"].split("|")
         try:
@@ -97,7 +104,7 @@ def dossier_list(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "dossiers/list.html",
-        {"dossiers": dossiers_of_applicant(user), "form": form},
+        {"dossiers": dossiers, "form": form, "taken": taken},
     )
 
 

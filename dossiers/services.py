@@ -155,7 +155,7 @@ def attachment_upload(
     doc = spec.doc_type(doc_type)
     if doc is None:
         raise ValidationFailed("请选择材料类型。", details={"field": "doc_type"})
-    limits = dossier.round.policy.attachments
+    limits = dossier.round.policy.attachment_limits(doc_type)
     # Checked before anything is written: a refused file leaves every saved attachment as it was.
     image = clean_jpeg(read_limited(upload, int(limits["max_bytes"])), limits=limits)
     replaced = (

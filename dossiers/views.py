@@ -30,8 +30,10 @@ from dossiers.selectors import (
     dossier_completeness,
     dossier_of_applicant,
     dossiers_of_applicant,
+    formless_missing,
     section_data,
 )
+from dossiers.section_rules import attachment_rules, section_rules
 from rounds.models import Round
 from rounds.selectors import rounds_open_for_filing
 
@@ -188,7 +190,9 @@ def _section_context(
         "spec": spec,
         "meta": meta,
         "editor": editor,
-        "saved": key in data,
+        # A section without a form (15 信息遮盖) is done when its owner's check finds nothing missing.
+        "saved": key in data if spec.form_class is not None else not formless_missing(key, dossier),
+        "rules": section_rules(dossier, key),
         "saved_now": saved_now,
         "editable": dossier.is_editable_by_applicant,
         "attachments_block": _attachments_context(dossier, key),
@@ -263,6 +267,16 @@ def dossier_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @refusals_shown()
 @require_GET
+def section_nav_fragment(request: HttpRequest, pk: int) -> HttpResponse:
+    dossier = _own(request, pk)
+    return render(
+        request, "dossiers/_section_nav.html", {"dossier": dossier, "completeness": dossier_completeness(dossier)}
+    )
+
+
+@login_required
+@refusals_shown()
+@require_GET
 def completeness_fragment(request: HttpRequest, pk: int) -> HttpResponse:
     dossier = _own(request, pk)
     return render(
@@ -285,6 +299,10 @@ def _attachments_context(dossier: Dossier, key: str, error: str = "", doc_type: 
         "error": error,
         "selected_doc_type": doc_type,
         "max_mb": int(limits["max_bytes"]) / 1024 / 1024,
+        "rules": attachment_rules(dossier.round.policy, key),
+        # Read by dossier.js to downscale phone photos before they travel (the server checks again).
+        "max_bytes": int(limits["max_bytes"]),
+        "min_side": int(limits["min_side_px"]),
     }
 
 
@@ -308,21 +326,25 @@ def attachment_upload(request: HttpRequest, pk: int, key: str) -> HttpResponse:
     dossier = _own(request, pk)
     if key not in SECTIONS:
         raise Http404("没有这个栏目。")
-    upload = request.FILES.get("file")
+    # dossier.js sends one file per request; a page without JavaScript may send several at once.
+    uploads = request.FILES.getlist("file")
     doc_type = request.POST.get("doc_type", "")
-    if upload is None:
+    if not uploads:
         return _attachments_response(request, dossier, key, error="请选择要上传的 JPG 图片。", doc_type=doc_type)
-    try:
-        services.attachment_upload(
-            dossier_id=dossier.pk,
-            actor=signed_in_user(request),
-            section=key,
-            doc_type=doc_type,
-            upload=upload,
-            original_name=upload.name or "",
-        )
-    except DomainError as exc:
-        return _attachments_response(request, dossier, key, error=exc.message, doc_type=doc_type)
+    for done, upload in enumerate(uploads):
+        try:
+            services.attachment_upload(
+                dossier_id=dossier.pk,
+                actor=signed_in_user(request),
+                section=key,
+                doc_type=doc_type,
+                upload=upload,
+                original_name=upload.name or "",
+            )
+        except DomainError as exc:
+            error = f"“{upload.name}”：{exc.message}" if len(uploads) > 1 else exc.message
+            dossier.refresh_from_db()
+            return _attachments_response(request, dossier, key, error=error, doc_type=doc_type, changed=done > 0)
     dossier.refresh_from_db()
     return _attachments_response(request, dossier, key, changed=True)
 

@@ -271,7 +271,10 @@ def check_continuing_education(rs: RuleSet, p: Profile) -> Check:
     if p.kind not in rs.ce_kinds:
         return Check("continuing_education", True, f"{rs.kind_labels.get(p.kind, p.kind)}不要求继续教育证明", clause)
     if p.ce_exempt:
-        return Check("continuing_education", True, "已获批继续教育免试（附件4），免于继续教育学时要求", clause)
+        # Said as the applicant's claim: the approved form (附件4) is a required upload, checked for completeness.
+        return Check(
+            "continuing_education", True, "申报继续教育免试：须上传免试审批表（附件4），免于继续教育学时要求", clause
+        )
     windows = rs.ce_years.get(p.target_level)
     if not windows:
         return Check(

@@ -163,6 +163,16 @@ def test_failed_requests_retry_and_phone_photos(browser, live_server, contexts, 
     assert (stored.width, stored.height) == (2400, 1800)
     assert sizes and max(sizes) < photo.stat().st_size / 3
 
+    # The masking editor zooms, so a name box can be drawn with a finger on a phone.
+    page.goto(f"{live_server.url}/masking/dossiers/{dossier.pk}/")
+    card = page.locator(f"#mask-card-{stored.pk}")
+    stage = card.locator(".mask-stage")
+    stage.wait_for(timeout=90000)
+    before = stage.bounding_box()["width"]
+    card.locator(".mask-zoom button", has_text="放大").click()
+    assert stage.bounding_box()["width"] == pytest.approx(2 * before, rel=0.05)
+    page.screenshot(path=str(shots / f"{screen}-06-masking-zoomed.png"))
+
 
 def test_return_navigation_and_confirmations(browser, live_server, contexts, open_round, demo_users, screen,
                                              artifacts_dir):  # fmt: skip
@@ -185,7 +195,7 @@ def test_return_navigation_and_confirmations(browser, live_server, contexts, ope
     dialog = county.locator("#confirm-dialog[open]")
     dialog.wait_for()
     assert "不能撤回" in dialog.inner_text()
-    county.screenshot(path=str(shots / f"{screen}-06-reviewer-confirm.png"))
+    county.screenshot(path=str(shots / f"{screen}-07-reviewer-confirm.png"))
     dialog.locator("#confirm-cancel").click()
     assert Dossier.objects.get(pk=dossier.pk).status == "county_review"
     county.locator("#return-form-box summary").click()
@@ -214,7 +224,8 @@ def test_return_navigation_and_confirmations(browser, live_server, contexts, ope
     assert nav.locator("li[data-section=papers]").get_attribute("data-state") == "returned"
     assert nav.locator("li[data-section=masking]").get_attribute("data-state") == "done"
     assert "已完成" in me.locator("#section-masking h2").inner_text()
-    me.screenshot(path=str(shots / f"{screen}-07-return-reasons-first.png"))
+    assert me.evaluate("window.scrollY") == 0  # opened at the top, where the reasons are
+    me.screenshot(path=str(shots / f"{screen}-08-return-reasons-first.png"))
     summary.locator("a[href='#section-work_summary']").click()
     me.locator("#section-work_summary .return-reasons", has_text="主持的项目").wait_for(state="visible")
     if screen == "phone":
@@ -228,7 +239,7 @@ def test_return_navigation_and_confirmations(browser, live_server, contexts, ope
         me.locator("#section-continuing_education").wait_for(state="visible")
         assert not me.locator("#section-work_summary").is_visible()
         me.locator('#section-nav a[href="#section-work_summary"]').click()
-    me.screenshot(path=str(shots / f"{screen}-08-section-after-return.png"))
+    me.screenshot(path=str(shots / f"{screen}-09-section-after-return.png"))
 
     # Fix, then resubmit: the dialog names the submission count; the message names where it went.
     text = me.locator("textarea[name='work_summary-text']")
@@ -241,8 +252,9 @@ def test_return_navigation_and_confirmations(browser, live_server, contexts, ope
     dialog = me.locator("#confirm-dialog[open]")
     dialog.wait_for()
     assert "第 2 次提交" in dialog.inner_text()
-    me.screenshot(path=str(shots / f"{screen}-09-submit-confirm.png"))
+    me.screenshot(path=str(shots / f"{screen}-10-submit-confirm.png"))
     dialog.locator("#confirm-ok").click()
     me.locator(".msg-success", has_text="已提交至县（市）").wait_for()
     me.locator("#dossier-status[data-status=recommended]").wait_for()
-    me.screenshot(path=str(shots / f"{screen}-10-resubmitted.png"))
+    me.screenshot(path=str(shots / f"{screen}-11-resubmitted.png"))
+

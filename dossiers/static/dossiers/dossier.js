@@ -300,6 +300,7 @@
   });
 
   document.addEventListener("DOMContentLoaded", function () {
-    if (document.getElementById("section-nav")) { go(fromHash() || "overview"); }
+    // Opened without a section in the address: stay at the top, where the return reasons are.
+    if (document.getElementById("section-nav")) { var k = fromHash(); if (k) { go(k); } else { show("overview"); } }
   });
 })();

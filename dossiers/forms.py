@@ -40,7 +40,7 @@ def choice_pairs(field: forms.ChoiceField) -> list[tuple[Any, Any]]:
 
 
 def _required_message(field: forms.Field, text_message: str) -> str:
-    """"Write 无" only where 无 can be written: dates, choices and numbers say what they need instead."""
+    """ "Write 无" only where 无 can be written: dates, choices and numbers say what they need instead."""
     if isinstance(field, forms.DateField):
         return "请填写日期（年-月-日）。"
     if isinstance(field, forms.ChoiceField):

@@ -23,6 +23,7 @@ from core.errors import DomainError, ValidationFailed
 from core.pages import is_htmx, refusals_shown
 from dossiers import services
 from dossiers.models import Attachment, Dossier
+from dossiers.section_rules import attachment_rules, section_rules
 from dossiers.sections import SECTIONS, SectionSpec, build_data, context_for, row_to_form
 from dossiers.selectors import (
     attachment_visible,
@@ -33,7 +34,6 @@ from dossiers.selectors import (
     formless_missing,
     section_data,
 )
-from dossiers.section_rules import attachment_rules, section_rules
 from rounds.models import Round
 from rounds.selectors import rounds_open_for_filing
 

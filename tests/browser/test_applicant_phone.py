@@ -11,7 +11,7 @@ from collections.abc import Iterator
 
 import pytest
 from PIL import Image
-from playwright.sync_api import Browser, BrowserContext, Page
+from playwright.sync_api import Browser, BrowserContext, Page, ViewportSize
 
 from demo.review import _create_and_drive
 from demo.setup import DEMO_PASSWORD
@@ -24,7 +24,7 @@ from tests.dossiers.helpers import jpeg_bytes
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-VIEWPORTS = {"desktop": {"width": 1280, "height": 900}, "phone": {"width": 390, "height": 844}}
+VIEWPORTS: dict[str, ViewportSize] = {"desktop": {"width": 1280, "height": 900}, "phone": {"width": 390, "height": 844}}
 
 
 @pytest.fixture(params=list(VIEWPORTS))
@@ -230,9 +230,7 @@ def test_return_navigation_and_confirmations(browser, live_server, contexts, ope
     me.locator("#section-work_summary .return-reasons", has_text="主持的项目").wait_for(state="visible")
     if screen == "phone":
         # One section at a time: only the chosen section is shown; 下一栏 moves on.
-        visible = [
-            s.get_attribute("data-section") for s in me.locator(".dossier-section").all() if s.is_visible()
-        ]
+        visible = [s.get_attribute("data-section") for s in me.locator(".dossier-section").all() if s.is_visible()]
         assert visible == ["work_summary"]
         assert not me.locator("#section-overview").is_visible()
         me.locator("#section-work_summary .section-pager button[data-go=next]").click()
@@ -257,4 +255,3 @@ def test_return_navigation_and_confirmations(browser, live_server, contexts, ope
     me.locator(".msg-success", has_text="已提交至县（市）").wait_for()
     me.locator("#dossier-status[data-status=recommended]").wait_for()
     me.screenshot(path=str(shots / f"{screen}-11-resubmitted.png"))
-

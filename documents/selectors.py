@@ -9,6 +9,7 @@ from typing import Any
 from django.db.models import JSONField, OuterRef, Q, QuerySet, Subquery
 
 from accounts.models import Organization, User
+from documents.content import DossierContent
 from documents.models import DocumentKind, FileFormat, GeneratedDocument
 from dossiers.access import ReviewLevel, dossier_visible_to, dossiers_under, reviewer_levels, units_under
 from dossiers.models import Dossier, DossierSection
@@ -201,8 +202,6 @@ def mask_name(name: str) -> str:
 
 def verification_summary(document: GeneratedDocument) -> dict[str, Any]:
     """What the public verification page may show: no full ID number, phone, address or dossier content."""
-    from documents.content import DossierContent
-
     dossier = document.dossier
     assert dossier is not None  # evaluation forms always belong to a dossier
     content = DossierContent(dossier)

@@ -51,10 +51,11 @@ def attachment_rules(policy: Policy, key: str) -> list[str]:
     spec = SECTIONS[key]
     mb = int(limits["max_bytes"]) / 1024 / 1024
     rules = [
-        f"仅限 JPG 格式（按文件内容判断），单个不超过 {mb:.0f} MB；手机拍摄的大照片会在上传前自动缩小。",
-        f"图片短边不少于 {int(limits['min_side_px'])} 像素，请正向上传、内容清晰；可一次选择多张。",
+        f"仅限 JPG 格式，请正向上传、内容清晰（通知八(一)）；单个不超过 {mb:.0f} MB（本平台限制），"
+        "手机拍摄的大照片会在上传前自动缩小。",
+        f"图片短边不少于 {int(limits['min_side_px'])} 像素；可一次选择多张。",
     ]
-    for doc in spec.doc_types:
+    for doc in spec.applicant_doc_types:
         own = policy.attachment_limits(doc.key)["min_side_px"]
         if own != int(limits["min_side_px"]):
             hint = "（标准一寸照 295×413 像素可直接上传）" if doc.key == "photo" else ""

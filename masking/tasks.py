@@ -22,3 +22,15 @@ def detect_attachment(masking_id: int, version: int, task: Any = None) -> None:
         logger.exception("masking OCR failed for %s (version %s, final=%s)", masking_id, version, final)
         services.masking_record_failure(masking_id=masking_id, version=version, error=repr(exc), final=final)
         raise
+
+
+@db_task(retries=2, retry_delay=15, context=True)
+def recheck_masked_copy(masking_id: int, copy_version: int, task: Any = None) -> None:
+    """The detector on the masked copy; a copy that was replaced since does nothing."""
+    try:
+        services.masking_run_recheck(masking_id=masking_id, copy_version=copy_version)
+    except Exception as exc:
+        logger.exception("masking recheck failed for %s (copy %s)", masking_id, copy_version)
+        if task is None or not getattr(task, "retries", 0):
+            services.masking_record_recheck_failure(masking_id=masking_id, copy_version=copy_version, error=repr(exc))
+        raise

@@ -8,6 +8,7 @@ import datetime as dt
 from typing import Any
 
 from django.http import HttpRequest
+from django.utils import timezone
 from ninja import Router, Schema
 
 from accounts.auth import signed_in_user
@@ -57,6 +58,8 @@ class ActionIn(Schema):
     start: dt.date | None = None
     contact: str = ""
     working_days: int | None = None
+    # A return at the last allowed submission ends the application: the reviewer confirms it (issue 10).
+    confirm_final: bool = False
 
 
 class QueueRowOut(Schema):
@@ -215,6 +218,7 @@ def dossier_act(request: HttpRequest, dossier_id: int, action: str, payload: Act
     params: dict[str, Any] = {"version": payload.expected_version, "note": payload.note}
     if action == "return":
         params["reasons"] = [r.dict() for r in payload.reasons]
+        params["confirm_final"] = payload.confirm_final
     if action == "start_publicity":
         params.update(start=payload.start, contact=payload.contact, working_days=payload.working_days)
     done = actions.act(actor=signed_in_user(request), dossier_id=dossier.pk, action=action, **params)
@@ -297,8 +301,6 @@ class NotificationReadOut(Schema):
 
 @router.post("/notifications/{notification_id}/read", response=NotificationReadOut, summary="标为已读")
 def notification_read(request: HttpRequest, notification_id: int) -> NotificationReadOut:
-    from django.utils import timezone
-
     updated = Notification.objects.filter(
         pk=notification_id, recipient=signed_in_user(request), read_at__isnull=True
     ).update(read_at=timezone.now())

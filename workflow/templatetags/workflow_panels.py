@@ -7,6 +7,7 @@ from typing import Any
 from django import template
 
 from workflow import selectors
+from workflow.services import recommendation_opinion
 
 register = template.Library()
 
@@ -46,8 +47,6 @@ def open_return_summary(dossier: Any) -> dict[str, Any]:
 
 
 def _opinion(dossier: Any) -> str | None:
-    from workflow.services import recommendation_opinion
-
     return recommendation_opinion(dossier)
 
 

@@ -11,7 +11,8 @@ from config.settings import local
 pytestmark = pytest.mark.django_db
 
 
-def test_api_docs_load_swagger_from_our_static_files(client):
+def test_api_docs_load_swagger_from_our_static_files(client, demo_users):
+    client.force_login(demo_users["demo_applicant"])  # the docs are for signed-in users
     html = client.get("/api/docs").content.decode()
     assert "/static/ninja/swagger-ui-bundle.js" in html and "/static/ninja/swagger-ui.css" in html
     assert "cdn" not in html.lower()

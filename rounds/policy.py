@@ -161,6 +161,11 @@ POLICY_SCHEMA: dict[str, Any] = {
                 "max_bytes": {"type": "integer", "minimum": 1024},
                 "max_pixels": {"type": "integer", "minimum": 10000},
                 "min_side_px": {"type": "integer", "minimum": 1},
+                # A slot whose standard format is smaller than a scanned page (the one-inch photo: 295×413).
+                "min_side_px_by_doc_type": {
+                    "type": "object",
+                    "additionalProperties": {"type": "integer", "minimum": 1},
+                },
             },
         },
         "sections": {
@@ -497,6 +502,14 @@ class Policy:
     @property
     def attachments(self) -> dict[str, Any]:
         return dict(self.data["attachments"])
+
+    def attachment_limits(self, doc_type: str) -> dict[str, Any]:
+        """The attachment limits for one kind of document: the round's, with the slot's own minimum side if any."""
+        limits = self.attachments
+        own = limits.get("min_side_px_by_doc_type", {}).get(doc_type)
+        if own is not None:
+            limits["min_side_px"] = int(own)
+        return limits
 
     @property
     def sections(self) -> list[dict[str, Any]]:

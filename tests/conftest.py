@@ -130,3 +130,10 @@ def today() -> dt.date:
     from django.utils import timezone
 
     return timezone.localdate()
+
+
+def confirm_if_asked(page) -> None:
+    """Press 确定 in the shared confirmation dialog (static/js/confirm.js) when the last click opened it."""
+    dialog = page.locator("#confirm-dialog[open]")
+    if dialog.count():
+        dialog.locator("#confirm-ok").click()

@@ -288,8 +288,10 @@ def dossier_submit(request: HttpRequest, pk: int) -> HttpResponse:
     dossier = actions.act(
         actor=user, dossier_id=dossier.pk, action=actions.submit_action_name(dossier), version=_version(request)
     )
+    # Said from where the dossier now waits: a resubmission goes back to the level that returned it.
+    where = LEVEL_LABELS.get(actions.level_of_state(dossier, dossier.status) or "unit", "推荐单位")
     messages.success(
-        request, f"已提交至推荐单位（第 {dossier.submission_count} 次提交）。提交后材料不可修改，请留意审核进度。"
+        request, f"已提交至{where}（第 {dossier.submission_count} 次提交）。提交后材料不可修改，请留意审核进度。"
     )
     return redirect("dossiers:detail", pk=dossier.pk)
 

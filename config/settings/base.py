@@ -24,6 +24,8 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "huey.contrib.djhuey",
+    # Listed so that /api/docs serves Swagger UI from ninja's own static files, not from a CDN (works offline).
+    "ninja",
     "axes",
     "core",
     "accounts",
@@ -160,6 +162,8 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 30 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
 EMAIL_BACKEND = env("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
+# Short messages to applicants (returns, deadline reminders, abandonment): core.sms backends by dotted path.
+SMS_BACKEND = env("SMS_BACKEND", default="core.sms.ConsoleBackend")
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="职称申报平台 <noreply@localhost>")
 
 # Background work: SQLite storage by default, Redis when REDIS_URL is set; immediate in tests.

@@ -61,7 +61,7 @@ def _colleague() -> User:
 def _confirm(page: Page) -> None:
     dialog = page.locator("#confirm-dialog")
     dialog.wait_for(state="visible")
-    page.locator("#confirm-dialog .confirm-ok").click()
+    page.locator("#confirm-dialog #confirm-ok").click()
     page.wait_for_load_state("networkidle")
 
 

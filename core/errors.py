@@ -27,6 +27,10 @@ class ErrorCode(StrEnum):
     MASKING_UNCOVERED = "masking_uncovered"
     POLICY_INVALID = "policy_invalid"
     DOCUMENT_UNAVAILABLE = "document_unavailable"
+    NOT_AUTHENTICATED = "not_authenticated"
+    METHOD_NOT_ALLOWED = "method_not_allowed"
+    THROTTLED = "throttled"
+    SERVER_ERROR = "server_error"
     # The committee stage (人社部令第40号).
     QUORUM_NOT_MET = "quorum_not_met"
     VOTING_CLOSED = "voting_closed"
@@ -40,6 +44,10 @@ HTTP_STATUS: dict[ErrorCode, int] = {
     ErrorCode.NOT_FOUND: 404,
     ErrorCode.CONCURRENT_UPDATE: 409,
     ErrorCode.ILLEGAL_TRANSITION: 409,
+    ErrorCode.NOT_AUTHENTICATED: 401,
+    ErrorCode.METHOD_NOT_ALLOWED: 405,
+    ErrorCode.THROTTLED: 429,
+    ErrorCode.SERVER_ERROR: 500,
     ErrorCode.RECORD_SEALED: 409,
     ErrorCode.ALREADY_RECORDED: 409,
 }

@@ -24,5 +24,6 @@ class FullPrecisionEncoder(DjangoJSONEncoder):
 
 class Serializer(JSONSerializer):
     def _init_options(self) -> None:
-        super()._init_options()
+        # django-stubs do not declare this hook of Django's JSON serializer; it is where json_kwargs is set.
+        super()._init_options()  # type: ignore[misc]
         self.json_kwargs["cls"] = FullPrecisionEncoder

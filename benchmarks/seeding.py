@@ -19,7 +19,7 @@ from django.utils import timezone
 from accounts.models import Organization, Role, RoleAssignment, User
 from committee.models import ExpertAssignment
 from demo.seed import seed_demo
-from demo.setup import COUNTIES, make_credit_code
+from demo.setup import COUNTIES, make_credit_code, seed_organizations, seed_rounds, seed_users
 from dossiers.models import Dossier, DossierSection
 from rounds.models import Round
 from workflow.models import Publicity, Transition
@@ -49,10 +49,15 @@ def demo_round() -> Round:
     return Round.objects.get(is_demo=True)
 
 
-def seed_base() -> None:
-    """The demo set-up and the bulk units (once)."""
+def seed_base(*, with_review_dossiers: bool = True) -> None:
+    """The demo set-up and the bulk units (once). Without review dossiers: organisations, officers, rounds only
+    (the review dossiers' uploads wait for OCR, which the load benchmark leaves to its worker)."""
     if not User.objects.filter(username="demo_prefecture").exists():
-        seed_demo()
+        if with_review_dossiers:
+            seed_demo()
+        else:
+            seed_users(seed_organizations())
+            seed_rounds()
     if Organization.objects.filter(code__startswith="U-SC").exists():
         return
     counties = {org.code: org for org in Organization.objects.filter(code__in=[code for code, _ in COUNTIES])}

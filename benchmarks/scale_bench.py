@@ -68,7 +68,11 @@ def _pages() -> list[Page]:
         Page("demo_prefecture", "prefecture: queue", fixed("/review/")),
         Page("demo_prefecture", "prefecture: queue, all states", fixed("/review/?all=1")),
         Page("demo_prefecture", "prefecture: dossier review", lambda ids: f"/review/dossier/{ids['prefecture']}/"),
-        Page("demo_prefecture", "prefecture: masking decisions", lambda ids: f"/masking/office/dossiers/{ids['received']}/"),
+        Page(
+            "demo_prefecture",
+            "prefecture: masking decisions",
+            lambda ids: f"/masking/office/dossiers/{ids['received']}/",
+        ),
         Page("demo_prefecture", "prefecture: roster page", fixed("/documents/roster/")),
         Page("demo_prefecture", "prefecture: batch ZIPs page", fixed("/documents/batches/")),
         Page("demo_prefecture", "API prefecture: queue", fixed("/api/workflow/queue")),
@@ -126,7 +130,7 @@ def _measure(pages: list[Page], repeat: int) -> dict[str, Measure]:
         reset_queries()  # the log is a bounded deque: a full one would hide this request's queries
         with CaptureQueriesContext(connection) as captured:
             response = client.get(url)
-        body = b"".join(response) if response.streaming else response.content  # type: ignore[attr-defined]
+        body = b"".join(response) if response.streaming else response.content
         times = []
         for _ in range(repeat):
             started = time.perf_counter()
@@ -204,7 +208,9 @@ def main() -> None:
         args.json.write_text(
             json.dumps({n: {k: vars(m) for k, m in r.items()} for n, r in runs.items()}, ensure_ascii=False, indent=1)
         )
-    print(f"\ntargets at {sizes[-1]:,}: ≤ {TARGET_MS:.0f} ms and ≤ {TARGET_QUERIES} queries — {'met' if ok else 'MISSED'}")
+    print(
+        f"\ntargets at {sizes[-1]:,}: ≤ {TARGET_MS:.0f} ms and ≤ {TARGET_QUERIES} queries — {'met' if ok else 'MISSED'}"
+    )
 
 
 if __name__ == "__main__":

@@ -103,10 +103,7 @@ def grow_to(total: int, *, password_hash: str = "!", chunk: int = 5000) -> None:
 def _add_chunk(round_: Round, units: list[Organization], first: int, last: int, password_hash: str) -> None:
     now = timezone.now()
     users = User.objects.bulk_create(
-        [
-            User(username=f"scale{i:07d}", full_name=f"测试{i:07d}", password=password_hash)
-            for i in range(first, last)
-        ],
+        [User(username=f"scale{i:07d}", full_name=f"测试{i:07d}", password=password_hash) for i in range(first, last)],
         batch_size=2000,
     )
     dossiers = []
@@ -195,4 +192,3 @@ def analyze() -> None:
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute("ANALYZE")
-

@@ -197,7 +197,6 @@ def main() -> None:
     _print(report, saves, lost)
 
 
-
 def _print(report: list[tuple[int, list[dict[str, str]], list[dict[str, str]]]], saves: int, lost: int) -> None:
     print("\n| users | request | count | errors | p50 ms | p95 ms | p99 ms | req/s |")
     print("| --- | --- | --- | --- | --- | --- | --- | --- |")

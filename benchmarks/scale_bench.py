@@ -110,6 +110,17 @@ class Measure:
     status: int
 
 
+class _Counter:
+    """An execute wrapper that records every SQL statement the connection runs."""
+
+    def __init__(self, into: list[str]) -> None:
+        self.into = into
+
+    def __call__(self, execute: Any, sql: str, params: Any, many: bool, context: Any) -> Any:
+        self.into.append(sql)
+        return execute(sql, params, many, context)
+
+
 def _measure(pages: list[Page], repeat: int) -> dict[str, Measure]:
     from django.db import connection  # Django: only after django.setup()
     from django.test import Client
@@ -130,12 +141,7 @@ def _measure(pages: list[Page], repeat: int) -> dict[str, Measure]:
         # Counted by an execute wrapper: CaptureQueriesContext read 0 here (the request closes and reopens the
         # connection, and the debug log it slices is cleared at request start).
         captured: list[str] = []
-
-        def count(execute: Any, sql: str, params: Any, many: bool, context: Any) -> Any:
-            captured.append(sql)
-            return execute(sql, params, many, context)
-
-        with connection.execute_wrapper(count):
+        with connection.execute_wrapper(_Counter(captured)):
             response = client.get(url)
         body = b"".join(response) if response.streaming else response.content
         times = []

@@ -156,8 +156,17 @@ def main() -> None:
     parser.add_argument("--port", type=int, default=8114)
     parser.add_argument("--database-url", default="postgres://postgres@127.0.0.1:5432/i14_scale_load")
     parser.add_argument("--redis-url", default="redis://127.0.0.1:6379/14")
+    parser.add_argument("--report-only", action="store_true", help="print the last run's figures again")
     args = parser.parse_args()
     users = [int(u) for u in args.users.split(",")]
+    if args.report_only:
+        os.environ.update(_env(args))
+        sys.path.insert(0, str(ROOT))
+        import django
+
+        django.setup()
+        _print([(n, _rows(WORK / f"u{n}"), _rows(WORK / f"bare{n}")) for n in users], *_lost_saves(args))
+        return
     if max(users) // 2 * STATE_CYCLE > args.dossiers:
         raise SystemExit("not enough draft dossiers for that many applicants: raise --dossiers")
     shutil.rmtree(WORK, ignore_errors=True)
@@ -183,18 +192,18 @@ def main() -> None:
     )
     try:
         _wait_up(f"{host}/bench/bare/")
-        report = []
         for n in users:
-            prefix = WORK / f"u{n}"
-            _locust(env, host, n, args.duration, ["Applicant", "Clerk"], prefix)
+            _locust(env, host, n, args.duration, ["Applicant", "Clerk"], WORK / f"u{n}")
             _locust(env, host, n, max(15, args.duration // 3), ["Bare"], WORK / f"bare{n}")
-            report.append((n, _rows(prefix), _rows(WORK / f"bare{n}")))
-        saves, lost = _lost_saves(args)
     finally:
         for process in (server, worker):
             process.send_signal(signal.SIGTERM)
-            process.wait(timeout=30)
-    _print(report, saves, lost)
+        for process in (server, worker):
+            try:
+                process.wait(timeout=60)
+            except subprocess.TimeoutExpired:
+                process.kill()  # requests still queued at the end of the run: nobody waits for them now
+    _print([(n, _rows(WORK / f"u{n}"), _rows(WORK / f"bare{n}")) for n in users], *_lost_saves(args))
 
 
 def _print(report: list[tuple[int, list[dict[str, str]], list[dict[str, str]]]], saves: int, lost: int) -> None:

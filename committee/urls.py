@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 
 from committee import views
 
@@ -29,4 +29,6 @@ urlpatterns = [
     # Certificates: the PDF (office, holder) and the public lookup by number.
     path("certificates/<int:pk>.pdf", views.certificate_pdf, name="certificate_pdf"),
     path("certificates/", views.certificate_lookup, name="certificate_lookup"),
+    # Blind review, the fraud register and statistics.
+    path("", include("committee.urls_review")),
 ]

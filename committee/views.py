@@ -69,7 +69,7 @@ from core.pages import is_htmx, refusals_shown
 from documents.selectors import mask_name
 from dossiers.models import Dossier
 from dossiers.sections import doc_type_label
-from masking.selectors import FileVariant, attachment_file_for, masked_attachments
+from masking.selectors import FileVariant, attachment_file_for, masked_attachments, masking_items
 from rounds.models import Round
 from workflow.actions import act
 
@@ -116,7 +116,7 @@ def expert_dossier(request: HttpRequest, assignment_id: int) -> HttpResponse:
         }
         for a in attachments
     ]
-    pending = dossier.attachments.count() - len(materials)
+    pending = len(masking_items(dossier)) - len(materials)  # the unit's publicity records are never shown
     return render(
         request,
         "committee/expert_dossier.html",

@@ -22,12 +22,14 @@ from demo.samples import REQUIRED_UPLOADS, sample_sections
 from demo.setup import demo_account
 from dossiers import services as dossier_services
 from dossiers.models import Dossier
+from dossiers.sections import UNIT_RECORD_TYPES
 from dossiers.states import COMMITTEE_RECEIVED, PREFECTURE_REVIEW, RECOMMENDED, RETURNED, SUBMITTED, UNIT_PUBLICITY
 from masking.services import masking_confirm
 from rounds.models import Round
 from rounds.workdays import publicity_end
 from workflow import services
 from workflow.actions import act
+from workflow.models import Publicity
 
 DEMO_APPLICANTS = [
     # (username, full name, sex, unit code, birth date, target state)
@@ -125,6 +127,15 @@ def _create_and_drive(
         return dossier  # a holiday kept the publicity running: it stays in publicity for the demo
     with _at(after):
         services.publicity_result_record(publicity_id=publicity.pk, actor=unit, objections="无")
+        # The signed, stamped annex 1 and annex 2, filed with section 13 by the unit (notice 五(二)).
+        for section, doc_type in UNIT_RECORD_TYPES:
+            dossier_services.unit_record_upload(
+                dossier_id=dossier.pk,
+                actor=unit,
+                doc_type=doc_type,
+                upload=io.BytesIO(_scan(f"{section}/{doc_type}")),
+                original_name=f"{doc_type}.jpg",
+            )
         act(actor=unit, dossier_id=dossier.pk, action="recommend")
     if target == RECOMMENDED:
         return dossier
@@ -165,10 +176,22 @@ def seed_review_dossiers(*, demo_round: Round, password: str) -> list[tuple[str,
             user = demo_account(
                 username=username, full_name=name, role=Role.APPLICANT, organization=unit, password=password
             )
-            label = demo_round.policy.state_label(target)
-            rows.append((username, password, f"申报人（演示申报：{label}）", unit.name))
-            if Dossier.objects.filter(round=demo_round, applicant=user).exists():
-                continue
-            unit_officer, county_officer = UNIT_OFFICERS[unit_code]
-            _create_and_drive(demo_round, user, (name, sex, birth), target, unit_officer, county_officer)
+            dossier = Dossier.objects.filter(round=demo_round, applicant=user).first()
+            if dossier is None:
+                unit_officer, county_officer = UNIT_OFFICERS[unit_code]
+                _create_and_drive(demo_round, user, (name, sex, birth), target, unit_officer, county_officer)
+                dossier = Dossier.objects.get(round=demo_round, applicant=user)
+            # Where the dossier is now (a second start after trying the demo shows the real state).
+            rows.append((username, password, f"申报人（演示申报：{demo_state(dossier)}）", unit.name))
     return rows
+
+
+def demo_state(dossier: Dossier) -> str:
+    """The dossier's state as the demo accounts list says it; a publicity that has run its 5 working days
+    says so, because that dossier is where a new user walks past the publicity without waiting."""
+    label = dossier.status_label
+    if dossier.status == UNIT_PUBLICITY:
+        publicity = Publicity.objects.filter(dossiers=dossier).order_by("-end").first()
+        if publicity is not None and publicity.end < timezone.localdate():
+            label += "，公示期已满，推荐单位可录入公示结果并推荐"
+    return label

@@ -41,6 +41,19 @@ def choice_pairs(field: forms.ChoiceField) -> list[tuple[Any, Any]]:
     return list(cast(Iterable[tuple[Any, Any]], field.choices))
 
 
+def _required_message(field: forms.Field, text_message: str) -> str:
+    """ "Write 无" only where 无 can be written: dates, choices and numbers say what they need instead."""
+    if isinstance(field, forms.DateField):
+        return "请填写日期（年-月-日）。"
+    if isinstance(field, forms.ChoiceField):
+        return "请选择一项。"
+    if isinstance(field, forms.IntegerField | forms.DecimalField):
+        return "请填写数字。"
+    if isinstance(field, forms.BooleanField):
+        return "请勾选此项。"
+    return text_message
+
+
 class SectionForm(forms.Form):
     """Base: every field required unless said otherwise; errors in plain Chinese."""
 
@@ -51,8 +64,7 @@ class SectionForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.context = context
         for field in self.fields.values():
-            field.error_messages.setdefault("required", self.required_message)
-            field.error_messages["required"] = self.required_message
+            field.error_messages["required"] = _required_message(field, self.required_message)
             if isinstance(field, forms.DateField):
                 field.error_messages["invalid"] = "请输入有效日期（年-月-日）。"
             if isinstance(field, forms.IntegerField | forms.DecimalField):
@@ -296,15 +308,18 @@ class WorkSummaryForm(SectionForm):
         value = self.cleaned_data["text"].strip()
         min_chars = self.context.work_summary_min_chars if self.context is not None else 0
         if len(value) < min_chars:
-            raise forms.ValidationError(f"工作总结不少于 {min_chars} 字（当前 {len(value)} 字）。")
+            # The minimum is the platform's own (policy min_chars_source); the notice sets no length.
+            raise forms.ValidationError(
+                f"工作总结不少于 {min_chars} 字（当前 {len(value)} 字；本平台要求，通知未规定字数）。"
+            )
         return value
 
 
 class OtherAttachmentsForm(SectionForm):
     note = text_field(
         "其他附件或证明材料说明",
-        help_text="需上传《推荐单位公示》（附件1）、《推荐单位公示结果》（附件2）以及本专业评审条件规定的其他证明材料；"
-        "无其他材料的填写“无”（通知五(一)13）。",
+        help_text="《推荐单位公示》（附件1）和《推荐单位公示结果》（附件2）由推荐单位在公示结束后上传签字盖章件，归入本栏目；"
+        "申报人在此上传本专业评审条件规定的其他证明材料，无其他材料的填写“无”（通知五(一)13、五(二)）。",
         max_length=2000,
     )
 

@@ -8,7 +8,7 @@ from django.conf import settings
 from django.db import models
 
 from accounts.models import Organization
-from dossiers.states import DRAFT, EDITABLE_STATES
+from dossiers.states import DRAFT, EDITABLE_STATES, ENDED_STATES
 from rounds.models import Round
 
 
@@ -51,9 +51,11 @@ class Dossier(models.Model):
         verbose_name_plural = "申报材料"
         ordering = ["-created_at"]
         constraints = [
+            # Notice 四: one application per person per round (not one per level): the service explains it,
+            # the constraint holds it when two requests race.
             models.UniqueConstraint(
-                fields=["round", "applicant", "level"],
-                name="one_dossier_per_round_level",
+                fields=["round", "applicant"],
+                name="one_dossier_per_round",
             )
         ]
 
@@ -75,6 +77,11 @@ class Dossier(models.Model):
     @property
     def is_editable_by_applicant(self) -> bool:
         return self.status in EDITABLE_STATES
+
+    @property
+    def is_ended(self) -> bool:
+        """Abandoned, ended by a return at the last submission, or cancelled: nothing more to submit."""
+        return self.status in ENDED_STATES
 
 
 class DossierSection(models.Model):

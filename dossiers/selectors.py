@@ -12,7 +12,14 @@ from accounts.models import User
 from core.errors import NotFound
 from dossiers.access import dossier_visible_to
 from dossiers.models import Attachment, Dossier
-from dossiers.sections import SECTIONS, SectionInvalid, attachment_counts, context_for, validate_section
+from dossiers.sections import (
+    SECTIONS,
+    UNIT_RECORD_TYPES,
+    SectionInvalid,
+    attachment_counts,
+    context_for,
+    validate_section,
+)
 
 
 def dossiers_of_applicant(user: User) -> QuerySet[Dossier]:
@@ -98,7 +105,7 @@ def register_section_check(key: str, check: SectionCheck) -> None:
     _SECTION_CHECKS[key] = check
 
 
-def _formless_missing(key: str, dossier: Dossier) -> list[str]:
+def formless_missing(key: str, dossier: Dossier) -> list[str]:
     check = _SECTION_CHECKS.get(key)
     # No registered check means nobody can vouch for the section: it stays incomplete.
     return check(dossier) if check is not None else ["本栏目暂无法检查"]
@@ -116,7 +123,7 @@ def dossier_completeness(dossier: Dossier) -> Completeness:
         status = SectionStatus(key=key, number=section["number"], title=section["title"], saved=key in data)
         if spec.form_class is None:
             status.saved = True
-            status.missing = _formless_missing(key, dossier)
+            status.missing = formless_missing(key, dossier)
         elif key not in data:
             status.missing = ["尚未填写保存"]
         else:
@@ -130,3 +137,9 @@ def dossier_completeness(dossier: Dossier) -> Completeness:
                 status.missing += spec.attachment_check(cleaned, context, counts.get(key, {}))
         statuses.append(status)
     return Completeness(sections=statuses)
+
+
+def missing_unit_records(dossier: Dossier) -> list[str]:
+    """The signed publicity records (annex 1, annex 2) the unit has still to upload before it may recommend."""
+    present = set(dossier.attachments.values_list("section", "doc_type"))
+    return [label for record, label in UNIT_RECORD_TYPES.items() if record not in present]

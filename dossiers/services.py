@@ -27,9 +27,10 @@ from core.errors import (
     ValidationFailed,
 )
 from dossiers import signals
+from dossiers.access import ReviewLevel, require_role
 from dossiers.images import clean_jpeg, read_limited
 from dossiers.models import Attachment, Dossier, DossierSection
-from dossiers.sections import SECTIONS, SectionInvalid, context_for, validate_section
+from dossiers.sections import SECTIONS, UNIT_RECORD_TYPES, SectionInvalid, context_for, is_unit_record, validate_section
 from dossiers.states import EDITABLE_STATES
 from rounds.models import Round
 
@@ -69,9 +70,12 @@ def dossier_create(*, actor: User, round_: Round, level: str, kind: str) -> Doss
         raise OutsideWindow(f"当前不在{window.describe()}内，不能新建申报。")
     if (level, kind) not in policy.applications():
         raise ValidationFailed("本批次不受理该级别与申报类型的组合。", details={"field": "kind"})
-    if Dossier.objects.filter(round=round_, applicant=actor, level=level).exists():
+    existing = Dossier.objects.filter(round=round_, applicant=actor).first()
+    if existing is not None:
         raise ValidationFailed(
-            f"您在本批次已有{policy.level_label(level)}的申报材料，请直接继续填写。", details={"field": "level"}
+            f"您在本批次已有申报材料 {existing.serial_number}（{existing.level_label}·{existing.kind_label}）。"
+            "每人每个评审批次只能申报一个级别，请继续填写已有的申报材料。",
+            details={"field": "application", "dossier": existing.pk},
         )
     dossier = Dossier.objects.create(
         round=round_,
@@ -152,7 +156,9 @@ def attachment_upload(
     doc = spec.doc_type(doc_type)
     if doc is None:
         raise ValidationFailed("请选择材料类型。", details={"field": "doc_type"})
-    limits = dossier.round.policy.attachments
+    if doc.unit_record:
+        raise ValidationFailed(f"“{doc.label}”由推荐单位上传，申报人无需上传。", details={"field": "doc_type"})
+    limits = dossier.round.policy.attachment_limits(doc_type)
     # Checked before anything is written: a refused file leaves every saved attachment as it was.
     image = clean_jpeg(read_limited(upload, int(limits["max_bytes"])), limits=limits)
     replaced = (
@@ -198,12 +204,56 @@ def attachment_delete(*, attachment_id: int, actor: User) -> None:
         raise NotFound("未找到该附件。")
     dossier = _locked_own_dossier(attachment.dossier_id, actor)
     require_editable(dossier)
+    if is_unit_record(attachment.section, attachment.doc_type):
+        raise PermissionDenied("推荐单位上传的公示材料，申报人不能删除。")
     _send_removed(attachment.pk, dossier)
     _delete_file_on_commit(attachment)
     attachment.delete()
     dossier.version += 1
     dossier.save(update_fields=["version", "updated_at"])
     audit(actor, "attachment_delete", dossier, attachment=attachment_id)
+
+
+@transaction.atomic
+def unit_record_upload(
+    *, dossier_id: int, actor: User, doc_type: str, upload: IO[bytes], original_name: str
+) -> Attachment:
+    """The recommending unit files a signed and stamped publicity record (annex 1 / annex 2, JPG) with
+    section 13 (notice 五(二), 五(一)13) while the dossier is with the unit. It belongs to the unit: it is
+    not masked (no signal to masking), not counted in the applicant's completeness, never served to experts."""
+    dossier = Dossier.objects.select_for_update().select_related("round", "unit").filter(pk=dossier_id).first()
+    if dossier is None:
+        raise NotFound("未找到该申报材料。")
+    require_role(actor, Role.UNIT_REVIEWER, dossier.unit)
+    if dossier.round.policy.workflow.get("levels", {}).get(dossier.status) != ReviewLevel.UNIT:
+        raise NotEditable(
+            f"申报当前状态为“{dossier.status_label}”，不在推荐单位办理阶段，不能上传公示材料。",
+            details={"status": dossier.status},
+        )
+    section = next((key for key, d in UNIT_RECORD_TYPES if d == doc_type), None)
+    if section is None:
+        raise ValidationFailed("请选择公示材料类型（推荐单位公示或公示结果）。", details={"field": "doc_type"})
+    limits = dossier.round.policy.attachments
+    image = clean_jpeg(read_limited(upload, int(limits["max_bytes"])), limits=limits)
+    replaced = list(Attachment.objects.filter(dossier=dossier, section=section, doc_type=doc_type))
+    for old in replaced:
+        _delete_file_on_commit(old)
+        old.delete()
+    attachment = Attachment(
+        dossier=dossier,
+        section=section,
+        doc_type=doc_type,
+        original_name=(original_name or "upload.jpg")[:255],
+        width=image.width,
+        height=image.height,
+        size_bytes=len(image.content),
+        sha256=image.sha256,
+        uploaded_by=actor,
+    )
+    attachment.file.save("upload.jpg", ContentFile(image.content), save=False)
+    attachment.save()
+    audit(actor, "unit_record_upload", dossier, doc_type=doc_type, attachment=attachment.pk)
+    return attachment
 
 
 # ---- what a submission stores --------------------------------------------------------------------

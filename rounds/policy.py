@@ -150,7 +150,7 @@ POLICY_SCHEMA: dict[str, Any] = {
         },
         "texts": {
             "type": "object",
-            "required": ["recommendation_opinion", "commitment", "empty_field_marker"],
+            "required": ["recommendation_opinion", "commitment", "annex3_commitment", "empty_field_marker"],
             "additionalProperties": _clause_value({"type": "string", "minLength": 1}),
         },
         "attachments": {
@@ -161,6 +161,11 @@ POLICY_SCHEMA: dict[str, Any] = {
                 "max_bytes": {"type": "integer", "minimum": 1024},
                 "max_pixels": {"type": "integer", "minimum": 10000},
                 "min_side_px": {"type": "integer", "minimum": 1},
+                # A slot whose standard format is smaller than a scanned page (the one-inch photo: 295×413).
+                "min_side_px_by_doc_type": {
+                    "type": "object",
+                    "additionalProperties": {"type": "integer", "minimum": 1},
+                },
             },
         },
         "sections": {
@@ -172,6 +177,8 @@ POLICY_SCHEMA: dict[str, Any] = {
                     "key": {"type": "string"},
                     "number": {"type": "integer"},
                     "title": {"type": "string"},
+                    # Standard return reasons a reviewer picks from (free text is still allowed).
+                    "return_reasons": {"type": "array", "items": {"type": "string", "minLength": 1}},
                 },
             },
         },
@@ -261,6 +268,11 @@ def _check_required_names(data: dict[str, Any], source: str) -> None:
         )
 
 
+def clause_label(clause: str) -> str:
+    """A policy `clause` as a reader sees it: "notice 五(二)" → "通知五(二)", "our reading" → "本平台解读"."""
+    return str(clause).replace("notice ", "通知").replace("our reading", "本平台解读")
+
+
 def _path(error: jsonschema.ValidationError) -> str:
     return ".".join(str(p) for p in error.absolute_path) or "(根)"
 
@@ -315,7 +327,7 @@ def validate_policy(data: Any, *, source: str = "") -> dict[str, Any]:
     states = set(wf["states"])
     if wf["initial"] not in states:
         raise PolicyError("workflow.initial", f"未定义的状态“{wf['initial']}”", source=source)
-    special_targets = {"resubmit_target"}
+    special_targets = {"resubmit_target", "next_level"}
     for i, tr in enumerate(wf["transitions"]):
         for state in tr["from"]:
             if state not in states:
@@ -491,9 +503,21 @@ class Policy:
     def attachments(self) -> dict[str, Any]:
         return dict(self.data["attachments"])
 
+    def attachment_limits(self, doc_type: str) -> dict[str, Any]:
+        """The attachment limits for one kind of document: the round's, with the slot's own minimum side if any."""
+        limits = self.attachments
+        own = limits.get("min_side_px_by_doc_type", {}).get(doc_type)
+        if own is not None:
+            limits["min_side_px"] = int(own)
+        return limits
+
     @property
     def sections(self) -> list[dict[str, Any]]:
         return sorted(self.data["sections"], key=lambda s: s["number"])
+
+    def return_reasons(self, key: str) -> list[str]:
+        """The standard reasons a reviewer may pick when returning this section (policy `sections[].return_reasons`)."""
+        return [str(r) for r in self.section(key).get("return_reasons") or []]
 
     def section(self, key: str) -> dict[str, Any]:
         for s in self.data["sections"]:

@@ -116,3 +116,25 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return f"{self.recipient_id}: {self.title}"
+
+
+class AttachmentCheck(models.Model):
+    """A reviewer's tick on one attachment of a dossier they review (the per-attachment checklist)."""
+
+    reviewer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="attachment_checks", verbose_name="审核人"
+    )
+    attachment = models.ForeignKey(
+        "dossiers.Attachment", on_delete=models.CASCADE, related_name="checks", verbose_name="附件"
+    )
+    checked_at = models.DateTimeField("核对时间", auto_now=True)
+
+    class Meta:
+        verbose_name = "附件核对记录"
+        verbose_name_plural = "附件核对记录"
+        constraints = [
+            models.UniqueConstraint(fields=["reviewer", "attachment"], name="one_check_per_reviewer_attachment")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.reviewer_id} ✓ {self.attachment_id}"

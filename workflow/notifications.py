@@ -17,6 +17,7 @@ from django.utils import timezone
 from huey.contrib.djhuey import db_task
 
 from accounts.models import RoleAssignment, User
+from core.sms import send_sms
 from dossiers.access import LEVEL_ROLES, organization_for_level
 from dossiers.models import Dossier
 from workflow.actions import dossier_transitioned, level_of_state
@@ -58,7 +59,22 @@ def notify(*, recipients: list[User], dossier: Dossier | None, kind: str, title:
     for item in created:
         if item.recipient.email:
             notification_email_send(item.pk)
+        if item.kind in SMS_KINDS and item.recipient.phone:
+            notification_sms_send(item.pk)
     return created
+
+
+# What an applicant must not miss reaches their phone too (core.sms; the e-mail carries the full text).
+SMS_KINDS = {Notification.Kind.RETURNED, Notification.Kind.REMINDER, Notification.Kind.ABANDONED}
+
+
+@db_task()
+def notification_sms_send(notification_id: int) -> None:
+    item = Notification.objects.select_related("recipient").filter(pk=notification_id).first()
+    if item is None or not item.recipient.phone:
+        return
+    link = f"{settings.SITE_URL.rstrip('/')}{item.url}" if item.url else settings.SITE_URL
+    send_sms(phone=item.recipient.phone, text=f"{item.title}。详情请登录平台查看：{link}")
 
 
 @db_task()
@@ -86,6 +102,13 @@ def _message(dossier: Dossier, record: Transition) -> tuple[str, str, str]:
     """(kind, title, body) for a transition."""
     label = dossier.round.policy.state_label(record.to_state)
     head = f"申报 {dossier.serial_number}（{dossier.applicant.display_name}，{dossier.level_label}）"
+    if record.action == "return" and not dossier.return_deadline:
+        # The return at the last allowed submission: the application ends (notice 四(三)).
+        lines = [f"{head}已被退回，已达提交次数上限，本次申报终止（{label}），不能再修改提交。退回意见："]
+        lines += [f"· {r.get('title', r.get('section'))}：{r.get('reason')}" for r in record.reasons]
+        if record.note:
+            lines.append(f"说明：{record.note}")
+        return Notification.Kind.RETURNED, "申报被退回，申报终止", "\n".join(lines)
     if record.action == "return":
         lines = [
             f"{head}已被退回修改。请逐项修改以下栏目，并在 {_deadline_text(dossier)} 前重新提交，逾期视为放弃申报："

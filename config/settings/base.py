@@ -24,6 +24,8 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "huey.contrib.djhuey",
+    # Listed so that /api/docs serves Swagger UI from ninja's own static files, not from a CDN (works offline).
+    "ninja",
     "axes",
     "core",
     "accounts",
@@ -41,6 +43,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Sees the final response: hands stored files to the object store or the proxy (FILE_DELIVERY below).
+    "ops.files.OffloadFileMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -154,12 +158,25 @@ else:
         "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
     }
+# django-storages reads these from the settings (the keys themselves boto3 takes from AWS_ACCESS_KEY_ID /
+# AWS_SECRET_ACCESS_KEY). The endpoint is the address browsers reach too: presigned URLs are signed for it.
+AWS_STORAGE_BUCKET_NAME = env("AWS_STORAGE_BUCKET_NAME", default="")
+AWS_S3_ENDPOINT_URL = env("AWS_S3_ENDPOINT_URL", default=None)
+AWS_S3_REGION_NAME = env("AWS_S3_REGION_NAME", default=None)
+AWS_QUERYSTRING_EXPIRE = env.int("AWS_QUERYSTRING_EXPIRE", default=60)
+AWS_DEFAULT_ACL = None  # objects stay private: only presigned URLs open them
+AWS_S3_SIGNATURE_VERSION = "s3v4"
+# How a file leaves a permission-checked view (ops/files.py): "presigned" (S3: a 302 to a URL valid for
+# AWS_QUERYSTRING_EXPIRE seconds), "accel" (X-Accel-Redirect to the proxy), "django" (the worker streams it).
+FILE_DELIVERY = env("FILE_DELIVERY", default="presigned" if AWS_STORAGE_BUCKET_NAME else "django")
 
 # Uploads: the attachment limits themselves come from the round's policy; these only bound memory.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 30 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
 EMAIL_BACKEND = env("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
+# Short messages to applicants (returns, deadline reminders, abandonment): core.sms backends by dotted path.
+SMS_BACKEND = env("SMS_BACKEND", default="core.sms.ConsoleBackend")
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="职称申报平台 <noreply@localhost>")
 
 # Background work: SQLite storage by default, Redis when REDIS_URL is set; immediate in tests.

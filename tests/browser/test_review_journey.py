@@ -21,8 +21,9 @@ from demo.setup import DEMO_PASSWORD
 from dossiers import services as dossier_services
 from dossiers.models import Dossier
 from masking.services import masking_confirm
-from tests.conftest import login
+from tests.conftest import confirm_if_asked, login
 from tests.dossiers.conftest import fill_sections, upload_required
+from tests.dossiers.helpers import jpeg_bytes
 from workflow.models import Notification, Publicity, Transition
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -54,6 +55,7 @@ def _open_from_queue(page, live_server, dossier, status=""):
 
 def _click_action(page, label: str) -> None:
     page.locator("#actions button", has_text=label).click()
+    confirm_if_asked(page)
     page.wait_for_load_state("networkidle")
 
 
@@ -72,6 +74,7 @@ def test_review_journey(browser, live_server, contexts, open_round, demo_users, 
     me.goto(f"{live_server.url}/dossiers/{dossier.pk}/")
     me.locator("#completeness-state", has_text="全部完整，可以提交").wait_for()
     me.click("#submit-dossier")
+    confirm_if_asked(me)
     me.locator("#dossier-status[data-status=submitted]").wait_for()
     me.screenshot(path=str(shots / "01-applicant-submitted.png"))
 
@@ -103,6 +106,19 @@ def test_review_journey(browser, live_server, contexts, open_round, demo_users, 
         unit.fill("#publicity-result-form [name=objections]", "无")
         unit.locator("#publicity-result-form button[type=submit]").click()
         unit.locator("#publicity-result", has_text="公示无异议").wait_for()
+        # The signed, stamped annex 1 and annex 2 go into section 13 before 同意推荐 (issue 10 point 7).
+        signed = shots / "signed-record.jpg"
+        signed.write_bytes(jpeg_bytes())
+        unit.goto(f"{live_server.url}/review/dossier/{dossier.pk}/")
+        unit.locator("#unit-records .warn", has_text="推荐单位公示（附件1").wait_for()
+        for doc_type in ("unit_publicity", "publicity_result"):
+            unit.select_option("#unit-records [name=doc_type]", doc_type)
+            unit.set_input_files("#unit-records [name=file]", str(signed))
+            unit.locator("#unit-records button[type=submit]").click()
+            unit.locator(".msg-success", has_text="归入申报材料第 13 栏").wait_for()
+        unit.locator("#unit-records .ok").wait_for()
+        unit.screenshot(path=str(shots / "04a-unit-records.png"), full_page=True)
+        unit.goto(f"{live_server.url}/review/publicity/{publicity.pk}/")
         unit.locator("#publicity-recommend-form button[type=submit]").click()
         unit.locator(".msg-success", has_text="已同意推荐").wait_for()
         unit.screenshot(path=str(shots / "04-unit-recommended.png"), full_page=True)
@@ -116,6 +132,8 @@ def test_review_journey(browser, live_server, contexts, open_round, demo_users, 
         county = _as(browser, live_server, "demo_county", contexts)
         _open_from_queue(county, live_server, dossier)
         county.locator("#publicity a", has_text="推荐单位公示结果").first.wait_for()  # annex 2 on the dossier
+        # The signed records are beside the dossier, in section 13, marked as the unit's.
+        county.locator("#ro-other_attachments .thumb", has_text="推荐单位上传").first.wait_for()
         _click_action(county, "开始县（市）审核")
         county.locator("#dossier-status[data-status=county_review]").wait_for()
         county.locator("#return-form-box summary").click()
@@ -123,6 +141,7 @@ def test_review_journey(browser, live_server, contexts, open_round, demo_users, 
         county.fill("#return-form [name=reason_papers]", "论文需上传期刊封面与目录页。")
         county.screenshot(path=str(shots / "05-county-return-form.png"), full_page=True)
         county.locator("#return-form button[type=submit]").click()
+        confirm_if_asked(county)
         county.locator("#open-return").wait_for()
         dossier.refresh_from_db()
         assert dossier.status == "returned" and dossier.returned_by_level == "county"
@@ -144,7 +163,9 @@ def test_review_journey(browser, live_server, contexts, open_round, demo_users, 
         me.locator("#section-work_summary .msg-success").wait_for()
         me.reload()
         me.click("#submit-dossier")
+        confirm_if_asked(me)
         me.locator("#dossier-status[data-status=recommended]").wait_for()
+        me.locator(".msg-success", has_text="已提交至县（市）").wait_for()
         dossier.refresh_from_db()
         assert dossier.submission_count == 2
 

@@ -13,7 +13,7 @@ from demo.setup import DEMO_PASSWORD
 from workflow.actions import act
 from workflow.models import Notification
 
-from .conftest import submit
+from .conftest import file_unit_records, submit
 
 pytestmark = pytest.mark.django_db
 
@@ -224,6 +224,9 @@ def test_api_review_actions_and_refusals(client, submitted, demo_users):
             f"/api/workflow/publicities/{publicity_id}/result", {"objections": ""}, content_type="application/json"
         )
         assert r.json()["result"] == "no_objection"
+        r = c.post(f"{base}/actions/recommend", {}, content_type="application/json")
+        assert r.status_code == 400 and r.json()["code"] == "incomplete"  # the signed annex 1 and 2 first
+        file_unit_records(submitted, demo_users["demo_unit"])
         r = c.post(f"{base}/actions/recommend", {}, content_type="application/json")
         assert r.json()["status"] == "recommended"
     county = _client(client, demo_users["demo_county"])

@@ -26,6 +26,7 @@ class ErrorCode(StrEnum):
     MASKING_UNCONFIRMED = "masking_unconfirmed"
     POLICY_INVALID = "policy_invalid"
     DOCUMENT_UNAVAILABLE = "document_unavailable"
+    REQUEST_TOO_LARGE = "request_too_large"
 
 
 # HTTP status the API answers with for each code.
@@ -34,6 +35,7 @@ HTTP_STATUS: dict[ErrorCode, int] = {
     ErrorCode.NOT_FOUND: 404,
     ErrorCode.CONCURRENT_UPDATE: 409,
     ErrorCode.ILLEGAL_TRANSITION: 409,
+    ErrorCode.REQUEST_TOO_LARGE: 413,
 }
 
 

@@ -148,9 +148,15 @@ else:
     HUEY = {
         "huey_class": "huey.SqliteHuey",
         "name": "titles",
-        "filename": str(BASE_DIR / "var" / "huey.sqlite3"),
+        "filename": env("HUEY_SQLITE_PATH", default=str(BASE_DIR / "var" / "huey.sqlite3")),
         "immediate": HUEY_IMMEDIATE,
     }
+
+# Background jobs (OCR, PDF batches) hold a lease renewed by a heartbeat from the running worker; a job
+# whose lease ran out is re-queued by the periodic sweep (core/leases.py), at most JOB_MAX_ATTEMPTS times.
+JOB_LEASE_SECONDS = env.int("JOB_LEASE_SECONDS", default=120)
+JOB_HEARTBEAT_SECONDS = env.float("JOB_HEARTBEAT_SECONDS", default=0) or None
+JOB_MAX_ATTEMPTS = env.int("JOB_MAX_ATTEMPTS", default=3)
 
 # Where the versioned round policy files live (one YAML file per round).
 POLICY_DIR = BASE_DIR / "policies"

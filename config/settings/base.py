@@ -157,6 +157,8 @@ else:
 JOB_LEASE_SECONDS = env.int("JOB_LEASE_SECONDS", default=120)
 JOB_HEARTBEAT_SECONDS = env.float("JOB_HEARTBEAT_SECONDS", default=0) or None
 JOB_MAX_ATTEMPTS = env.int("JOB_MAX_ATTEMPTS", default=3)
+# Notifications and e-mails leave through an outbox (workflow/outbox.py), retried with back-off.
+OUTBOX_MAX_ATTEMPTS = env.int("OUTBOX_MAX_ATTEMPTS", default=10)
 
 # Where the versioned round policy files live (one YAML file per round).
 POLICY_DIR = BASE_DIR / "policies"

@@ -62,6 +62,6 @@ class RequestSizeLimitMiddleware:
 def _drop_unread_body(request: HttpRequest) -> None:
     # Django's development server drains the unread body after the response (into memory, in one read);
     # the body is refused, so mark it consumed and let the closed connection discard it.
-    stream = request.environ.get("wsgi.input")
+    stream = getattr(request, "environ", {}).get("wsgi.input")
     if isinstance(stream, LimitedStream):
         stream.limit = 0

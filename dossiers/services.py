@@ -217,9 +217,7 @@ def _attachment_record(
     # The row lock serialises uploads into one dossier: of two uploads into one slot, the second waits.
     dossier = _locked_own_dossier(dossier_id, actor)
     _require_editable(dossier)
-    replaced = (
-        list(Attachment.objects.filter(dossier=dossier, section=section, doc_type=doc.key)) if doc.single else []
-    )
+    replaced = list(Attachment.objects.filter(dossier=dossier, section=section, doc_type=doc.key)) if doc.single else []
     if any(old.sha256 == image.sha256 for old in replaced):
         # A double-click (or a retried request) sent the same file twice: the first one stays.
         raise ConcurrentUpdate(

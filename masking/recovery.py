@@ -58,8 +58,9 @@ def masking_requeue_lost(now: dt.datetime | None = None) -> dict[str, list[int]]
         if result:
             outcome[result].append(pk)
     waiting = list(
-        AttachmentMasking.objects.filter(status=MaskingStatus.PENDING, updated_at__lt=now - orphan_grace())
-        .values_list("pk", flat=True)
+        AttachmentMasking.objects.filter(status=MaskingStatus.PENDING, updated_at__lt=now - orphan_grace()).values_list(
+            "pk", flat=True
+        )
     )
     if waiting:
         queued = queued_first_args("detect_attachment")

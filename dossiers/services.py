@@ -254,11 +254,10 @@ def _attachment_record(
         attachment=attachment.pk,
         replaced=[a.pk for a in replaced],
     )
-    # robust: the upload is committed; a listener failing (e.g. the file was replaced meanwhile) must not
-    # turn it into an error page.
-    transaction.on_commit(
-        lambda: signals.attachment_uploaded.send(sender=Attachment, attachment=attachment), robust=True
-    )
+    # Inside the transaction: what listeners record (masking's pending OCR job) commits with the row or
+    # not at all, so a crash right after the commit cannot leave a file nobody will ever look at. They
+    # start their background work on commit.
+    signals.attachment_uploaded.send(sender=Attachment, attachment=attachment)
     return attachment
 
 

@@ -131,6 +131,7 @@ DATA_UPLOAD_MAX_NUMBER_FIELDS = 2000
 UPLOAD_DECODE_CONCURRENCY = env.int("UPLOAD_DECODE_CONCURRENCY", default=2)
 
 EMAIL_BACKEND = env("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
+EMAIL_FILE_PATH = env("EMAIL_FILE_PATH", default=str(BASE_DIR / "var" / "mail"))  # the file-based backend
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="职称申报平台 <noreply@localhost>")
 
 # Background work: SQLite storage by default, Redis when REDIS_URL is set; immediate in tests.

@@ -28,14 +28,11 @@ from PIL import Image, ImageDraw
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "scripts"))
 from live_instance import Instance, Session, raw_post_claiming, rss_mb  # noqa: E402
 
-SIDE = 8000
-
-
-def heavy_jpeg(index: int) -> bytes:
-    img = Image.new("L", (SIDE, SIDE), 255)
+def heavy_jpeg(index: int, side: int) -> bytes:
+    img = Image.new("L", (side, side), 255)
     draw = ImageDraw.Draw(img)
-    for y in range(200, SIDE, 900):
-        draw.rectangle([300, y, SIDE - 300, y + 40], fill=0)
+    for y in range(200, side, 900):
+        draw.rectangle([300, y, side - 300, y + 40], fill=0)
     draw.text((400, 400), f"page {index}", fill=0)
     out = io.BytesIO()
     img.save(out, format="JPEG", quality=60)
@@ -83,6 +80,7 @@ def main() -> int:
     parser.add_argument("--uploads", type=int, default=16)
     parser.add_argument("--workdir", type=Path, default=None)
     parser.add_argument("--ocr-timeout", type=float, default=1200)
+    parser.add_argument("--side", type=int, default=8000, help="side of the accepted JPEG (px)")
     args = parser.parse_args()
     workdir = args.workdir or Path(tempfile.mkdtemp(prefix="upload-load-"))
     instance = Instance(workdir)
@@ -96,9 +94,9 @@ def main() -> int:
         time.sleep(3)
         assert instance.web is not None
         web_before = rss_mb(instance.web.pid)
-        heavy = [heavy_jpeg(i) for i in range(args.uploads)]
+        heavy = [heavy_jpeg(i, args.side) for i in range(args.uploads)]
         bomb = progressive_bomb()
-        print(f"heavy JPEG {SIDE}×{SIDE}: {len(heavy[0]) / 1024:.0f} KB; progressive bomb: {len(bomb)} bytes", flush=True)
+        print(f"heavy JPEG {args.side}×{args.side}: {len(heavy[0]) / 1024:.0f} KB; progressive bomb: {len(bomb)} bytes", flush=True)
 
         def accepted(i: int):  # noqa: ANN202
             return lambda: session.upload(dossier_id, "work_history", "work_proof", heavy[i]).status
@@ -122,6 +120,7 @@ def main() -> int:
         summary = {
             "date": time.strftime("%Y-%m-%d"),
             "uploads": args.uploads,
+            "side_px": args.side,
             "answers": dict(statuses),
             "upload_wall_s": round(upload_seconds, 1),
             "web_rss_before_mb": round(web_before),

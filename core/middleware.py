@@ -55,13 +55,13 @@ class RequestSizeLimitMiddleware:
                 content_type="text/html; charset=utf-8",
             )
         _drop_unread_body(request)
-        response["Connection"] = "close"
         return response
 
 
 def _drop_unread_body(request: HttpRequest) -> None:
-    # Django's development server drains the unread body after the response (into memory, in one read);
-    # the body is refused, so mark it consumed and let the closed connection discard it.
+    # Django's development server drains the unread body after the response, into memory in one read.
+    # Marked consumed instead: the server then reads the rest as a next request, refuses it as malformed
+    # and closes the connection (WSGI forbids the application to send "Connection: close" itself).
     stream = getattr(request, "environ", {}).get("wsgi.input")
     if isinstance(stream, LimitedStream):
         stream.limit = 0

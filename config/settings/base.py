@@ -136,12 +136,16 @@ DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="职称申报平台 <nore
 
 # Background work: SQLite storage by default, Redis when REDIS_URL is set; immediate in tests.
 HUEY_IMMEDIATE = env.bool("HUEY_IMMEDIATE", default=False)
+# Each worker process is replaced after this many tasks: what an OCR run leaves allocated (onnxruntime
+# keeps its arena at the largest shapes it has seen) is returned to the system.
+HUEY_CONSUMER = {"max_tasks": env.int("HUEY_MAX_TASKS", default=20)}
 if env("REDIS_URL", default=""):
     HUEY = {
         "huey_class": "huey.RedisHuey",
         "name": "titles",
         "url": env("REDIS_URL"),
         "immediate": HUEY_IMMEDIATE,
+        "consumer": HUEY_CONSUMER,
     }
 else:
     HUEY = {
@@ -149,6 +153,7 @@ else:
         "name": "titles",
         "filename": env("HUEY_SQLITE_PATH", default=str(BASE_DIR / "var" / "huey.sqlite3")),
         "immediate": HUEY_IMMEDIATE,
+        "consumer": HUEY_CONSUMER,
     }
 
 # Background jobs (OCR, PDF batches) hold a lease renewed by a heartbeat from the running worker; a job

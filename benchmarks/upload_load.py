@@ -26,7 +26,8 @@ from pathlib import Path
 from PIL import Image, ImageDraw
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "scripts"))
-from live_instance import Instance, Session, raw_post_claiming, rss_mb  # noqa: E402
+from live_instance import Instance, Session, raw_post_claiming, rss_mb
+
 
 def heavy_jpeg(index: int, side: int) -> bytes:
     img = Image.new("L", (side, side), 255)
@@ -70,7 +71,7 @@ def wait_for_ocr(instance: Instance, timeout: float) -> dict[str, int]:
         with instance.db() as db:
             rows = db.execute("SELECT status, COUNT(*) FROM masking_attachmentmasking GROUP BY status").fetchall()
         counts = {r[0]: r[1] for r in rows}
-        if not counts.get("pending") and not counts.get("running") or time.time() > deadline:
+        if (not counts.get("pending") and not counts.get("running")) or time.time() > deadline:
             return counts
         time.sleep(2)
 
@@ -96,16 +97,21 @@ def main() -> int:
         web_before = rss_mb(instance.web.pid)
         heavy = [heavy_jpeg(i, args.side) for i in range(args.uploads)]
         bomb = progressive_bomb()
-        print(f"heavy JPEG {args.side}×{args.side}: {len(heavy[0]) / 1024:.0f} KB; progressive bomb: {len(bomb)} bytes", flush=True)
+        print(
+            f"heavy JPEG {args.side}×{args.side}: {len(heavy[0]) / 1024:.0f} KB; progressive bomb: {len(bomb)} bytes",
+            flush=True,
+        )
 
-        def accepted(i: int):  # noqa: ANN202
+        def accepted(i: int):
             return lambda: session.upload(dossier_id, "work_history", "work_proof", heavy[i]).status
 
-        def refused_bomb():  # noqa: ANN202
+        def refused_bomb():
             return session.upload(dossier_id, "work_history", "work_proof", bomb).status
 
-        def refused_body():  # noqa: ANN202
-            return raw_post_claiming(instance.url, f"/api/dossiers/{dossier_id}/sections/work_history/attachments", 600 << 20, 1 << 20)[0]
+        def refused_body():
+            return raw_post_claiming(
+                instance.url, f"/api/dossiers/{dossier_id}/sections/work_history/attachments", 600 << 20, 1 << 20
+            )[0]
 
         started = time.time()
         jobs = [accepted(i) for i in range(args.uploads)] + [refused_bomb] * args.uploads + [refused_body] * 4
@@ -130,7 +136,7 @@ def main() -> int:
             "database_locked": locked,
         }
         print(json.dumps(summary, ensure_ascii=False, indent=1))
-        five_xx = sum(n for s, n in statuses.items() if s.startswith("5") or not s[:1].isdigit() and s != "None")
+        five_xx = sum(n for s, n in statuses.items() if s.startswith("5") or (not s[:1].isdigit() and s != "None"))
         unfinished = ocr.get("pending", 0) + ocr.get("running", 0)
         return 1 if five_xx or locked or unfinished else 0
     finally:

@@ -23,7 +23,7 @@ from pathlib import Path
 from PIL import Image, ImageDraw
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from live_instance import Instance, Session  # noqa: E402
+from live_instance import Instance, Session
 
 failures: list[str] = []
 
@@ -46,7 +46,7 @@ def page_jpeg(seed: int, side: int = 3000) -> bytes:
     return out.getvalue()
 
 
-def kill_during(instance: Instance, request, delay: float) -> object:  # noqa: ANN001
+def kill_during(instance: Instance, request, delay: float) -> object:
     """Start `request` in a thread, kill -9 the web server after `delay` seconds, restart it."""
     result: list[object] = []
     thread = threading.Thread(target=lambda: result.append(_safe(request)))
@@ -58,7 +58,7 @@ def kill_during(instance: Instance, request, delay: float) -> object:  # noqa: A
     return result[0] if result else None
 
 
-def _safe(request) -> object:  # noqa: ANN001
+def _safe(request) -> object:
     try:
         return request()
     except Exception as exc:  # the connection dies with the server: expected
@@ -73,16 +73,27 @@ def scenario_upload(instance: Instance, rounds: int) -> None:
     print("1. kill -9 the web server mid-upload", flush=True)
     session = Session(instance.url, "demo_applicant")
     dossier_id = session.draft_dossier()
+    # Calibrate: kill at a random moment within what one upload takes on this machine, now.
+    started = time.time()
+    assert session.upload(dossier_id, "work_history", "work_proof", page_jpeg(-1)).status == 201
+    took = time.time() - started
+    print(f"     one upload takes {took:.2f} s here; kills fall within it", flush=True)
     outcomes = []
     for i in range(rounds):
         content = page_jpeg(i)
-        delay = random.Random(i).uniform(0.05, 1.5)
-        outcomes.append(kill_during(instance, lambda c=content: session.upload(dossier_id, "work_history", "work_proof", c), delay))
+        delay = random.Random(i).uniform(0.0, took)
+        outcomes.append(
+            kill_during(
+                instance, lambda c=content, s=session: s.upload(dossier_id, "work_history", "work_proof", c), delay
+            )
+        )
         session = Session(instance.url, "demo_applicant")
     finished = [o for o in outcomes if not isinstance(o, Exception)]
-    print(f"     {rounds} uploads killed at random moments; {len(finished)} answered before the kill", flush=True)
+    print(f"     {rounds} uploads, server killed at random moments: {rounds - len(finished)} cut off", flush=True)
     with instance.db() as db:
-        attachments = db.execute("SELECT id, file FROM dossiers_attachment WHERE dossier_id=?", (dossier_id,)).fetchall()
+        attachments = db.execute(
+            "SELECT id, file FROM dossiers_attachment WHERE dossier_id=?", (dossier_id,)
+        ).fetchall()
         no_masking = db.execute(
             "SELECT COUNT(*) FROM dossiers_attachment a LEFT JOIN masking_attachmentmasking m ON m.attachment_id=a.id "
             "WHERE m.id IS NULL"
@@ -112,8 +123,12 @@ def scenario_transition(instance: Instance) -> None:
             if "return" not in actions:
                 continue
             body = {"reasons": [{"section": "basic_info", "reason": "照片不清晰，请重新上传"}], "note": "crash check"}
-            delay = random.uniform(0.0, 0.4)
-            kill_during(instance, lambda s=session, d=dossier_id: s.json("POST", f"/api/workflow/dossiers/{d}/return", body), delay)
+            delay = random.uniform(0.0, 0.15)
+            kill_during(
+                instance,
+                lambda s=session, d=dossier_id, b=body: s.json("POST", f"/api/workflow/dossiers/{d}/return", b),
+                delay,
+            )
             session = Session(instance.url, username)
     with instance.db() as db:
         half = db.execute(
@@ -125,7 +140,7 @@ def scenario_transition(instance: Instance) -> None:
             "ON o.topic='transition' AND o.key='transition:' || t.id WHERE o.id IS NULL AND t.note='crash check'"
         ).fetchone()[0]
         returned = db.execute("SELECT COUNT(*) FROM workflow_transition WHERE note='crash check'").fetchone()[0]
-    print(f"     {returned} return(s) committed before or despite the kill")
+    print(f"     {returned} of the returns attempted committed before the kill")
     check(half == 0, "every dossier's state is its last transition's target (nothing half-written)")
     check(without_message == 0, "every committed transition has its outbox message")
     # The worker's minutely flush delivers what the killed server could not.
@@ -156,7 +171,9 @@ def scenario_worker(instance: Instance) -> None:
     status = ""
     while time.time() < deadline:
         with instance.db() as db:
-            row = db.execute("SELECT status FROM masking_attachmentmasking WHERE attachment_id=?", (attachment_id,)).fetchone()
+            row = db.execute(
+                "SELECT status FROM masking_attachmentmasking WHERE attachment_id=?", (attachment_id,)
+            ).fetchone()
         status = row[0] if row else ""
         if status == "running":
             break
@@ -165,7 +182,9 @@ def scenario_worker(instance: Instance) -> None:
     instance.kill9("worker")
     time.sleep(1)
     with instance.db() as db:
-        stuck = db.execute("SELECT status FROM masking_attachmentmasking WHERE attachment_id=?", (attachment_id,)).fetchone()[0]
+        stuck = db.execute(
+            "SELECT status FROM masking_attachmentmasking WHERE attachment_id=?", (attachment_id,)
+        ).fetchone()[0]
     print(f"     after kill -9 the row says: {stuck}")
     instance.start_worker()
     started = time.time()

@@ -174,9 +174,11 @@ class Session:
 
     @property
     def csrf(self) -> str:
-        return next(c.value for c in self.jar if c.name == "csrftoken")  # type: ignore[misc]
+        return next(str(c.value) for c in self.jar if c.name == "csrftoken")
 
-    def request(self, method: str, path: str, body: bytes | None = None, headers: dict[str, str] | None = None) -> Response:
+    def request(
+        self, method: str, path: str, body: bytes | None = None, headers: dict[str, str] | None = None
+    ) -> Response:
         req = urllib.request.Request(f"{self.base}{path}", data=body, method=method)
         req.add_header("Referer", f"{self.base}/")
         for k, v in (headers or {}).items():
@@ -215,7 +217,9 @@ class Session:
         for d in self.json("GET", "/api/dossiers/").json():
             if d["editable"] and d["round"].startswith("demo-"):
                 return int(d["id"])
-        made = self.json("POST", "/api/dossiers/", {"round": "demo-bz-2023-highway", "level": "mid", "kind": "evaluation"})
+        made = self.json(
+            "POST", "/api/dossiers/", {"round": "demo-bz-2023-highway", "level": "mid", "kind": "evaluation"}
+        )
         assert made.status == 201, made.body
         return int(made.json()["id"])
 

@@ -206,8 +206,8 @@ def main() -> int:
     parser.add_argument("--workdir", type=Path, default=None)
     args = parser.parse_args()
     workdir = args.workdir or Path(tempfile.mkdtemp(prefix="crash-check-"))
-    # A short lease so that the check does not wait two minutes for the sweep to notice the dead worker.
-    instance = Instance(workdir, JOB_LEASE_SECONDS="10", JOB_HEARTBEAT_SECONDS="2")
+    # Short leases and claims, so that the check does not wait minutes for the sweeps to notice the dead.
+    instance = Instance(workdir, JOB_LEASE_SECONDS="10", JOB_HEARTBEAT_SECONDS="2", OUTBOX_CLAIM_SECONDS="10")
     print(f"setting up in {workdir} …", flush=True)
     instance.setup()
     try:

@@ -23,8 +23,6 @@ from workflow.models import OutboxMessage
 
 logger = logging.getLogger(__name__)
 
-# How long a deliverer may take before another may try the message again.
-CLAIM = dt.timedelta(minutes=5)
 MAX_BACKOFF = dt.timedelta(hours=1)
 
 Handler = Callable[[OutboxMessage], None]
@@ -49,6 +47,12 @@ def mark_delivered(message: OutboxMessage) -> None:
     OutboxMessage.objects.filter(pk=message.pk).update(delivered_at=timezone.now(), last_error="")
 
 
+def _claim_for() -> dt.timedelta:
+    """How long a deliverer may take before another may try the message again (one that died with its
+    process holds it this long)."""
+    return dt.timedelta(seconds=float(settings.OUTBOX_CLAIM_SECONDS))
+
+
 def _claim(message_id: int) -> OutboxMessage | None:
     now = timezone.now()
     claimed = OutboxMessage.objects.filter(
@@ -56,7 +60,7 @@ def _claim(message_id: int) -> OutboxMessage | None:
         delivered_at__isnull=True,
         available_at__lte=now,
         attempts__lt=settings.OUTBOX_MAX_ATTEMPTS,
-    ).update(available_at=now + CLAIM, attempts=F("attempts") + 1)
+    ).update(available_at=now + _claim_for(), attempts=F("attempts") + 1)
     return OutboxMessage.objects.get(pk=message_id) if claimed else None
 
 

@@ -163,6 +163,7 @@ JOB_HEARTBEAT_SECONDS = env.float("JOB_HEARTBEAT_SECONDS", default=0) or None
 JOB_MAX_ATTEMPTS = env.int("JOB_MAX_ATTEMPTS", default=3)
 # Notifications and e-mails leave through an outbox (workflow/outbox.py), retried with back-off.
 OUTBOX_MAX_ATTEMPTS = env.int("OUTBOX_MAX_ATTEMPTS", default=10)
+OUTBOX_CLAIM_SECONDS = env.int("OUTBOX_CLAIM_SECONDS", default=90)
 
 # Where the versioned round policy files live (one YAML file per round).
 POLICY_DIR = BASE_DIR / "policies"

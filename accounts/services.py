@@ -2,12 +2,30 @@
 
 from __future__ import annotations
 
+import re
+from typing import Any
+
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import models, transaction
 
 from accounts.models import AuditEvent, Organization, Role, RoleAssignment, User
 from core.errors import ValidationFailed
+
+
+def audit_target(obj: models.Model | str) -> str:
+    """`model_name:key` for a record (`round:bz-2023-highway`, `dossier:12`); a string is taken as it is."""
+    if isinstance(obj, str):
+        return obj
+    label = re.sub(r"(?<!^)(?=[A-Z])", "_", type(obj).__name__).lower()
+    return f"{label}:{getattr(obj, 'slug', None) or obj.pk}"
+
+
+def audit(actor: User | None, action: str, obj: models.Model | str, **extra: Any) -> AuditEvent:
+    """Record who did what to which record (state changes other than dossier transitions, which are
+    recorded as workflow Transitions). Call it inside the writing transaction, so it rolls back with it."""
+    who = actor if actor is not None and actor.is_authenticated else None
+    return AuditEvent.objects.create(actor=who, action=action, target=audit_target(obj), extra=extra)
 
 
 @transaction.atomic
@@ -34,12 +52,7 @@ def role_assign(*, actor: User | None, user: User, role: Role, organization: Org
     assignment = RoleAssignment(user=user, role=role, organization=organization)
     assignment.full_clean()
     assignment.save()
-    AuditEvent.objects.create(
-        actor=actor,
-        action="role_assign",
-        target=f"user:{user.pk}",
-        extra={"role": str(role), "organization": organization.code},
-    )
+    audit(actor, "role_assign", user, role=str(role), organization=organization.code)
     return assignment
 
 

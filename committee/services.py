@@ -6,9 +6,11 @@ import secrets
 
 from django.db import transaction
 
-from accounts.models import AuditEvent, Role, User
+from accounts.models import Role, User
 from accounts.selectors import user_has_role
-from committee.models import ExpertAssignment
+from accounts.services import audit
+from committee.experts import recusal_reason
+from committee.models import Expert, ExpertAssignment
 from core.errors import PermissionDenied, ValidationFailed
 from dossiers.access import can_act_as
 from dossiers.models import Dossier
@@ -40,15 +42,16 @@ def expert_assign(*, actor: User | None, dossier: Dossier, expert: User) -> Expe
         raise PermissionDenied("只有州评委会办公室可以分配评审专家。")
     if not user_has_role(expert, Role.EXPERT):
         raise ValidationFailed("该用户不是评审专家。")
+    profile = Expert.objects.filter(user=expert).first()
+    reason = (
+        recusal_reason(profile, dossier) if profile else ("本人申报" if dossier.applicant_id == expert.pk else None)
+    )
+    if reason:
+        raise ValidationFailed(f"该专家须回避此申报：{reason}。", details={"recusal": reason})
     dossier = Dossier.objects.select_for_update().get(pk=dossier.pk)
     pseudonym = pseudonym_for(dossier)
     assignment, _ = ExpertAssignment.objects.get_or_create(
         expert=expert, dossier=dossier, defaults={"pseudonym": pseudonym, "assigned_by": actor}
     )
-    AuditEvent.objects.create(
-        actor=actor,
-        action="expert_assign",
-        target=f"dossier:{dossier.pk}",
-        extra={"expert": expert.pk, "pseudonym": pseudonym},
-    )
+    audit(actor, "expert_assign", dossier, expert=expert.pk, pseudonym=pseudonym)
     return assignment

@@ -22,9 +22,11 @@ def _mount() -> None:
     from dossiers.api import router as dossiers_router
     from eligibility.api import router as eligibility_router
     from masking.api import router as masking_router
+    from workflow.api import dossier_actions_router
     from workflow.api import router as workflow_router
 
     api.add_router("/dossiers", dossiers_router)
+    api.add_router("/dossiers", dossier_actions_router)  # submit, review steps: workflow.actions
     api.add_router("/eligibility", eligibility_router)
     api.add_router("/workflow", workflow_router)
     api.add_router("/documents", documents_router)

@@ -27,6 +27,11 @@ class ErrorCode(StrEnum):
     POLICY_INVALID = "policy_invalid"
     DOCUMENT_UNAVAILABLE = "document_unavailable"
     REQUEST_TOO_LARGE = "request_too_large"
+    # The committee stage (人社部令第40号).
+    QUORUM_NOT_MET = "quorum_not_met"
+    VOTING_CLOSED = "voting_closed"
+    RECORD_SEALED = "record_sealed"
+    ALREADY_RECORDED = "already_recorded"
 
 
 # HTTP status the API answers with for each code.
@@ -36,6 +41,8 @@ HTTP_STATUS: dict[ErrorCode, int] = {
     ErrorCode.CONCURRENT_UPDATE: 409,
     ErrorCode.ILLEGAL_TRANSITION: 409,
     ErrorCode.REQUEST_TOO_LARGE: 413,
+    ErrorCode.RECORD_SEALED: 409,
+    ErrorCode.ALREADY_RECORDED: 409,
 }
 
 
@@ -71,7 +78,7 @@ class ValidationFailed(DomainError):
     code = ErrorCode.INVALID_INPUT
 
 
-# ---- refusals of the dossier's life cycle (the dossiers services and the workflow engine share them) ----
+# ---- refusals of the dossier's life cycle (dossiers services and workflow actions) ----
 
 
 class NotEditable(DomainError):
@@ -104,3 +111,30 @@ class OutsideWindow(DomainError):
 
 class ReturnDeadlinePassed(DomainError):
     code = ErrorCode.DEADLINE_PASSED
+
+
+# ---- refusals of the committee stage ----
+
+
+class QuorumNotMet(DomainError):
+    """Fewer than the policy's share (2/3) of the committee's members attend: the meeting cannot vote."""
+
+    code = ErrorCode.QUORUM_NOT_MET
+
+
+class VotingClosed(DomainError):
+    """A ballot after the count, or for a dossier not open to the vote: no late votes."""
+
+    code = ErrorCode.VOTING_CLOSED
+
+
+class RecordSealed(DomainError):
+    """Sealed minutes (or another sealed record) cannot change; a correction is a new, linked record."""
+
+    code = ErrorCode.RECORD_SEALED
+
+
+class AlreadyRecorded(DomainError):
+    """The one-per-person thing was already done (a second ballot, a second payment)."""
+
+    code = ErrorCode.ALREADY_RECORDED

@@ -27,6 +27,7 @@ from masking.services import masking_confirm
 from rounds.models import Round
 from rounds.workdays import publicity_end
 from workflow import services
+from workflow.actions import act
 
 DEMO_APPLICANTS = [
     # (username, full name, sex, unit code, birth date, target state)
@@ -90,12 +91,12 @@ def _create_and_drive(
     begin = timezone.make_aware(dt.datetime.combine(start_day, dt.time(9, 30)))
     with _at(begin if target != SUBMITTED else now - dt.timedelta(hours=3)):
         dossier = _prepare(round_, user, *person)
-        dossier_services.dossier_submit(dossier_id=dossier.pk, actor=user)
+        act(actor=user, dossier_id=dossier.pk, action="submit")
     if target == SUBMITTED:
         return dossier
     unit = _officer(unit_officer)
     with _at(begin + dt.timedelta(hours=2)):
-        services.unit_accept(dossier_id=dossier.pk, actor=unit)
+        act(actor=unit, dossier_id=dossier.pk, action="unit_accept")
         publicity = services.publicity_start(
             dossier_ids=[dossier.pk],
             actor=unit,
@@ -110,16 +111,17 @@ def _create_and_drive(
         return dossier  # a holiday kept the publicity running: it stays in publicity for the demo
     with _at(after):
         services.publicity_result_record(publicity_id=publicity.pk, actor=unit, objections="无")
-        services.recommend(dossier_id=dossier.pk, actor=unit)
+        act(actor=unit, dossier_id=dossier.pk, action="recommend")
     if target == RECOMMENDED:
         return dossier
     county = _officer(county_officer)
     if target == RETURNED:
         with _at(now - dt.timedelta(hours=8)):
-            services.county_accept(dossier_id=dossier.pk, actor=county)
-            services.dossier_return(
-                dossier_id=dossier.pk,
+            act(actor=county, dossier_id=dossier.pk, action="county_accept")
+            act(
                 actor=county,
+                dossier_id=dossier.pk,
+                action="return",
                 reasons=[
                     {"section": "work_summary", "reason": "工作总结请补充任现职以来主持或参与的具体项目及本人作用。"},
                     {"section": "papers", "reason": "论文请补传期刊封面、目录页及正文首页。"},
@@ -128,11 +130,11 @@ def _create_and_drive(
             )
         return dossier
     with _at(after + dt.timedelta(days=1)):
-        services.county_accept(dossier_id=dossier.pk, actor=county)
-        services.county_approve(dossier_id=dossier.pk, actor=county)
+        act(actor=county, dossier_id=dossier.pk, action="county_accept")
+        act(actor=county, dossier_id=dossier.pk, action="county_approve")
     if target == COMMITTEE_RECEIVED:
         with _at(after + dt.timedelta(days=2)):
-            services.prefecture_accept(dossier_id=dossier.pk, actor=_officer("demo_prefecture"))
+            act(actor=_officer("demo_prefecture"), dossier_id=dossier.pk, action="prefecture_accept")
     return dossier
 
 

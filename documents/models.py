@@ -20,6 +20,7 @@ class DocumentKind(models.TextChoices):
     CE_EXEMPTION = "ce_exemption", "继续教育免试申请表"
     ROSTER = "roster", "申报人员花名册"
     EVALUATION_FORM_BATCH = "evaluation_form_batch", "评审表批量打包"
+    CERTIFICATE = "certificate", "专业技术职务任职资格证书"
 
 
 class FileFormat(models.TextChoices):
@@ -55,7 +56,7 @@ class GeneratedDocument(models.Model):
     file = models.FileField(upload_to=document_upload_to, max_length=255)
     sha256 = models.CharField(max_length=64)
     size_bytes = models.PositiveIntegerField(default=0)
-    # Random, unguessable; only evaluation forms have one. Unique, so a lookup is the whole check.
+    # Random, unguessable; evaluation forms and certificates have one. Unique, so a lookup is the whole check.
     verification_code = models.CharField("验证码", max_length=32, null=True, blank=True, unique=True)
     # What was printed (e.g. print time, publicity dates) so the record explains the file.
     meta = models.JSONField(default=dict, blank=True)
@@ -127,3 +128,29 @@ class BatchJob(models.Model):
     @property
     def is_finished(self) -> bool:
         return self.status in (self.Status.DONE, self.Status.FAILED)
+
+
+class OwedDocument(models.Model):
+    """A file a committed step owes (e.g. the 推荐单位公示 of a publicity that started).
+
+    The step records the debt inside its transaction; a job enqueued on commit (or the first read of the
+    dossier's documents) produces the file. A crash in between leaves the file still owed — never a row
+    that points to a file that was written by a transaction which then rolled back.
+    """
+
+    dossier = models.ForeignKey(Dossier, on_delete=models.CASCADE, related_name="owed_documents")
+    kind = models.CharField(max_length=32, choices=DocumentKind.choices)
+    # The arguments of the generator (dates as ISO strings), as they were at the step.
+    params = models.JSONField(default=dict)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    produced = models.ForeignKey(GeneratedDocument, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    produced_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return f"owed {self.kind} for dossier {self.dossier_id}"

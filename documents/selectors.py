@@ -9,17 +9,16 @@ from typing import Any
 from django.db.models import JSONField, OuterRef, Q, QuerySet, Subquery
 
 from accounts.models import Organization, User
+from documents.content import DossierContent
 from documents.models import DocumentKind, FileFormat, GeneratedDocument
 from dossiers.access import ReviewLevel, dossier_visible_to, dossiers_under, reviewer_levels, units_under
 from dossiers.models import Dossier, DossierSection
-from dossiers.states import COMMITTEE_RECEIVED, NOT_AT_COMMITTEE
+from dossiers.states import CERTIFICATE_ISSUED, COMMITTEE_RECEIVED, NOT_AT_COMMITTEE, NOT_PASSED, PASSED
 from rounds.models import Round
 
-# The committee's verdict as the roster's 是否通过 column prints it, keyed by state. No policy defines the
-# committee's result states yet (the committee stage adds them), so the column stays empty; each state named
-# here is required of every policy on start (documents.apps), so the column never claims a state that
-# does not exist.
-PASSED_STATES: dict[str, str] = {}
+# The committee's verdict as the roster's 是否通过 column prints it, keyed by state. Each state named here is
+# required of every policy on start (documents.apps), so the column never claims a state that does not exist.
+PASSED_STATES: dict[str, str] = {PASSED: "是", NOT_PASSED: "否", CERTIFICATE_ISSUED: "是"}
 
 
 def reached_committee_q() -> Q:
@@ -176,13 +175,17 @@ def dossier_downloads(user: User, dossier: Dossier) -> dict[str, Any]:
     }
 
 
+# Documents the public verification page vouches for (the same code path for both).
+VERIFIABLE_KINDS = (DocumentKind.EVALUATION_FORM, DocumentKind.CERTIFICATE)
+
+
 def verification_lookup(code: str) -> GeneratedDocument | None:
     normalised = code.replace("-", "").strip().upper()
     if not normalised.isalnum():
         return None
     return (
         GeneratedDocument.objects.select_related("dossier", "dossier__round", "dossier__unit", "round")
-        .filter(kind=DocumentKind.EVALUATION_FORM, verification_code=normalised)
+        .filter(kind__in=VERIFIABLE_KINDS, verification_code=normalised)
         .first()
     )
 
@@ -199,19 +202,18 @@ def mask_name(name: str) -> str:
 
 def verification_summary(document: GeneratedDocument) -> dict[str, Any]:
     """What the public verification page may show: no full ID number, phone, address or dossier content."""
-    from documents.content import DossierContent
-
     dossier = document.dossier
     assert dossier is not None  # evaluation forms always belong to a dossier
     content = DossierContent(dossier)
     newest = (
-        GeneratedDocument.objects.filter(dossier=dossier, kind=DocumentKind.EVALUATION_FORM)
+        GeneratedDocument.objects.filter(dossier=dossier, kind=document.kind)
         .order_by("-created_at", "-id")
         .values_list("pk", flat=True)
         .first()
     )
     return {
         "document_kind": document.get_kind_display(),
+        "certificate_number": document.meta.get("certificate_number", ""),
         "printed_at": document.created_at,
         "serial_number": dossier.serial_number,
         "round_name": dossier.round.name,

@@ -15,7 +15,8 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts.models import AuditEvent, Organization, Role, User
+from accounts.models import Organization, Role, User
+from accounts.services import audit
 from core.errors import DomainError, ErrorCode, PermissionDenied, ValidationFailed
 from documents.annexes import (
     Block,
@@ -26,9 +27,10 @@ from documents.annexes import (
     publicity_result_blocks,
     render_ce_exemption_pdf,
 )
+from documents.certificate import render_certificate
 from documents.content import DossierContent
 from documents.evaluation_form import render_evaluation_form
-from documents.models import BatchJob, DocumentKind, FileFormat, GeneratedDocument
+from documents.models import BatchJob, DocumentKind, FileFormat, GeneratedDocument, OwedDocument
 from documents.roster import write_roster
 from documents.selectors import committee_dossiers, has_reached_committee, is_officer_of_chain, officer_may_cover
 from dossiers.access import dossier_visible_to, require_role
@@ -83,11 +85,14 @@ def _store(
     document.file.save(f"{kind}.{file_format}", ContentFile(data), save=False)
     document.full_clean(exclude=["file"])
     document.save()
-    AuditEvent.objects.create(
-        actor=document.created_by,
-        action="document_generated",
-        target=f"dossier:{dossier.pk}" if dossier else f"round:{round_.slug}",
-        extra={"document_id": document.pk, "kind": str(kind), "format": str(file_format), "sha256": document.sha256},
+    audit(
+        document.created_by,
+        "document_generated",
+        dossier or round_,
+        document_id=document.pk,
+        kind=str(kind),
+        format=str(file_format),
+        sha256=document.sha256,
     )
     return document
 
@@ -97,7 +102,7 @@ def _store_for_dossier(
     *,
     kind: DocumentKind,
     data: bytes,
-    actor: User,
+    actor: User | None,
     file_format: FileFormat = FileFormat.PDF,
     verification_code: str | None = None,
     meta: dict[str, Any] | None = None,
@@ -115,7 +120,13 @@ def _store_for_dossier(
 
 
 def _store_annex(
-    dossier: Dossier, *, kind: DocumentKind, blocks: list[Block], title: str, actor: User, meta: dict[str, Any]
+    dossier: Dossier,
+    *,
+    kind: DocumentKind,
+    blocks: list[Block],
+    title: str,
+    actor: User | None,
+    meta: dict[str, Any],
 ) -> GeneratedDocument:
     """An annex the unit may still edit: a DOCX copy is stored beside the PDF, and the PDF is returned."""
     docx = blocks_to_docx(blocks, title=title)
@@ -167,6 +178,25 @@ def evaluation_form_generate(
 # --- annexes 1-4 --------------------------------------------------------------------------------------
 
 
+def certificate_document_generate(
+    *, dossier: Dossier, number: str, code: str, issued_on: dt.date, actor: User | None
+) -> GeneratedDocument:
+    """The certificate PDF under a code the committee reserved (new_verification_code), verifiable on the
+    same page as the evaluation form. Called on commit of the issuing transaction, never inside it."""
+    url = verification_url(code)
+    pdf = render_certificate(dossier, number=number, code=code, verify_url=url, issued_on=issued_on)
+    return _store(
+        kind=DocumentKind.CERTIFICATE,
+        file_format=FileFormat.PDF,
+        data=pdf,
+        round_=dossier.round,
+        actor=actor,
+        dossier=dossier,
+        verification_code=code,
+        meta={"certificate_number": number, "issued_on": issued_on.isoformat(), "verify_url": url},
+    )
+
+
 def _validate_period(start: dt.date, end: dt.date) -> None:
     if end < start:
         raise ValidationFailed("公示结束日期早于开始日期。")
@@ -180,10 +210,28 @@ def publicity_notice_generate(
 
     `contact` completes “请以电话或书面形式反映至……”, e.g. “单位人事科，监督电话：0996-2024500”.
     """
+    _check_publicity_notice(dossier=dossier, start=start, end=end, contact=contact, actor=actor)
+    return _publicity_notice_store(
+        dossier=dossier, start=start, end=end, contact=contact, actor=actor, political_conduct=political_conduct
+    )
+
+
+def _check_publicity_notice(*, dossier: Dossier, start: dt.date, end: dt.date, contact: str, actor: User) -> None:
     require_role(actor, Role.UNIT_REVIEWER, dossier.unit)
     _validate_period(start, end)
     if not contact.strip():
         raise ValidationFailed("请填写受理异议的办公室及监督电话。")
+
+
+def _publicity_notice_store(
+    *,
+    dossier: Dossier,
+    start: dt.date,
+    end: dt.date,
+    contact: str,
+    actor: User | None,
+    political_conduct: str | None = None,
+) -> GeneratedDocument:
     blocks = publicity_notice_blocks(
         DossierContent(dossier), start=start, end=end, contact=contact.strip(), political_conduct=political_conduct
     )
@@ -199,14 +247,45 @@ def publicity_notice_generate(
 
 @transaction.atomic
 def publicity_result_generate(
-    *, dossier: Dossier, start: dt.date, end: dt.date, working_days: int, objections: str, actor: User
+    *,
+    dossier: Dossier,
+    start: dt.date,
+    end: dt.date,
+    working_days: int,
+    objections: str,
+    actor: User,
+    issued_on: dt.date | None = None,
 ) -> GeneratedDocument:
     """附件2 推荐单位公示结果 as PDF (returned) plus an editable DOCX copy."""
+    _check_publicity_result(dossier=dossier, start=start, end=end, working_days=working_days, actor=actor)
+    return _publicity_result_store(
+        dossier=dossier,
+        start=start,
+        end=end,
+        working_days=working_days,
+        objections=objections,
+        actor=actor,
+        issued_on=issued_on or max(end, timezone.localdate()),
+    )
+
+
+def _check_publicity_result(*, dossier: Dossier, start: dt.date, end: dt.date, working_days: int, actor: User) -> None:
     require_role(actor, Role.UNIT_REVIEWER, dossier.unit)
     _validate_period(start, end)
     if working_days < 1:
         raise ValidationFailed("公示天数必须大于 0。")
-    issued_on = max(end, timezone.localdate())
+
+
+def _publicity_result_store(
+    *,
+    dossier: Dossier,
+    start: dt.date,
+    end: dt.date,
+    working_days: int,
+    objections: str,
+    actor: User | None,
+    issued_on: dt.date,
+) -> GeneratedDocument:
     blocks = publicity_result_blocks(
         DossierContent(dossier),
         start=start,
@@ -228,6 +307,83 @@ def publicity_result_generate(
             "objections": objections or "",
         },
     )
+
+
+# --- files owed by a step, produced after its commit -------------------------------------------------
+
+
+def publicity_notice_owe(*, dossier: Dossier, start: dt.date, end: dt.date, contact: str, actor: User) -> OwedDocument:
+    """Record, inside the caller's transaction, that annex 1 is owed for this dossier (checked now)."""
+    _check_publicity_notice(dossier=dossier, start=start, end=end, contact=contact, actor=actor)
+    params = {"start": start.isoformat(), "end": end.isoformat(), "contact": contact}
+    return _owe(dossier, DocumentKind.PUBLICITY_NOTICE, params, actor)
+
+
+def publicity_result_owe(
+    *, dossier: Dossier, start: dt.date, end: dt.date, working_days: int, objections: str, actor: User
+) -> OwedDocument:
+    """Record, inside the caller's transaction, that annex 2 is owed for this dossier (checked now)."""
+    _check_publicity_result(dossier=dossier, start=start, end=end, working_days=working_days, actor=actor)
+    params = {
+        "start": start.isoformat(),
+        "end": end.isoformat(),
+        "working_days": working_days,
+        "objections": objections,
+        # The date printed on the result is the day it was recorded, not the day the file is drawn.
+        "issued_on": max(end, timezone.localdate()).isoformat(),
+    }
+    return _owe(dossier, DocumentKind.PUBLICITY_RESULT, params, actor)
+
+
+def _owe(dossier: Dossier, kind: DocumentKind, params: dict[str, Any], actor: User) -> OwedDocument:
+    owed = OwedDocument.objects.create(dossier=dossier, kind=kind, params=params, actor=actor)
+    # why: documents.tasks imports this module (the task calls owed_document_produce).
+    from documents.tasks import produce_owed_document
+
+    # The job must see the committed row; if the process dies first, the first read produces the file.
+    transaction.on_commit(lambda: produce_owed_document(owed.pk))
+    return owed
+
+
+def _produce(owed: OwedDocument) -> GeneratedDocument:
+    p = owed.params
+    start, end = dt.date.fromisoformat(p["start"]), dt.date.fromisoformat(p["end"])
+    if owed.kind == DocumentKind.PUBLICITY_NOTICE:
+        return _publicity_notice_store(
+            dossier=owed.dossier, start=start, end=end, contact=p["contact"], actor=owed.actor
+        )
+    return _publicity_result_store(
+        dossier=owed.dossier,
+        start=start,
+        end=end,
+        working_days=int(p["working_days"]),
+        objections=p["objections"],
+        actor=owed.actor,
+        issued_on=dt.date.fromisoformat(p["issued_on"]),
+    )
+
+
+def owed_document_produce(*, owed_id: int) -> GeneratedDocument | None:
+    """Produce one owed file and mark it paid in one transaction; None if it was produced already."""
+    with transaction.atomic():
+        owed = (
+            OwedDocument.objects.select_for_update(of=("self",))
+            .select_related("dossier__round", "dossier__unit", "dossier__applicant", "actor")
+            .filter(pk=owed_id, produced__isnull=True)
+            .first()
+        )
+        if owed is None:
+            return None
+        document = _produce(owed)
+        owed.produced, owed.produced_at = document, timezone.now()
+        owed.save(update_fields=["produced", "produced_at"])
+    return document
+
+
+def owed_documents_settle(*, dossier: Dossier) -> int:
+    """The first read's part: produce whatever this dossier is still owed (nothing, usually). Returns how many."""
+    ids = list(OwedDocument.objects.filter(dossier=dossier, produced__isnull=True).values_list("pk", flat=True))
+    return sum(owed_document_produce(owed_id=i) is not None for i in ids)
 
 
 @transaction.atomic
@@ -283,12 +439,7 @@ def batch_job_create(*, round_: Round, organization: Organization, actor: User) 
     if total == 0:
         raise ValidationFailed("该范围内没有已被评审委员会接收的申报，无需生成。")
     job = BatchJob.objects.create(round=round_, organization=organization, created_by=actor, total=total)
-    AuditEvent.objects.create(
-        actor=actor,
-        action="document_batch_queued",
-        target=f"round:{round_.slug}",
-        extra={"job_id": job.pk, "organization": organization.code},
-    )
+    audit(actor, "document_batch_queued", round_, job_id=job.pk, organization=organization.code)
     # why: documents.tasks imports this module (the task calls batch_job_run).
     from documents.tasks import batch_evaluation_forms
 

@@ -12,7 +12,7 @@ from huey.contrib.djhuey import db_periodic_task, db_task
 from core.leases import job_lease
 from documents import recovery
 from documents.models import BatchJob
-from documents.services import batch_job_run
+from documents.services import batch_job_run, owed_document_produce
 
 
 @db_task()
@@ -27,3 +27,9 @@ def batch_evaluation_forms(job_id: int) -> None:
 @db_periodic_task(crontab(minute="*"))
 def batch_jobs_sweep() -> dict[str, list[int]]:
     return recovery.batch_jobs_requeue_lost()
+
+
+@db_task()
+def produce_owed_document(owed_id: int) -> None:
+    """Produce a file a committed step owes (enqueued on commit; the first read is the fallback)."""
+    owed_document_produce(owed_id=owed_id)

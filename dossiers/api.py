@@ -1,4 +1,5 @@
-"""The dossier JSON API (/api/dossiers/): the applicant's dossier actions, session auth + CSRF.
+"""The dossier JSON API (/api/dossiers/): the applicant's dossier actions, session auth + CSRF. Submitting is a
+workflow action: POST /api/dossiers/{id}/actions/submit (or `resubmit`), routed by workflow.api.
 
 Errors are typed: {"code", "message", "details"}; a section that fails validation answers 400 with
 `details.errors` = [{"path": "rows.2.end", "message": "…"}], paths into the section data contract.
@@ -133,10 +134,6 @@ class CompletenessOut(Schema):
     sections: list[SectionStatusOut]
 
 
-class SubmitIn(Schema):
-    expected_version: int | None = None
-
-
 def _own(request: HttpRequest, dossier_id: int) -> Dossier:
     return dossier_of_applicant(signed_in_user(request), dossier_id)
 
@@ -211,12 +208,3 @@ def delete_attachment(request: HttpRequest, attachment_id: int) -> Status[None]:
 def completeness(request: HttpRequest, dossier_id: int) -> dict[str, Any]:
     result = dossier_completeness(_own(request, dossier_id))
     return {"complete": result.complete, "sections": [s.as_dict() for s in result.sections]}
-
-
-@router.post("/{dossier_id}/submit", response={200: DossierOut, **ERRORS}, summary="提交至推荐单位")
-def submit(request: HttpRequest, dossier_id: int, payload: SubmitIn) -> dict[str, Any]:
-    dossier = _own(request, dossier_id)
-    dossier = services.dossier_submit(
-        dossier_id=dossier.pk, actor=signed_in_user(request), expected_version=payload.expected_version
-    )
-    return DossierOut.of(dossier)

@@ -33,7 +33,7 @@ class Dossier(models.Model):
     level = models.CharField("申报级别", max_length=16, choices=Level.choices)
     kind = models.CharField("申报类型", max_length=16, choices=Kind.choices)
     serial_number = models.CharField("申报编号", max_length=32, unique=True)
-    # The state is changed only by workflow.engine.transition_apply (states come from the round's policy).
+    # The state is changed only by the actions of workflow.actions (states come from the round's policy).
     status = models.CharField("状态", max_length=32, default=DRAFT, db_index=True)
     submission_count = models.PositiveSmallIntegerField("提交次数", default=0)
     returned_by_level = models.CharField("退回层级", max_length=16, blank=True)

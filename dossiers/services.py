@@ -1,4 +1,5 @@
-"""Writes on dossiers: create, save a section, upload/delete an attachment, submit.
+"""Writes on dossiers: create, save a section, upload/delete an attachment (submitting is a workflow
+action: workflow.actions.SubmitAction, which stores `dossier_snapshot` as the Submission).
 
 Every write checks that the actor is the dossier's applicant and that the dossier is still theirs to
 edit (draft or returned); a refusal never touches what was saved before.
@@ -14,12 +15,11 @@ from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
 
-from accounts.models import AuditEvent, Role, User
+from accounts.models import Role, User
 from accounts.selectors import applicant_unit, user_has_role
+from accounts.services import audit
 from core.errors import (
     ConcurrentUpdate,
-    Incomplete,
-    Ineligible,
     NotEditable,
     NotFound,
     OutsideWindow,
@@ -28,16 +28,12 @@ from core.errors import (
 )
 from dossiers import signals
 from dossiers.images import CleanImage, clean_jpeg, read_limited
-from dossiers.models import Attachment, Dossier, DossierSection, Submission, attachment_upload_to
+from dossiers.models import Attachment, Dossier, DossierSection, attachment_upload_to
 from dossiers.sections import SECTIONS, DocType, SectionInvalid, context_for, validate_section
 from dossiers.states import EDITABLE_STATES
 from rounds.models import Round
 
 logger = logging.getLogger(__name__)
-
-
-def _audit(actor: User | None, action: str, dossier: Dossier, **extra: Any) -> None:
-    AuditEvent.objects.create(actor=actor, action=action, target=f"dossier:{dossier.pk}", extra=extra)
 
 
 def _locked_own_dossier(dossier_id: int, actor: User) -> Dossier:
@@ -48,7 +44,7 @@ def _locked_own_dossier(dossier_id: int, actor: User) -> Dossier:
     return dossier
 
 
-def _require_editable(dossier: Dossier) -> None:
+def require_editable(dossier: Dossier) -> None:
     if dossier.status not in EDITABLE_STATES:
         raise NotEditable(
             f"申报材料当前状态为“{dossier.status_label}”，已提交的材料不能修改；如被退回，可在退回后修改。",
@@ -91,7 +87,7 @@ def dossier_create(*, actor: User, round_: Round, level: str, kind: str) -> Doss
     prefix = prefecture.code if prefecture else "XX"
     dossier.serial_number = f"{prefix}{round_.year}-{dossier.pk:06d}"
     dossier.save(update_fields=["serial_number"])
-    _audit(actor, "dossier_create", dossier, level=level, kind=kind)
+    audit(actor, "dossier_create", dossier, level=level, kind=kind)
     return dossier
 
 
@@ -108,7 +104,7 @@ def section_save(
 ) -> DossierSection:
     """Validate and store one section's draft. Invalid data raises ValidationFailed and changes nothing."""
     dossier = _locked_own_dossier(dossier_id, actor)
-    _require_editable(dossier)
+    require_editable(dossier)
     spec = SECTIONS.get(key)
     if spec is None or spec.form_class is None:
         raise NotFound("没有这个栏目。")
@@ -125,7 +121,7 @@ def section_save(
     section, _ = DossierSection.objects.update_or_create(dossier=dossier, key=key, defaults={"data": cleaned})
     dossier.version += 1
     dossier.save(update_fields=["version", "updated_at"])
-    _audit(actor, "section_save", dossier, section=key)
+    audit(actor, "section_save", dossier, section=key)
     return section
 
 
@@ -155,7 +151,7 @@ def attachment_upload(
     dossier = Dossier.objects.select_related("round").filter(pk=dossier_id).first()
     if dossier is None or not actor.is_authenticated or dossier.applicant_id != actor.pk:
         raise NotFound("未找到该申报材料。")
-    _require_editable(dossier)
+    require_editable(dossier)
     doc = _doc_type_for(section, doc_type)
     limits = dossier.round.policy.attachments
     # Checked before anything is written: a refused file leaves every saved attachment as it was.
@@ -216,7 +212,7 @@ def _attachment_record(
 ) -> Attachment:
     # The row lock serialises uploads into one dossier: of two uploads into one slot, the second waits.
     dossier = _locked_own_dossier(dossier_id, actor)
-    _require_editable(dossier)
+    require_editable(dossier)
     replaced = list(Attachment.objects.filter(dossier=dossier, section=section, doc_type=doc.key)) if doc.single else []
     if any(old.sha256 == image.sha256 for old in replaced):
         # A double-click (or a retried request) sent the same file twice: the first one stays.
@@ -245,7 +241,7 @@ def _attachment_record(
     attachment.save()
     dossier.version += 1
     dossier.save(update_fields=["version", "updated_at"])
-    _audit(
+    audit(
         actor,
         "attachment_upload",
         dossier,
@@ -267,16 +263,16 @@ def attachment_delete(*, attachment_id: int, actor: User) -> None:
     if attachment is None:
         raise NotFound("未找到该附件。")
     dossier = _locked_own_dossier(attachment.dossier_id, actor)
-    _require_editable(dossier)
+    require_editable(dossier)
     _send_removed(attachment.pk, dossier)
     _delete_file_on_commit(attachment)
     attachment.delete()
     dossier.version += 1
     dossier.save(update_fields=["version", "updated_at"])
-    _audit(actor, "attachment_delete", dossier, attachment=attachment_id)
+    audit(actor, "attachment_delete", dossier, attachment=attachment_id)
 
 
-# ---- submit -----------------------------------------------------------------------------------------
+# ---- what a submission stores --------------------------------------------------------------------
 
 
 def dossier_snapshot(dossier: Dossier) -> dict[str, Any]:
@@ -301,57 +297,3 @@ def dossier_snapshot(dossier: Dossier) -> dict[str, Any]:
             for a in dossier.attachments.all()
         ],
     }
-
-
-def _self_check_failures(dossier: Dossier) -> list[str]:
-    from eligibility.selectors import dossier_self_check
-
-    result = dossier_self_check(dossier)
-    return [str(getattr(f, "reason", f)) for f in result.hard_failures]
-
-
-@transaction.atomic
-def dossier_submit(*, dossier_id: int, actor: User, expected_version: int | None = None) -> Dossier:
-    """Submit (or resubmit after a return): inside the filing window, complete, eligible, at most the
-    round's `max_submissions` times (enforced by the engine). Stores a snapshot of what was submitted."""
-    from dossiers.selectors import dossier_completeness
-    from workflow.engine import transition_apply
-
-    dossier = Dossier.objects.select_related("round", "unit").filter(pk=dossier_id).first()
-    if dossier is None or dossier.applicant_id != actor.pk:
-        raise NotFound("未找到该申报材料。")
-    _require_editable(dossier)
-    action = "submit" if dossier.status == dossier.round.policy.workflow["initial"] else "resubmit"
-
-    # The submission limit and the return deadline are checked by the engine for every transition the
-    # policy marks `counts_submission`; the guard adds what only a dossier knows.
-    def guard(locked: Dossier) -> None:
-        _require_editable(locked)
-        completeness = dossier_completeness(locked)
-        if not completeness.complete:
-            missing = [s for s in completeness.sections if not s.ok]
-            raise Incomplete(
-                "申报材料尚不完整，不能提交：" + "；".join(f"{s.title}（{'、'.join(s.missing)}）" for s in missing),
-                details={"sections": {s.key: s.missing for s in missing}},
-            )
-        failures = _self_check_failures(locked)
-        if failures:
-            raise Ineligible("不符合申报条件，不能提交：" + "；".join(failures), details={"reasons": failures})
-
-    def mutate(locked: Dossier) -> None:
-        locked.submission_count += 1
-        locked.submitted_at = timezone.now()
-
-    dossier, _ = transition_apply(
-        dossier_id=dossier.pk,
-        action=action,
-        actor=actor,
-        expected_version=expected_version,
-        guard=guard,
-        mutate=mutate,
-        note=f"第 {dossier.submission_count + 1} 次提交",
-    )
-    Submission.objects.create(
-        dossier=dossier, number=dossier.submission_count, snapshot=dossier_snapshot(dossier), submitted_by=actor
-    )
-    return dossier

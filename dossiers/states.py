@@ -15,6 +15,11 @@ PREFECTURE_REVIEW = "prefecture_review"  # formal review at the prefecture
 COMMITTEE_RECEIVED = "committee_received"  # 评审委员会已接收材料: roster, evaluation form, expert view
 RETURNED = "returned"  # sent back for changes; editable, resubmit before the deadline (notice 四(三))
 ABANDONED = "abandoned"  # 视为放弃: the resubmission deadline passed
+# The committee stage's outcomes (committee; the roster's 是否通过 column reads them too).
+PASSED = "passed"  # the vote reached 2/3 of the experts present (人社部令第40号)
+NOT_PASSED = "not_passed"
+CERTIFICATE_ISSUED = "certificate_issued"  # the electronic certificate was issued
+CANCELLED = "cancelled"  # 弄虚作假: the application is cancelled (notice 五(一)14)
 
 # The applicant may change section data and attachments only in these states.
 EDITABLE_STATES = (DRAFT, RETURNED)

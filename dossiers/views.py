@@ -19,7 +19,8 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts.auth import signed_in_user
-from core.errors import DomainError, NotFound, ValidationFailed
+from core.errors import DomainError, ValidationFailed
+from core.pages import is_htmx, refusals_shown
 from dossiers import services
 from dossiers.models import Attachment, Dossier
 from dossiers.sections import SECTIONS, SectionSpec, build_data, context_for, row_to_form
@@ -37,22 +38,13 @@ from rounds.selectors import rounds_open_for_filing
 SAVED_EVENT = "dossier-saved"
 
 
-def _is_htmx(request: HttpRequest) -> bool:
-    return request.headers.get("HX-Request") == "true"
-
-
+# A NotFound raised by these reads becomes the 404 page through core.pages.refusals_shown on each view.
 def _own(request: HttpRequest, pk: int) -> Dossier:
-    try:
-        return dossier_of_applicant(signed_in_user(request), pk)
-    except NotFound as exc:
-        raise Http404(exc.message) from exc
+    return dossier_of_applicant(signed_in_user(request), pk)
 
 
 def _visible_attachment(request: HttpRequest, pk: int) -> Attachment:
-    try:
-        return attachment_visible(signed_in_user(request), pk)
-    except NotFound as exc:
-        raise Http404(exc.message) from exc
+    return attachment_visible(signed_in_user(request), pk)
 
 
 # ---- list and create --------------------------------------------------------------------------------
@@ -84,6 +76,7 @@ class DossierCreateForm(forms.Form):
 
 
 @login_required
+@refusals_shown()
 def dossier_list(request: HttpRequest) -> HttpResponse:
     user = signed_in_user(request)
     form = DossierCreateForm(request.POST or None)
@@ -196,6 +189,7 @@ def _section_context(
 
 
 @login_required
+@refusals_shown()
 def section_edit(request: HttpRequest, pk: int, key: str) -> HttpResponse:
     dossier = _own(request, pk)
     spec = SECTIONS.get(key)
@@ -225,9 +219,9 @@ def section_edit(request: HttpRequest, pk: int, key: str) -> HttpResponse:
                 editor = None  # re-render from what is now stored
                 dossier.refresh_from_db()
         if not saved_now:
-            status = 200 if _is_htmx(request) else 400
+            status = 200 if is_htmx(request) else 400
     context = _section_context(dossier, key, editor=editor, saved_now=saved_now)
-    if _is_htmx(request):
+    if is_htmx(request):
         response = render(request, "dossiers/_section.html", context, status=status)
     elif saved_now:
         messages.success(request, f"“{context['meta']['title']}”已保存。")
@@ -247,6 +241,7 @@ def dossier_url(dossier: Dossier) -> str:
 
 
 @login_required
+@refusals_shown()
 @require_GET
 def dossier_detail(request: HttpRequest, pk: int) -> HttpResponse:
     dossier = _own(request, pk)
@@ -259,32 +254,13 @@ def dossier_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
+@refusals_shown()
 @require_GET
 def completeness_fragment(request: HttpRequest, pk: int) -> HttpResponse:
     dossier = _own(request, pk)
     return render(
         request, "dossiers/_completeness.html", {"dossier": dossier, "completeness": dossier_completeness(dossier)}
     )
-
-
-@login_required
-@require_POST
-def dossier_submit(request: HttpRequest, pk: int) -> HttpResponse:
-    dossier = _own(request, pk)
-    version = request.POST.get("version")
-    try:
-        dossier = services.dossier_submit(
-            dossier_id=dossier.pk,
-            actor=signed_in_user(request),
-            expected_version=int(version) if version else None,
-        )
-    except DomainError as exc:
-        messages.error(request, exc.message)
-    else:
-        messages.success(
-            request, f"已提交至推荐单位（第 {dossier.submission_count} 次提交）。提交后材料不可修改，请留意审核进度。"
-        )
-    return redirect("dossiers:detail", pk=dossier.pk)
 
 
 # ---- attachments ------------------------------------------------------------------------------------
@@ -308,7 +284,7 @@ def _attachments_context(dossier: Dossier, key: str, error: str = "", doc_type: 
 def _attachments_response(
     request: HttpRequest, dossier: Dossier, key: str, *, error: str = "", doc_type: str = "", changed: bool = False
 ) -> HttpResponse:
-    if not _is_htmx(request):
+    if not is_htmx(request):
         if error:
             messages.error(request, error)
         return redirect(f"{dossier_url(dossier)}#section-{key}")
@@ -319,6 +295,7 @@ def _attachments_response(
 
 
 @login_required
+@refusals_shown()
 @require_POST
 def attachment_upload(request: HttpRequest, pk: int, key: str) -> HttpResponse:
     dossier = _own(request, pk)
@@ -344,6 +321,7 @@ def attachment_upload(request: HttpRequest, pk: int, key: str) -> HttpResponse:
 
 
 @login_required
+@refusals_shown()
 @require_POST
 def attachment_delete(request: HttpRequest, pk: int) -> HttpResponse:
     attachment = _visible_attachment(request, pk)
@@ -357,6 +335,7 @@ def attachment_delete(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
+@refusals_shown()
 @require_GET
 def attachment_file(request: HttpRequest, pk: int) -> FileResponse:
     """The stored original JPG, only for the applicant or a reviewer who has the dossier in scope.

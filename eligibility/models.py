@@ -16,6 +16,17 @@ class FraudFinding(models.Model):
     name = models.CharField("姓名", max_length=64, blank=True)
     round_year = models.PositiveSmallIntegerField("查实的评审年度")
     note = models.TextField("情况说明", blank=True)
+    # What proves it (documents, findings of the check); required when the committee records a case.
+    evidence = models.TextField("证据材料", blank=True)
+    # The fraudulent application, when the finding was made on a dossier of this platform.
+    dossier = models.ForeignKey(
+        "dossiers.Dossier",
+        verbose_name="所涉申报",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="fraud_findings",
+    )
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name="登记人",

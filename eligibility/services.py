@@ -5,7 +5,8 @@ from __future__ import annotations
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
-from accounts.models import AuditEvent, Role, User
+from accounts.models import Role, User
+from accounts.services import audit
 from core.errors import PermissionDenied, ValidationFailed
 from eligibility.models import FraudFinding, normalise_id_number
 
@@ -34,12 +35,7 @@ def fraud_finding_record(
     except ValidationError as exc:
         raise ValidationFailed("；".join(exc.messages), details=exc.message_dict) from exc
     finding.save()
-    AuditEvent.objects.create(
-        actor=actor,
-        action="fraud_finding_recorded",
-        target=f"fraud_finding:{finding.pk}",
-        extra={"id_number": finding.id_number, "round_year": finding.round_year},
-    )
+    audit(actor, "fraud_finding_recorded", finding, id_number=finding.id_number, round_year=finding.round_year)
     return finding
 
 
@@ -47,10 +43,12 @@ def fraud_finding_record(
 def fraud_finding_delete(*, actor: User, finding: FraudFinding) -> None:
     if not can_keep_fraud_register(actor):
         raise PermissionDenied("只有州评委会办公室可以删除弄虚作假记录。")
-    AuditEvent.objects.create(
-        actor=actor,
-        action="fraud_finding_deleted",
-        target=f"fraud_finding:{finding.pk}",
-        extra={"id_number": finding.id_number, "round_year": finding.round_year, "note": finding.note},
+    audit(
+        actor,
+        "fraud_finding_deleted",
+        finding,
+        id_number=finding.id_number,
+        round_year=finding.round_year,
+        note=finding.note,
     )
     finding.delete()

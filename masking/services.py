@@ -11,7 +11,8 @@ from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
 
-from accounts.models import AuditEvent, User
+from accounts.models import User
+from accounts.services import audit
 from core.errors import DomainError, ErrorCode, NotFound, ValidationFailed
 from dossiers.models import Attachment, Dossier
 from masking.detection import clamp_boxes, detect, load_image, render_masked, save_jpeg
@@ -24,12 +25,7 @@ MAX_BOXES = 200
 
 
 def _audit(actor: User | None, action: str, attachment: Attachment, **extra: Any) -> None:
-    AuditEvent.objects.create(
-        actor=actor,
-        action=action,
-        target=f"dossier:{attachment.dossier_id}",
-        extra={"attachment": attachment.pk, **extra},
-    )
+    audit(actor, action, f"dossier:{attachment.dossier_id}", attachment=attachment.pk, **extra)
 
 
 def _delete_file_on_commit(masking: AttachmentMasking) -> None:

@@ -12,6 +12,7 @@ import datetime as dt
 import hashlib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +31,52 @@ _clause_value = lambda value_schema: {
     "type": "object",
     "required": ["value", "clause"],
     "properties": {"value": value_schema, "clause": {"type": "string", "minLength": 1}},
+}
+# "2/3": a share written as the law writes it; checked to lie in (0, 1] by _validate_committee.
+_ratio = {"type": "string", "pattern": r"^\s*[1-9][0-9]*\s*/\s*[1-9][0-9]*\s*$"}
+_COMMITTEE_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "required": [
+        "clause",
+        "quorum",
+        "pass_ratio",
+        "group_min",
+        "results_publicity_days",
+        "certificate_prefix",
+        "defence",
+    ],
+    "properties": {
+        "clause": {"type": "string", "minLength": 1},
+        "quorum": _clause_value(_ratio),
+        "pass_ratio": _clause_value(_ratio),
+        "group_min": _clause_value({"type": "integer", "minimum": 3}),
+        "results_publicity_days": _clause_value({"type": "integer", "minimum": 5}),
+        "certificate_prefix": _clause_value({"type": "string", "pattern": "^[A-Z0-9]{1,12}$"}),
+        "defence": {
+            "type": "object",
+            "required": ["scored", "pass_score", "no_defence_kinds", "sheet"],
+            "properties": {
+                "scored": _clause_value({"type": "boolean"}),
+                "pass_score": _clause_value({"type": "number", "minimum": 0}),
+                "no_defence_kinds": _clause_value({"type": "array", "items": {"type": "string"}}),
+                "sheet": _clause_value(
+                    {
+                        "type": "array",
+                        "minItems": 1,
+                        "items": {
+                            "type": "object",
+                            "required": ["key", "label", "max"],
+                            "properties": {
+                                "key": {"type": "string", "pattern": "^[a-z_]+$"},
+                                "label": {"type": "string", "minLength": 1},
+                                "max": {"type": "number", "exclusiveMinimum": 0},
+                            },
+                        },
+                    }
+                ),
+            },
+        },
+    },
 }
 
 POLICY_SCHEMA: dict[str, Any] = {
@@ -153,6 +200,7 @@ POLICY_SCHEMA: dict[str, Any] = {
                 },
             },
         },
+        "committee": _COMMITTEE_SCHEMA,
     },
 }
 
@@ -256,6 +304,8 @@ def validate_policy(data: Any, *, source: str = "") -> dict[str, Any]:
         end = _to_date(window["end"], f"windows.{name}.end")
         if end < start:
             raise PolicyError(f"windows.{name}.end", "结束日期早于开始日期", source=source)
+    if "committee" in data:
+        _validate_committee(data, source=source)
     for i, app in enumerate(data["applications"]):
         if app["level"] not in data["levels"]:
             raise PolicyError(f"applications.{i}.level", f"未定义的级别“{app['level']}”", source=source)
@@ -288,6 +338,35 @@ def validate_policy(data: Any, *, source: str = "") -> dict[str, Any]:
                 raise PolicyError(exc.field_path, exc.message.split(": ", 1)[-1], source=source) from exc
             raise
     return data
+
+
+def parse_ratio(text: str) -> Fraction:
+    """ "2/3" → Fraction(2, 3); exact, so "yes ≥ 2/3 of present" never suffers float rounding."""
+    numerator, denominator = (int(part) for part in text.split("/"))
+    return Fraction(numerator, denominator)
+
+
+def _validate_committee(data: dict[str, Any], *, source: str) -> None:
+    """Meaning of the `committee:` block (shapes are checked by the schema)."""
+    block = data["committee"]
+    for key in ("quorum", "pass_ratio"):
+        if parse_ratio(block[key]["value"]) > 1:
+            raise PolicyError(f"committee.{key}.value", "比例不能大于 1（例如 2/3）", source=source)
+    defence = block["defence"]
+    for kind in defence["no_defence_kinds"]["value"]:
+        if kind not in data["kinds"]:
+            raise PolicyError("committee.defence.no_defence_kinds", f"未定义的申报类型“{kind}”", source=source)
+    sheet = defence["sheet"]["value"]
+    keys = [item["key"] for item in sheet]
+    if len(keys) != len(set(keys)):
+        raise PolicyError("committee.defence.sheet", "评分项的 key 不能重复", source=source)
+    full_marks = sum(item["max"] for item in sheet)
+    if defence["pass_score"]["value"] > full_marks:
+        raise PolicyError("committee.defence.pass_score", f"通过分数高于评分表满分（{full_marks:g} 分）", source=source)
+    if "committee_review" not in data["windows"]:
+        raise PolicyError(
+            "windows.committee_review", "配置了评审委员会参数的批次必须给出评审委员会评审时间", source=source
+        )
 
 
 def _schema_message(error: jsonschema.ValidationError) -> str:
@@ -444,3 +523,20 @@ class Policy:
 
     def state_label(self, state: str) -> str:
         return str(self.data["workflow"]["states"].get(state, state))
+
+    @property
+    def committee(self) -> dict[str, Any]:
+        """The validated `committee:` block; a round without one cannot run the committee stage."""
+        block = self.data.get("committee")
+        if block is None:
+            raise PolicyError("committee", f"评审批次“{self.slug}”的策略文件未配置评审委员会参数（committee）")
+        return dict(block)
+
+    def committee_value(self, key: str) -> Any:
+        return self.committee[key]["value"]
+
+    def committee_ratio(self, key: str) -> Fraction:
+        return parse_ratio(str(self.committee_value(key)))
+
+    def defence_value(self, key: str) -> Any:
+        return self.committee["defence"][key]["value"]

@@ -12,7 +12,8 @@ from typing import Any
 from django.conf import settings
 from django.db import transaction
 
-from accounts.models import AuditEvent, User
+from accounts.models import User
+from accounts.services import audit
 from rounds.models import Round
 from rounds.policy import PolicyError, load_policy_file, validate_policy
 
@@ -37,12 +38,7 @@ def round_save_policy(
         },
     )
     if created or (existing and existing.policy_sha256 != sha256):
-        AuditEvent.objects.create(
-            actor=actor,
-            action="round_policy_loaded",
-            target=f"round:{round_.slug}",
-            extra={"version": policy["version"], "sha256": sha256, "source": source_file},
-        )
+        audit(actor, "round_policy_loaded", round_, version=policy["version"], sha256=sha256, source=source_file)
     return round_
 
 

@@ -119,14 +119,14 @@ def scenario_transition(instance: Instance) -> None:
         session = Session(instance.url, username)
         for row in session.json("GET", "/api/workflow/queue").json():
             dossier_id = row["dossier"]["id"]
-            actions = session.json("GET", f"/api/workflow/dossiers/{dossier_id}/actions").json()
+            actions = session.json("GET", f"/api/dossiers/{dossier_id}/actions").json()
             if "return" not in actions:
                 continue
             body = {"reasons": [{"section": "basic_info", "reason": "照片不清晰，请重新上传"}], "note": "crash check"}
             delay = random.uniform(0.0, 0.15)
             kill_during(
                 instance,
-                lambda s=session, d=dossier_id, b=body: s.json("POST", f"/api/workflow/dossiers/{d}/return", b),
+                lambda s=session, d=dossier_id, b=body: s.json("POST", f"/api/dossiers/{d}/actions/return", b),
                 delay,
             )
             session = Session(instance.url, username)

@@ -1,18 +1,19 @@
-"""Review actions over JSON (mounted at /api/workflow/). Same services, same checks as the pages;
-refusals come back as {"code", "message", "details"} (core.api_errors)."""
+"""Review steps over JSON: queues, history, publicities, bulk (mounted at /api/workflow/) and every step of
+a dossier through one route, POST /api/dossiers/{id}/actions/{action} (`dossier_actions_router`). Same
+actions, same checks as the pages; refusals come back as {"code", "message", "details"} (core.api_errors)."""
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
 from typing import Any
 
 from django.http import HttpRequest
+from django.utils import timezone
 from ninja import Router, Schema
 
 from accounts.auth import signed_in_user
 from dossiers.models import Dossier
-from workflow import selectors, services
+from workflow import actions, selectors, services
 from workflow.models import Notification, Publicity, Transition
 
 router = Router(tags=["workflow"])
@@ -42,20 +43,21 @@ class DossierStateOut(Schema):
         )
 
 
-class ActionIn(Schema):
-    expected_version: int | None = None
-    note: str = ""
-
-
 class ReasonIn(Schema):
     section: str
     reason: str
 
 
-class ReturnIn(Schema):
-    reasons: list[ReasonIn]
-    note: str = ""
+class ActionIn(Schema):
+    """The input of any step; each action reads what it needs (a return its reasons, a publicity its dates)."""
+
     expected_version: int | None = None
+    note: str = ""
+    reasons: list[ReasonIn] = []
+    # 开始单位公示 on this one dossier (several at once: POST /publicities).
+    start: dt.date | None = None
+    contact: str = ""
+    working_days: int | None = None
 
 
 class QueueRowOut(Schema):
@@ -192,59 +194,32 @@ def history(request: HttpRequest, dossier_id: int) -> list[TransitionOut]:
     ]
 
 
-@router.get("/dossiers/{dossier_id}/actions", response=list[str], summary="当前用户可执行的操作")
-def actions(request: HttpRequest, dossier_id: int) -> list[str]:
+# Steps on a dossier live under the dossier (mounted at /api/dossiers/ beside the dossiers app's router).
+dossier_actions_router = Router(tags=["workflow"])
+
+
+@dossier_actions_router.get("/{dossier_id}/actions", response=list[str], summary="当前用户可执行的操作")
+def available(request: HttpRequest, dossier_id: int) -> list[str]:
+    """Exactly the steps POST …/actions/{action} would accept now (each action's check() passes)."""
     return selectors.dossier_actions(signed_in_user(request), _dossier(request, dossier_id))
 
 
-def _acted(request: HttpRequest, dossier_id: int, service: Callable[..., Dossier], **arguments: Any) -> DossierStateOut:
-    """One review action by the caller on a dossier in their scope, answered with the dossier's new state.
-
-    The service checks role, state, window and version; its refusal is a DomainError the API answers with.
-    """
+@dossier_actions_router.post(
+    "/{dossier_id}/actions/{action}",
+    response=DossierStateOut,
+    summary="办理一个环节（开始审核、同意推荐、报送、接收、退回……，见 /actions）",
+)
+def dossier_act(request: HttpRequest, dossier_id: int, action: str, payload: ActionIn) -> DossierStateOut:
+    """One step of the round's chain by name. The action checks role, state, window, version and its own
+    conditions; a refusal is a DomainError the API answers with."""
     dossier = _dossier(request, dossier_id)
-    return DossierStateOut.from_dossier(service(dossier_id=dossier.pk, actor=signed_in_user(request), **arguments))
-
-
-@router.post("/dossiers/{dossier_id}/unit-accept", response=DossierStateOut, summary="推荐单位开始审核")
-def unit_accept(request: HttpRequest, dossier_id: int, payload: ActionIn) -> DossierStateOut:
-    return _acted(request, dossier_id, services.unit_accept, expected_version=payload.expected_version)
-
-
-@router.post("/dossiers/{dossier_id}/recommend", response=DossierStateOut, summary="推荐单位同意推荐（公示结束后）")
-def recommend(request: HttpRequest, dossier_id: int, payload: ActionIn) -> DossierStateOut:
-    return _acted(request, dossier_id, services.recommend, expected_version=payload.expected_version)
-
-
-@router.post("/dossiers/{dossier_id}/county-accept", response=DossierStateOut, summary="县（市）开始审核")
-def county_accept(request: HttpRequest, dossier_id: int, payload: ActionIn) -> DossierStateOut:
-    return _acted(request, dossier_id, services.county_accept, expected_version=payload.expected_version)
-
-
-@router.post("/dossiers/{dossier_id}/county-approve", response=DossierStateOut, summary="县（市）审核通过，报送州级")
-def county_approve(request: HttpRequest, dossier_id: int, payload: ActionIn) -> DossierStateOut:
-    return _acted(
-        request, dossier_id, services.county_approve, note=payload.note, expected_version=payload.expected_version
-    )
-
-
-@router.post("/dossiers/{dossier_id}/prefecture-accept", response=DossierStateOut, summary="州级形式审核通过")
-def prefecture_accept(request: HttpRequest, dossier_id: int, payload: ActionIn) -> DossierStateOut:
-    return _acted(
-        request, dossier_id, services.prefecture_accept, note=payload.note, expected_version=payload.expected_version
-    )
-
-
-@router.post("/dossiers/{dossier_id}/return", response=DossierStateOut, summary="退回修改（逐栏原因，一次性告知）")
-def return_dossier(request: HttpRequest, dossier_id: int, payload: ReturnIn) -> DossierStateOut:
-    return _acted(
-        request,
-        dossier_id,
-        services.dossier_return,
-        reasons=[r.dict() for r in payload.reasons],
-        note=payload.note,
-        expected_version=payload.expected_version,
-    )
+    params: dict[str, Any] = {"version": payload.expected_version, "note": payload.note}
+    if action == "return":
+        params["reasons"] = [r.dict() for r in payload.reasons]
+    if action == "start_publicity":
+        params.update(start=payload.start, contact=payload.contact, working_days=payload.working_days)
+    done = actions.act(actor=signed_in_user(request), dossier_id=dossier.pk, action=action, **params)
+    return DossierStateOut.from_dossier(done)
 
 
 @router.post("/bulk", response=BulkOut, summary="批量办理（开始审核、报送、接收）")
@@ -253,7 +228,7 @@ def bulk(request: HttpRequest, payload: BulkIn) -> BulkOut:
     visible = set(
         selectors.dossiers_in_scope_of_reviewer(user).filter(pk__in=payload.dossier_ids).values_list("pk", flat=True)
     )
-    done, refused = services.bulk_apply(
+    done, refused = actions.bulk_act(
         dossier_ids=[i for i in payload.dossier_ids if i in visible],
         action=payload.action,
         actor=user,
@@ -323,8 +298,6 @@ class NotificationReadOut(Schema):
 
 @router.post("/notifications/{notification_id}/read", response=NotificationReadOut, summary="标为已读")
 def notification_read(request: HttpRequest, notification_id: int) -> NotificationReadOut:
-    from django.utils import timezone
-
     updated = Notification.objects.filter(
         pk=notification_id, recipient=signed_in_user(request), read_at__isnull=True
     ).update(read_at=timezone.now())

@@ -1,7 +1,7 @@
 """Notifications: an in-app message per person and an e-mail (Django's backend; console by default).
 
 Every transition writes an outbox message in its own transaction (a `post_save` of the Transition row,
-inside the engine's atomic block), so a rolled-back action never tells anyone anything and a committed
+inside the atomic block of workflow.actions), so a rolled-back action never tells anyone anything and a committed
 one always does, even if the process dies right after the commit: the message is delivered at once
 after the commit and, failing that, by the worker's minutely flush (workflow/outbox.py). Each
 notification's e-mail is an outbox message too. Who is told is the policy's `workflow.notify`.
@@ -23,7 +23,7 @@ from django.utils import timezone
 from accounts.models import RoleAssignment, User
 from dossiers.access import LEVEL_ROLES, organization_for_level
 from dossiers.models import Dossier
-from workflow.engine import dossier_transitioned, level_of_state
+from workflow.actions import dossier_transitioned, level_of_state
 from workflow.models import Notification, OutboxMessage, Transition
 from workflow.outbox import deliver_on_commit, handles, mark_delivered, outbox_deliver, outbox_write
 

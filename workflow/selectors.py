@@ -13,13 +13,17 @@ from typing import Any
 
 from django.db.models import QuerySet
 from django.http import Http404
+from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import User
 from core.errors import NotFound
+from documents.models import DocumentKind, GeneratedDocument
 from dossiers.access import dossiers_in_scope_of_reviewer, reviewer_levels, visible_dossier
 from dossiers.models import Dossier, Submission
-from workflow.engine import available_actions, level_of_state
+from dossiers.states import RETURNED, UNIT_PUBLICITY
+from rounds.models import Round
+from workflow.actions import available_actions, level_of_state
 from workflow.models import Notification, Publicity, Transition
 
 
@@ -44,9 +48,9 @@ class QueueRow:
 
 def _clock(dossier: Dossier, today: dt.date, publicity_ends: dict[int, dt.date]) -> tuple[dt.date | None, str]:
     """The date the dossier's current step must be done by, and what that date is."""
-    if dossier.status == "returned" and dossier.return_deadline:
+    if dossier.status == RETURNED and dossier.return_deadline:
         return timezone.localdate(dossier.return_deadline), "修改截止"
-    if dossier.status == "unit_publicity" and dossier.pk in publicity_ends:
+    if dossier.status == UNIT_PUBLICITY and dossier.pk in publicity_ends:
         return publicity_ends[dossier.pk], "公示结束"
     policy = dossier.round.policy
     if dossier.status in (policy.workflow.get("levels") or {}):
@@ -68,7 +72,7 @@ def reviewer_queue(user: User, filters: QueueFilters | None = None, *, today: dt
         qs = qs.filter(kind=filters.kind)
     my_levels = {level for level, _ in reviewer_levels(user)}
     dossiers = list(qs.order_by("submitted_at", "pk"))
-    publicity_ends = _publicity_ends([d.pk for d in dossiers if d.status == "unit_publicity"])
+    publicity_ends = _publicity_ends([d.pk for d in dossiers if d.status == UNIT_PUBLICITY])
     rows: list[QueueRow] = []
     for dossier in dossiers:
         level = level_of_state(dossier, dossier.status)
@@ -97,8 +101,6 @@ def status_counts(user: User) -> list[tuple[str, str, int]]:
     counts = Counter(dossiers_in_scope_of_reviewer(user).values_list("round__slug", "status"))
     labels: dict[str, str] = {}
     totals: Counter[str] = Counter()
-    from rounds.models import Round
-
     policies = {r.slug: r.policy for r in Round.objects.filter(slug__in={slug for slug, _ in counts})}
     for (slug, status), n in counts.items():
         totals[status] += n
@@ -122,7 +124,8 @@ def dossier_history(dossier: Dossier) -> QuerySet[Transition]:
 
 
 def dossier_actions(user: User, dossier: Dossier) -> list[str]:
-    return [rule.action for rule in available_actions(user, dossier)]
+    """Names of the steps this user may take now (their check() passes; the same the pages offer)."""
+    return [action.name for action in available_actions(user, dossier)]
 
 
 def dossier_publicities(dossier: Dossier) -> QuerySet[Publicity]:
@@ -131,10 +134,6 @@ def dossier_publicities(dossier: Dossier) -> QuerySet[Publicity]:
 
 def publicity_documents(dossier: Dossier) -> list[tuple[Any, str]]:
     """The 推荐单位公示 and 公示结果 files attached to the dossier (notice 五(一)13), with a link each."""
-    from django.urls import reverse
-
-    from documents.models import DocumentKind, GeneratedDocument
-
     docs = GeneratedDocument.objects.filter(
         dossier=dossier, kind__in=[DocumentKind.PUBLICITY_NOTICE, DocumentKind.PUBLICITY_RESULT]
     ).order_by("kind", "-created_at")
@@ -177,7 +176,7 @@ class ReturnInfo:
 
 def open_return(dossier: Dossier) -> ReturnInfo | None:
     """The return the applicant must act on now (None unless the dossier is returned)."""
-    if dossier.status != "returned":
+    if dossier.status != RETURNED:
         return None
     record = dossier.transitions.filter(action="return").order_by("-id").first()
     if record is None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from typing import Any
 
 from django.contrib import messages
@@ -16,23 +17,17 @@ from django.views.decorators.http import require_POST
 
 from accounts.auth import signed_in_user
 from accounts.models import Organization
-from core.errors import DomainError
+from core.errors import DomainError, ValidationFailed
+from core.pages import refusals_shown
+from documents.services import owed_documents_settle
 from dossiers.access import reviewer_levels
-from dossiers.models import Kind, Level
-from workflow import selectors, services
-from workflow.engine import available_actions
+from dossiers.models import Dossier, Kind, Level
+from dossiers.selectors import dossier_of_applicant
+from dossiers.states import UNIT_PUBLICITY
+from workflow import actions, selectors, services
 from workflow.models import Notification
 
 LEVEL_LABELS = {"unit": "推荐单位", "county": "县（市）", "prefecture": "州评委会办公室"}
-# Actions the queue may apply to several dossiers at once (notice 四(三) does not forbid batch handling
-# of acceptance; returns and recommendations stay one by one because each carries its own reasons/result).
-BULK_ACTIONS = {
-    "unit_accept": "开始审核",
-    "start_publicity": "开始单位公示",
-    "county_accept": "开始县（市）审核",
-    "county_approve": "审核通过，报送州级",
-    "prefecture_accept": "形式审核通过，评委会接收材料",
-}
 
 
 def _require_reviewer(request: HttpRequest) -> list[tuple[str, Organization]]:
@@ -80,7 +75,8 @@ def queue(request: HttpRequest) -> HttpResponse:
             "levels": Level.choices,
             "kinds": Kind.choices,
             "my_levels": [(LEVEL_LABELS[lvl], org) for lvl, org in levels],
-            "bulk_actions": BULK_ACTIONS,
+            # Returns and recommendations stay one by one: each carries its own reasons / result.
+            "bulk_actions": actions.bulk_menu(user, [row.dossier for row in rows]),
             "is_unit_reviewer": any(lvl == "unit" for lvl, _ in levels),
         },
     )
@@ -88,23 +84,20 @@ def queue(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
+@refusals_shown(back="workflow:queue")
 def bulk(request: HttpRequest) -> HttpResponse:
     _require_reviewer(request)
     action = request.POST.get("action", "")
     ids = [i for i in (_int_or_none(v) for v in request.POST.getlist("ids")) if i is not None]
     if not ids:
-        messages.error(request, "请先勾选申报材料。")
-        return redirect("workflow:queue")
-    if action == "start_publicity":
+        raise ValidationFailed("请先勾选申报材料。")
+    if actions.ACTION_CLASSES.get(action) is actions.StartPublicityAction:
+        # One publicity for the ticked dossiers: its own form asks for the dates and the contact.
         query = "&".join(f"ids={i}" for i in ids)
         return HttpResponseRedirect(f"{reverse('workflow:publicity_new')}?{query}")
-    try:
-        done, refused = services.bulk_apply(dossier_ids=ids, action=action, actor=signed_in_user(request))
-    except DomainError as exc:
-        messages.error(request, exc.message)
-        return redirect("workflow:queue")
+    done, refused = actions.bulk_act(dossier_ids=ids, action=action, actor=signed_in_user(request))
     if done:
-        messages.success(request, f"已办理 {len(done)} 份：{BULK_ACTIONS.get(action, action)}。")
+        messages.success(request, f"已办理 {len(done)} 份：{actions.dossier_action(done[0], action).label}。")
     for dossier_id, refusal in refused.items():
         messages.error(request, f"申报 #{dossier_id} 未办理：{refusal.message}")
     return redirect("workflow:queue")
@@ -114,24 +107,24 @@ def bulk(request: HttpRequest) -> HttpResponse:
 def detail(request: HttpRequest, pk: int) -> HttpResponse:
     user = signed_in_user(request)
     dossier = selectors.reviewer_dossier(user, pk)
-    actions = available_actions(user, dossier)
-    action_names = {r.action for r in actions}
-    publicities = list(selectors.dossier_publicities(dossier))
-    documents = selectors.publicity_documents(dossier)
+    owed_documents_settle(dossier=dossier)  # a publicity file still owed (its job never ran) is drawn now
+    allowed = actions.available_actions(user, dossier)
+    forms = {a.form for a in allowed}
     return render(
         request,
         "workflow/detail.html",
         {
             "dossier": dossier,
             "history": selectors.dossier_history(dossier),
-            "actions": [
-                r for r in actions if r.action not in ("return", "start_publicity", "recommend", "submit", "resubmit")
-            ],
-            "can_return": "return" in action_names,
-            "can_publicise": "start_publicity" in action_names,
-            "can_recommend": "recommend" in action_names,
-            "publicities": publicities,
-            "documents": documents,
+            # Exactly what execute() would accept now: plain steps as buttons, the others as their forms.
+            "actions": [a for a in allowed if not a.form],
+            "can_return": "return" in forms,
+            "can_publicise": "publicity" in forms,
+            "can_recommend": "recommend" in forms,
+            # Steps not offered yet, with the reason (the same message execute() would answer).
+            "pending": actions.pending_actions(user, dossier),
+            "publicities": list(selectors.dossier_publicities(dossier)),
+            "documents": selectors.publicity_documents(dossier),
             "sections": dossier.round.policy.sections,
             "open_return": selectors.open_return(dossier),
             "diffs": selectors.submission_diffs(dossier),
@@ -144,28 +137,23 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
+@refusals_shown(back="workflow:detail")
 def act(request: HttpRequest, pk: int) -> HttpResponse:
+    """Any plain step of the round (and 同意推荐) on one dossier, by name; the action checks everything."""
     user = signed_in_user(request)
     dossier = selectors.reviewer_dossier(user, pk)
-    action = request.POST.get("action", "")
-    try:
-        if action == "recommend":
-            services.recommend(dossier_id=dossier.pk, actor=user, expected_version=_version(request))
-        elif action in services.SIMPLE_ACTIONS:
-            services.SIMPLE_ACTIONS[action](dossier_id=dossier.pk, actor=user, expected_version=_version(request))
-        else:
-            messages.error(request, "不支持的操作。")
-            return redirect("workflow:detail", pk=dossier.pk)
-    except DomainError as exc:
-        messages.error(request, exc.message)
-        return redirect("workflow:detail", pk=dossier.pk)
-    dossier.refresh_from_db()
+    name = request.POST.get("action", "")
+    action = actions.dossier_action(dossier, name)
+    if action.form not in ("", "recommend"):
+        raise ValidationFailed("不支持的操作。")
+    dossier = action.execute(user, dossier.pk, version=_version(request))
     messages.success(request, f"已办理，当前状态：{dossier.status_label}。")
     return redirect("workflow:detail", pk=dossier.pk)
 
 
 @login_required
 @require_POST
+@refusals_shown(back="workflow:detail")
 def return_dossier(request: HttpRequest, pk: int) -> HttpResponse:
     user = signed_in_user(request)
     dossier = selectors.reviewer_dossier(user, pk)
@@ -173,20 +161,33 @@ def return_dossier(request: HttpRequest, pk: int) -> HttpResponse:
         {"section": s["key"], "reason": request.POST.get(f"reason_{s['key']}", "")}
         for s in dossier.round.policy.sections
     ]
-    try:
-        dossier = services.dossier_return(
-            dossier_id=dossier.pk,
-            actor=user,
-            reasons=reasons,
-            note=request.POST.get("note", ""),
-            expected_version=_version(request),
-        )
-    except DomainError as exc:
-        messages.error(request, exc.message)
-        return redirect("workflow:detail", pk=dossier.pk)
+    dossier = actions.act(
+        actor=user,
+        dossier_id=dossier.pk,
+        action="return",
+        reasons=reasons,
+        note=request.POST.get("note", ""),
+        version=_version(request),
+    )
     deadline = timezone.localtime(dossier.return_deadline) if dossier.return_deadline else None
     messages.success(request, f"已退回申报人，修改截止 {deadline:%Y-%m-%d %H:%M}。" if deadline else "已退回申报人。")
     return redirect("workflow:detail", pk=dossier.pk)
+
+
+@login_required
+@require_POST
+@refusals_shown(back="dossiers:detail")
+def dossier_submit(request: HttpRequest, pk: int) -> HttpResponse:
+    """The applicant's 提交 / 修改后重新提交 button on the dossier page (URL /dossiers/<pk>/submit/)."""
+    user = signed_in_user(request)
+    dossier = dossier_of_applicant(user, pk)
+    dossier = actions.act(
+        actor=user, dossier_id=dossier.pk, action=actions.submit_action_name(dossier), version=_version(request)
+    )
+    messages.success(
+        request, f"已提交至推荐单位（第 {dossier.submission_count} 次提交）。提交后材料不可修改，请留意审核进度。"
+    )
+    return redirect("dossiers:detail", pk=dossier.pk)
 
 
 @login_required
@@ -249,7 +250,7 @@ def publicity_new(request: HttpRequest) -> HttpResponse:
                 contact=request.POST.get("contact", ""),
                 working_days=_int_or_none(request.POST.get("working_days")),
             )
-        except DomainError as exc:
+        except DomainError as exc:  # shown above the form, which keeps what was typed
             messages.error(request, exc.message)
             return render(request, "workflow/publicity_new.html", context)
         messages.success(
@@ -262,33 +263,22 @@ def publicity_new(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
+@refusals_shown(back="workflow:publicity_detail")
 def publicity_detail(request: HttpRequest, pk: int) -> HttpResponse:
     _require_reviewer(request)
     user = signed_in_user(request)
     publicity = selectors.publicity_for_reviewer(user, pk)
     if request.method == "POST":
-        step = request.POST.get("step")
-        try:
-            if step == "result":
-                services.publicity_result_record(
-                    publicity_id=publicity.pk,
-                    actor=user,
-                    objections=request.POST.get("objections", ""),
-                    objection_upheld=request.POST.get("upheld") == "1",
-                )
-                messages.success(request, "公示结果已记录，公示结果文件已生成。")
-            elif step == "recommend":
-                done = []
-                for dossier in publicity.dossiers.filter(status="unit_publicity"):
-                    try:
-                        services.recommend(dossier_id=dossier.pk, actor=user)
-                        done.append(dossier.serial_number)
-                    except DomainError as exc:
-                        messages.error(request, f"{dossier.serial_number}：{exc.message}")
-                if done:
-                    messages.success(request, f"已同意推荐：{'、'.join(done)}。")
-        except DomainError as exc:
-            messages.error(request, exc.message)
+        if request.POST.get("step") == "result":
+            services.publicity_result_record(
+                publicity_id=publicity.pk,
+                actor=user,
+                objections=request.POST.get("objections", ""),
+                objection_upheld=request.POST.get("upheld") == "1",
+            )
+            messages.success(request, "公示结果已记录，公示结果文件已生成。")
+        elif request.POST.get("step") == "recommend":
+            _recommend_all(request, publicity.dossiers.filter(status=UNIT_PUBLICITY))
         return redirect("workflow:publicity_detail", pk=publicity.pk)
     today = timezone.localdate()
     return render(
@@ -302,6 +292,22 @@ def publicity_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "recommendation_text": publicity.round.policy.text("recommendation_opinion"),
         },
     )
+
+
+def _recommend_all(request: HttpRequest, dossiers: Iterable[Dossier]) -> None:
+    """同意推荐 for each dossier of one publicity; a refusal of one is reported and does not stop the rest."""
+    user = signed_in_user(request)
+    done, refused = [], []
+    for dossier in dossiers:
+        try:
+            actions.act(actor=user, dossier_id=dossier.pk, action="recommend")
+            done.append(dossier.serial_number)
+        except DomainError as exc:
+            refused.append(f"{dossier.serial_number}：{exc.message}")
+    for message in refused:
+        messages.error(request, message)
+    if done:
+        messages.success(request, f"已同意推荐：{'、'.join(done)}。")
 
 
 # ---- notifications -----------------------------------------------------------------------------------

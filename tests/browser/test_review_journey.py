@@ -91,10 +91,10 @@ def test_review_journey(browser, live_server, contexts, open_round, demo_users, 
     publicity = Publicity.objects.get(dossiers=dossier)
     assert publicity.working_days == 5 and publicity.end > publicity.start
 
-    # The recommendation is refused while the publicity runs.
+    # The recommendation is not offered while the publicity runs; the page says why.
     unit.goto(f"{live_server.url}/review/dossier/{dossier.pk}/")
-    unit.locator("#actions button", has_text="同意推荐").click()
-    unit.locator(".msg-error", has_text="公示结束后方可推荐").wait_for()
+    assert unit.locator("#actions button", has_text="同意推荐").count() == 0
+    unit.locator("#pending-actions", has_text="公示结束后方可推荐").wait_for()
 
     # 3. The clock moves to the first day after the publicity; the unit records the result and recommends.
     after = timezone.make_aware(dt.datetime.combine(publicity.end + dt.timedelta(days=1), dt.time(9, 0)))

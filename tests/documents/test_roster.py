@@ -95,8 +95,7 @@ def test_export_roster_for_a_unit(population, open_round, tmp_path):
 
 
 def test_export_roster_for_the_whole_round_and_verdicts(population, open_round, tmp_path):
-    # A later committee state (as the committee app will write after its vote) still counts; 是否通过 stays
-    # empty until the policy defines the committee's result states (PASSED_STATES names none before then).
+    # A later committee state (as the committee app writes after its vote) still counts and shows 是否通过.
     Dossier.objects.filter(pk=population["evaluation"].pk).update(status="passed")
     out = tmp_path / "all.xlsx"
     call_command("export_roster", "--round", open_round.slug, "--out", str(out))
@@ -106,7 +105,7 @@ def test_export_roster_for_the_whole_round_and_verdicts(population, open_round, 
     names = [r[1] for r in rows[2:]]
     assert sorted(names) == sorted(["张三", "李四", "王五", "阿依古丽·买买提"])
     verdicts = {r[1]: r[10] for r in rows[2:]}
-    assert verdicts["王五"] is None and verdicts["张三"] is None
+    assert verdicts["王五"] == "是" and verdicts["张三"] is None
 
 
 def test_roster_of_a_county_lists_units_registered_there(population, open_round, tmp_path):

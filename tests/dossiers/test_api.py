@@ -25,7 +25,7 @@ def test_openapi_lists_dossier_endpoints(client, applicant):
     paths = schema["paths"]
     assert "/api/dossiers/" in paths
     assert "/api/dossiers/{dossier_id}/sections/{key}" in paths
-    assert "/api/dossiers/{dossier_id}/submit" in paths
+    assert "/api/dossiers/{dossier_id}/actions/{action}" in paths
     assert "/api/dossiers/{dossier_id}/sections/{key}/attachments" in paths
 
 
@@ -82,7 +82,7 @@ def test_upload_and_delete_attachment(client, applicant, dossier):
 
 def test_submit_incomplete_is_a_typed_error(client, applicant, dossier):
     client.force_login(applicant)
-    response = client.post(f"/api/dossiers/{dossier.pk}/submit", data={}, content_type="application/json")
+    response = client.post(f"/api/dossiers/{dossier.pk}/actions/submit", data={}, content_type="application/json")
     assert response.status_code == 400
     assert response.json()["code"] == "incomplete"
     assert "basic_info" in response.json()["details"]["sections"]
@@ -100,7 +100,7 @@ def test_other_applicant_gets_404_everywhere(client, dossier, demo_users):
         client.post(f"{base}/sections/basic_info/attachments", {"doc_type": "photo", "file": photo}).status_code == 404
     )
     assert client.delete(f"/api/dossiers/attachments/{attachment.pk}").status_code == 404
-    assert client.post(f"{base}/submit", data={}, content_type="application/json").status_code == 404
+    assert client.post(f"{base}/actions/submit", data={}, content_type="application/json").status_code == 404
     assert client.get("/api/dossiers/").json() == []
 
 

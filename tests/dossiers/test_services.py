@@ -16,6 +16,7 @@ from dossiers.models import Attachment, Dossier, DossierSection, Submission
 from dossiers.selectors import dossier_completeness
 from tests.dossiers.conftest import upload
 from tests.dossiers.helpers import jpeg_bytes, png_bytes
+from workflow.actions import act
 
 pytestmark = pytest.mark.django_db
 
@@ -161,7 +162,7 @@ def test_other_applicant_cannot_touch_my_dossier(dossier, demo_users):
     with pytest.raises(NotFound):
         services.attachment_delete(attachment_id=mine.pk, actor=other)
     with pytest.raises(NotFound):
-        services.dossier_submit(dossier_id=dossier.pk, actor=other)
+        act(action="submit", dossier_id=dossier.pk, actor=other)
 
 
 # ---- completeness -----------------------------------------------------------------------------------
@@ -207,7 +208,7 @@ def test_filled_dossier_is_complete_once_masking_confirmed(filled_dossier, appli
 
 def test_incomplete_dossier_is_not_submitted(dossier, applicant):
     with pytest.raises(DomainError) as exc:
-        services.dossier_submit(dossier_id=dossier.pk, actor=applicant)
+        act(action="submit", dossier_id=dossier.pk, actor=applicant)
     assert exc.value.code == ErrorCode.INCOMPLETE
     assert "基本信息" in exc.value.message
     dossier.refresh_from_db()
@@ -216,7 +217,7 @@ def test_incomplete_dossier_is_not_submitted(dossier, applicant):
 
 def test_submit_records_count_snapshot_and_locks_edits(filled_dossier, applicant):
     confirm_masking(filled_dossier, applicant)
-    dossier = services.dossier_submit(dossier_id=filled_dossier.pk, actor=applicant)
+    dossier = act(action="submit", dossier_id=filled_dossier.pk, actor=applicant)
     assert dossier.status == "submitted"
     assert dossier.submission_count == 1 and dossier.submitted_at is not None
     snapshot = Submission.objects.get(dossier=dossier, number=1).snapshot
@@ -234,7 +235,7 @@ def test_submit_records_count_snapshot_and_locks_edits(filled_dossier, applicant
         services.attachment_delete(attachment_id=dossier.attachments.first().pk, actor=applicant)
     assert exc.value.code == ErrorCode.NOT_EDITABLE
     with pytest.raises(DomainError) as exc:
-        services.dossier_submit(dossier_id=dossier.pk, actor=applicant)
+        act(action="submit", dossier_id=dossier.pk, actor=applicant)
     assert exc.value.code == ErrorCode.NOT_EDITABLE
     assert DossierSection.objects.get(dossier=dossier, key="awards").data == before
 
@@ -244,7 +245,7 @@ def test_submit_refused_outside_the_window(filled_dossier, applicant, time_machi
     window = filled_dossier.round.policy.window("online_filing")
     time_machine.move_to(dt.datetime.combine(window.end + dt.timedelta(days=1), dt.time(10, 0)))
     with pytest.raises(DomainError) as exc:
-        services.dossier_submit(dossier_id=filled_dossier.pk, actor=applicant)
+        act(action="submit", dossier_id=filled_dossier.pk, actor=applicant)
     assert exc.value.code == ErrorCode.OUTSIDE_WINDOW
     filled_dossier.refresh_from_db()
     assert filled_dossier.status == "draft"
@@ -258,16 +259,16 @@ def test_fourth_submission_refused(filled_dossier, applicant):
         status="returned", submission_count=limit, returned_by_level="unit"
     )
     with pytest.raises(DomainError) as exc:
-        services.dossier_submit(dossier_id=filled_dossier.pk, actor=applicant)
+        act(action="resubmit", dossier_id=filled_dossier.pk, actor=applicant)
     assert exc.value.code == ErrorCode.SUBMISSION_LIMIT
     assert str(limit) in exc.value.message
 
 
 def test_resubmit_after_return_counts_again(filled_dossier, applicant):
     confirm_masking(filled_dossier, applicant)
-    services.dossier_submit(dossier_id=filled_dossier.pk, actor=applicant)
+    act(action="submit", dossier_id=filled_dossier.pk, actor=applicant)
     Dossier.objects.filter(pk=filled_dossier.pk).update(status="returned", returned_by_level="unit")
-    dossier = services.dossier_submit(dossier_id=filled_dossier.pk, actor=applicant)
+    dossier = act(action="resubmit", dossier_id=filled_dossier.pk, actor=applicant)
     assert dossier.submission_count == 2
     assert dossier.status == "submitted"
     assert list(Submission.objects.filter(dossier=dossier).values_list("number", flat=True)) == [1, 2]

@@ -8,7 +8,7 @@ import json
 import pytest
 from django.test import Client
 
-from core.errors import PermissionDenied, ValidationFailed
+from core.errors import Ineligible, PermissionDenied, ValidationFailed
 from demo.samples import sample_sections
 from demo.setup import DEMO_PASSWORD
 from dossiers import services as dossier_services
@@ -19,6 +19,7 @@ from eligibility.services import fraud_finding_record
 from tests.dossiers.conftest import fill_sections, upload_required
 from tests.dossiers.test_services import confirm_masking
 from tests.eligibility.conftest import base_profile
+from workflow.actions import act
 
 
 @pytest.fixture
@@ -81,8 +82,8 @@ def test_a_short_title_is_a_hard_failure_and_submission_is_refused(dossier, appl
     assert failing == ["education_years"], [(c.rule, c.reason) for c in result.checks]
     assert "需 4 年" in result.hard_failures[0].reason
     assert result.earliest_year == year + 1
-    with pytest.raises(dossier_services.Ineligible, match="需 4 年"):
-        dossier_services.dossier_submit(dossier_id=dossier.pk, actor=applicant)
+    with pytest.raises(Ineligible, match="需 4 年"):
+        act(action="submit", dossier_id=dossier.pk, actor=applicant)
     dossier.refresh_from_db()
     assert dossier.status == "draft" and dossier.submission_count == 0
 

@@ -1,7 +1,7 @@
-"""Helpers for workflow tests: dossiers in the demo round, submitted through the engine.
+"""Helpers for workflow tests: dossiers in the demo round, submitted with the submit action's writes.
 
 The full applicant submit (completeness, eligibility, masking) is the dossiers app's service and is
-tested there; here a submission is the same engine transition with the same submission bookkeeping.
+tested there; here a submission is the same transition with the same submission bookkeeping.
 """
 
 from __future__ import annotations
@@ -12,12 +12,13 @@ from typing import Any
 
 import pytest
 import time_machine
+from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import User
 from dossiers.models import Dossier, DossierSection, Submission
 from dossiers.services import dossier_create
-from workflow.engine import transition_apply
+from workflow.actions import SubmitAction, dossier_action, record_transition
 
 BASIC_INFO = {
     "name": "李建国",
@@ -50,22 +51,32 @@ def make_dossier(round_: Any, applicant: User, *, level: str = "mid", kind: str 
 
 
 def submit(dossier: Dossier, actor: User | None = None) -> Dossier:
-    """Submit or resubmit through the engine, counting the submission and keeping a snapshot."""
+    """Submit or resubmit: the submit action's checks and writes except its content check (completeness,
+    eligibility), which needs a fully filled dossier (tested in tests/dossiers)."""
     dossier.refresh_from_db()
-    action = "submit" if dossier.status == "draft" else "resubmit"
-
-    def mutate(locked: Dossier) -> None:
-        locked.submission_count += 1
-        locked.submitted_at = timezone.now()
-
-    dossier, _ = transition_apply(dossier_id=dossier.pk, action=action, actor=actor or dossier.applicant, mutate=mutate)
+    action = dossier_action(dossier, "submit" if dossier.status == "draft" else "resubmit")
+    with transaction.atomic():
+        locked = Dossier.objects.select_for_update().select_related("round", "unit").get(pk=dossier.pk)
+        assert isinstance(action, SubmitAction)
+        action.check_turn(actor or locked.applicant, locked)  # state, role, window, limit, return deadline
+        from_state, to_state = locked.status, action.target(locked)
+        action.apply(locked)
+        record_transition(
+            locked,
+            action=action.name,
+            actor=actor or locked.applicant,
+            actor_role="applicant",
+            from_state=from_state,
+            to_state=to_state,
+            note=action.note(locked),
+        )
     Submission.objects.create(
-        dossier=dossier,
-        number=dossier.submission_count,
-        snapshot={"sections": {s.key: s.data for s in dossier.sections.all()}, "attachments": []},
-        submitted_by=dossier.applicant,
+        dossier=locked,
+        number=locked.submission_count,
+        snapshot={"sections": {s.key: s.data for s in locked.sections.all()}, "attachments": []},
+        submitted_by=locked.applicant,
     )
-    return dossier
+    return locked
 
 
 @pytest.fixture

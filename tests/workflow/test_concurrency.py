@@ -13,7 +13,7 @@ import pytest
 from django.db import connection, connections
 
 from core.errors import DomainError
-from workflow import services
+from workflow.actions import act
 from workflow.models import Transition
 
 from .conftest import submit
@@ -57,14 +57,13 @@ def test_accept_and_return_at_once_one_wins(submitted, demo_users):
     version = submitted.version
     results = _race(
         [
-            lambda: services.unit_accept(
-                dossier_id=submitted.pk, actor=demo_users["demo_unit"], expected_version=version
-            ),
-            lambda: services.dossier_return(
+            lambda: act(action="unit_accept", dossier_id=submitted.pk, actor=demo_users["demo_unit"], version=version),
+            lambda: act(
+                action="return",
                 dossier_id=submitted.pk,
                 actor=second_officer,
                 reasons=[{"section": "basic_info", "reason": "照片不清晰"}],
-                expected_version=version,
+                version=version,
             ),
         ]
     )
@@ -89,8 +88,8 @@ def test_same_action_twice_without_version_second_is_illegal(submitted, demo_use
     second_officer = give_role(UserFactory(), Role.UNIT_REVIEWER, submitted.unit)
     results = _race(
         [
-            lambda: services.unit_accept(dossier_id=submitted.pk, actor=demo_users["demo_unit"]),
-            lambda: services.unit_accept(dossier_id=submitted.pk, actor=second_officer),
+            lambda: act(action="unit_accept", dossier_id=submitted.pk, actor=demo_users["demo_unit"]),
+            lambda: act(action="unit_accept", dossier_id=submitted.pk, actor=second_officer),
         ]
     )
     errors = [r for r in results if isinstance(r, Exception)]
@@ -105,14 +104,17 @@ def test_resubmit_races_the_deadline_sweep(submitted, demo_users):
 
     from django.utils import timezone
 
-    services.dossier_return(
-        dossier_id=submitted.pk, actor=demo_users["demo_unit"], reasons=[{"section": "papers", "reason": "缺页"}]
+    act(
+        action="return",
+        dossier_id=submitted.pk,
+        actor=demo_users["demo_unit"],
+        reasons=[{"section": "papers", "reason": "缺页"}],
     )
     submitted.refresh_from_db()
     moment = submitted.return_deadline + dt.timedelta(seconds=1)
     results = _race(
         [
-            lambda: services.dossier_abandon(dossier_id=submitted.pk, now=moment),
+            lambda: act(action="abandon", actor=None, dossier_id=submitted.pk, now=moment),
             lambda: submit(submitted),
         ]
     )

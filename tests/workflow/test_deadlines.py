@@ -8,7 +8,7 @@ import pytest
 import time_machine
 from django.core import mail
 
-from workflow import services
+from workflow.actions import act
 from workflow.models import Notification, Transition
 from workflow.tasks import return_deadlines_enforce
 
@@ -22,7 +22,8 @@ T0 = dt.datetime(2026, 11, 20, 8, 0, tzinfo=dt.UTC)
 @pytest.fixture
 def returned(submitted, demo_users):
     with time_machine.travel(T0, tick=False):
-        return services.dossier_return(
+        return act(
+            action="return",
             dossier_id=submitted.pk,
             actor=demo_users["demo_unit"],
             reasons=[{"section": "assessments", "reason": "缺少2024年度考核表"}],
@@ -87,4 +88,4 @@ def test_abandon_before_deadline_is_refused(returned):
     from core.errors import ValidationFailed
 
     with time_machine.travel(T0 + dt.timedelta(hours=1), tick=False), pytest.raises(ValidationFailed):
-        services.dossier_abandon(dossier_id=returned.pk)
+        act(action="abandon", actor=None, dossier_id=returned.pk)

@@ -9,11 +9,7 @@ import pytest
 from core.errors import ConcurrentUpdate, ErrorCode, IllegalTransition, OutsideWindow, PermissionDenied
 from rounds.policy import PolicyError, validate_policy
 from workflow import services
-from workflow.engine import (
-    available_actions,
-    transition_apply,
-    transition_rules,
-)
+from workflow.actions import act, available_actions, transition_rules
 from workflow.models import Transition
 
 from .conftest import make_dossier, submit
@@ -57,7 +53,7 @@ def test_state_labels_come_from_policy(submitted):
 
 def test_illegal_move_raises_typed_error_and_changes_nothing(submitted, demo_users):
     with pytest.raises(IllegalTransition) as err:
-        services.county_accept(dossier_id=submitted.pk, actor=demo_users["demo_county"])
+        act(action="county_accept", dossier_id=submitted.pk, actor=demo_users["demo_county"])
     assert err.value.code == ErrorCode.ILLEGAL_TRANSITION
     assert "已提交至推荐单位" in err.value.message
     submitted.refresh_from_db()
@@ -67,11 +63,11 @@ def test_illegal_move_raises_typed_error_and_changes_nothing(submitted, demo_use
 
 def test_unknown_action_is_refused(submitted, demo_users):
     with pytest.raises(IllegalTransition):
-        transition_apply(dossier_id=submitted.pk, action="teleport", actor=demo_users["demo_unit"])
+        act(action="teleport", dossier_id=submitted.pk, actor=demo_users["demo_unit"])
 
 
 def test_each_transition_is_recorded_with_actor_and_submission_number(submitted, demo_users):
-    services.unit_accept(dossier_id=submitted.pk, actor=demo_users["demo_unit"])
+    act(action="unit_accept", dossier_id=submitted.pk, actor=demo_users["demo_unit"])
     rows = list(Transition.objects.filter(dossier=submitted).order_by("id"))
     assert [(t.action, t.from_state, t.to_state) for t in rows] == [
         ("submit", "draft", "submitted"),
@@ -88,7 +84,7 @@ def test_each_transition_is_recorded_with_actor_and_submission_number(submitted,
 )
 def test_unit_accept_refused_for_everyone_but_the_unit(submitted, demo_users, username):
     with pytest.raises(PermissionDenied):
-        services.unit_accept(dossier_id=submitted.pk, actor=demo_users[username])
+        act(action="unit_accept", dossier_id=submitted.pk, actor=demo_users[username])
     submitted.refresh_from_db()
     assert submitted.status == "submitted"
 
@@ -101,7 +97,7 @@ def _to_state(dossier, demo_users, state):
     from django.utils import timezone
 
     unit = demo_users["demo_unit"]
-    services.unit_accept(dossier_id=dossier.pk, actor=unit)
+    act(action="unit_accept", dossier_id=dossier.pk, actor=unit)
     if state == "unit_review":
         return
     services.publicity_start(dossier_ids=[dossier.pk], actor=unit, start=timezone.localdate(), contact="人事科 0996-1")
@@ -110,13 +106,13 @@ def _to_state(dossier, demo_users, state):
     with time_machine.travel(timezone.now() + dt.timedelta(days=12)):
         publicity = dossier.publicities.get()
         services.publicity_result_record(publicity_id=publicity.pk, actor=unit)
-        services.recommend(dossier_id=dossier.pk, actor=unit)
+        act(action="recommend", dossier_id=dossier.pk, actor=unit)
     if state == "recommended":
         return
-    services.county_accept(dossier_id=dossier.pk, actor=demo_users["demo_county"])
+    act(action="county_accept", dossier_id=dossier.pk, actor=demo_users["demo_county"])
     if state == "county_review":
         return
-    services.county_approve(dossier_id=dossier.pk, actor=demo_users["demo_county"])
+    act(action="county_approve", dossier_id=dossier.pk, actor=demo_users["demo_county"])
 
 
 @pytest.mark.parametrize(
@@ -136,8 +132,8 @@ def test_county_and_prefecture_actions_permission(submitted, demo_users, state, 
     _to_state(submitted, demo_users, state)
     for username in refused:
         with pytest.raises(PermissionDenied):
-            services.SIMPLE_ACTIONS[action](dossier_id=submitted.pk, actor=demo_users[username])
-    services.SIMPLE_ACTIONS[action](dossier_id=submitted.pk, actor=demo_users[allowed])
+            act(action=action, dossier_id=submitted.pk, actor=demo_users[username])
+    act(action=action, dossier_id=submitted.pk, actor=demo_users[allowed])
 
 
 @pytest.mark.parametrize(
@@ -153,29 +149,31 @@ def test_only_the_level_holding_the_dossier_may_return_it(submitted, demo_users,
     reasons = [{"section": "work_summary", "reason": "工作总结过于简略"}]
     for username in refused:
         with pytest.raises(PermissionDenied):
-            services.dossier_return(dossier_id=submitted.pk, actor=demo_users[username], reasons=reasons)
-    services.dossier_return(dossier_id=submitted.pk, actor=demo_users[returner], reasons=reasons)
+            act(action="return", dossier_id=submitted.pk, actor=demo_users[username], reasons=reasons)
+    act(action="return", dossier_id=submitted.pk, actor=demo_users[returner], reasons=reasons)
 
 
 def test_system_only_abandon_refused_for_people(submitted, demo_users):
-    services.dossier_return(
+    act(
+        action="return",
         dossier_id=submitted.pk,
         actor=demo_users["demo_unit"],
         reasons=[{"section": "basic_info", "reason": "照片不清晰"}],
     )
     with pytest.raises(PermissionDenied):
-        transition_apply(dossier_id=submitted.pk, action="abandon", actor=demo_users["demo_prefecture"])
+        act(action="abandon", dossier_id=submitted.pk, actor=demo_users["demo_prefecture"])
 
 
 def test_stale_version_is_refused_clearly(submitted, demo_users):
     version = submitted.version
-    services.unit_accept(dossier_id=submitted.pk, actor=demo_users["demo_unit"], expected_version=version)
+    act(action="unit_accept", dossier_id=submitted.pk, actor=demo_users["demo_unit"], version=version)
     with pytest.raises(ConcurrentUpdate) as err:
-        services.dossier_return(
+        act(
+            action="return",
             dossier_id=submitted.pk,
             actor=demo_users["demo_unit"],
             reasons=[{"section": "basic_info", "reason": "x"}],
-            expected_version=version,
+            version=version,
         )
     assert "已被其他人处理" in err.value.message
     assert err.value.http_status == 409
@@ -192,7 +190,7 @@ def test_action_outside_window_names_the_window(round_2023, demo_users):
     dossier.submission_count = 1
     dossier.save()
     with pytest.raises(OutsideWindow) as err:
-        services.unit_accept(dossier_id=dossier.pk, actor=demo_users["demo_unit"])
+        act(action="unit_accept", dossier_id=dossier.pk, actor=demo_users["demo_unit"])
     assert "网上审核时间" in err.value.message
     assert err.value.details == {"window": "review"}
     assert available_actions(demo_users["demo_unit"], dossier) == []

@@ -11,7 +11,7 @@ from django.core import mail
 from django.db import transaction
 from django.utils import timezone
 
-from workflow import services
+from workflow.actions import act
 from workflow.models import Notification, OutboxMessage, Transition
 from workflow.outbox import outbox_flush
 
@@ -21,7 +21,7 @@ RETURN_REASONS = [{"section": "basic_info", "reason": "身份证反面不清晰"
 
 
 def _return(dossier, demo_users):
-    return services.dossier_return(dossier_id=dossier.pk, actor=demo_users["demo_unit"], reasons=RETURN_REASONS)
+    return act(action="return", dossier_id=dossier.pk, actor=demo_users["demo_unit"], reasons=RETURN_REASONS)
 
 
 def test_rolled_back_transition_leaves_no_message(submitted, demo_users):

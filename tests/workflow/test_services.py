@@ -8,6 +8,7 @@ import datetime as dt
 import pytest
 import time_machine
 from django.core import mail
+from django.test import TestCase
 from django.utils import timezone
 
 from accounts.models import User
@@ -16,6 +17,7 @@ from documents.models import DocumentKind, GeneratedDocument
 from dossiers.models import Dossier, DossierSection
 from rounds.workdays import publicity_end
 from workflow import selectors, services
+from workflow.actions import PublicityNotEnded, act, bulk_act
 from workflow.models import Notification, Publicity, Transition
 
 from .conftest import submit
@@ -25,15 +27,21 @@ pytestmark = pytest.mark.django_db
 OPINION = "本单位已对提供的申报材料逐一审核，真实准确，同意推荐"
 
 
+def _committed():
+    """Run what the step left for after its commit (the owed publicity files are drawn then)."""
+    return TestCase.captureOnCommitCallbacks(execute=True)
+
+
 def _publicise(dossiers, unit, start=None):
     for d in dossiers:
-        services.unit_accept(dossier_id=d.pk, actor=unit)
-    return services.publicity_start(
-        dossier_ids=[d.pk for d in dossiers],
-        actor=unit,
-        start=start or timezone.localdate(),
-        contact="人事科，0996-2024500",
-    )
+        act(action="unit_accept", dossier_id=d.pk, actor=unit)
+    with _committed():
+        return services.publicity_start(
+            dossier_ids=[d.pk for d in dossiers],
+            actor=unit,
+            start=start or timezone.localdate(),
+            contact="人事科，0996-2024500",
+        )
 
 
 def _after(publicity: Publicity):
@@ -46,11 +54,12 @@ def test_full_chain_reaches_committee_received(submitted, demo_users):
     unit, county, prefecture = demo_users["demo_unit"], demo_users["demo_county"], demo_users["demo_prefecture"]
     publicity = _publicise([submitted], unit)
     with _after(publicity):
-        services.publicity_result_record(publicity_id=publicity.pk, actor=unit)
-        services.recommend(dossier_id=submitted.pk, actor=unit)
-        services.county_accept(dossier_id=submitted.pk, actor=county)
-        services.county_approve(dossier_id=submitted.pk, actor=county)
-        dossier = services.prefecture_accept(dossier_id=submitted.pk, actor=prefecture)
+        with _committed():
+            services.publicity_result_record(publicity_id=publicity.pk, actor=unit)
+        act(action="recommend", dossier_id=submitted.pk, actor=unit)
+        act(action="county_accept", dossier_id=submitted.pk, actor=county)
+        act(action="county_approve", dossier_id=submitted.pk, actor=county)
+        dossier = act(action="prefecture_accept", dossier_id=submitted.pk, actor=prefecture)
     assert dossier.status == "committee_received"
     assert dossier.status_label == "评审委员会已接收材料"
     assert list(Transition.objects.filter(dossier=submitted).values_list("to_state", flat=True)) == [
@@ -86,7 +95,7 @@ def test_publicity_end_respects_national_day_holiday(new_dossier, demo_users):
 
 
 def test_publicity_shorter_than_policy_minimum_is_refused(submitted, demo_users):
-    services.unit_accept(dossier_id=submitted.pk, actor=demo_users["demo_unit"])
+    act(action="unit_accept", dossier_id=submitted.pk, actor=demo_users["demo_unit"])
     with pytest.raises(ValidationFailed, match="不少于 5 个工作日"):
         services.publicity_start(
             dossier_ids=[submitted.pk],
@@ -113,7 +122,7 @@ def test_publicity_for_several_dossiers_of_one_unit(new_dossier, demo_users, org
 
 def test_publicity_mixing_units_is_refused_and_moves_nothing(new_dossier, demo_users):
     mine, other = submit(new_dossier()), submit(new_dossier(applicant="demo_applicant2"))
-    services.unit_accept(dossier_id=mine.pk, actor=demo_users["demo_unit"])
+    act(action="unit_accept", dossier_id=mine.pk, actor=demo_users["demo_unit"])
     with pytest.raises(ValidationFailed, match="同一单位"):
         services.publicity_start(
             dossier_ids=[mine.pk, other.pk], actor=demo_users["demo_unit"], start=timezone.localdate(), contact="x"
@@ -125,21 +134,21 @@ def test_publicity_mixing_units_is_refused_and_moves_nothing(new_dossier, demo_u
 def test_recommend_blocked_until_publicity_ended_and_result_recorded(submitted, demo_users):
     unit = demo_users["demo_unit"]
     publicity = _publicise([submitted], unit)
-    with pytest.raises(services.PublicityNotEnded) as err:
-        services.recommend(dossier_id=submitted.pk, actor=unit)
+    with pytest.raises(PublicityNotEnded) as err:
+        act(action="recommend", dossier_id=submitted.pk, actor=unit)
     assert err.value.code == ErrorCode.PUBLICITY_NOT_ENDED
     assert f"{publicity.end:%Y年%m月%d日}" in err.value.message
-    with pytest.raises(services.PublicityNotEnded):
+    with pytest.raises(PublicityNotEnded):
         services.publicity_result_record(publicity_id=publicity.pk, actor=unit)
     # The last day of the publicity is still inside it.
     last_day = timezone.make_aware(dt.datetime.combine(publicity.end, dt.time(23, 0)))
-    with time_machine.travel(last_day, tick=False), pytest.raises(services.PublicityNotEnded):
-        services.recommend(dossier_id=submitted.pk, actor=unit)
+    with time_machine.travel(last_day, tick=False), pytest.raises(PublicityNotEnded):
+        act(action="recommend", dossier_id=submitted.pk, actor=unit)
     with _after(publicity):
-        with pytest.raises(services.PublicityNotEnded, match="公示结果"):
-            services.recommend(dossier_id=submitted.pk, actor=unit)
+        with pytest.raises(PublicityNotEnded, match="公示结果"):
+            act(action="recommend", dossier_id=submitted.pk, actor=unit)
         services.publicity_result_record(publicity_id=publicity.pk, actor=unit, objections="")
-        dossier = services.recommend(dossier_id=submitted.pk, actor=unit)
+        dossier = act(action="recommend", dossier_id=submitted.pk, actor=unit)
     assert dossier.status == "recommended"
     publicity.refresh_from_db()
     assert publicity.result == Publicity.Result.NO_OBJECTION and publicity.objections == "无"
@@ -148,12 +157,12 @@ def test_recommend_blocked_until_publicity_ended_and_result_recorded(submitted, 
 def test_upheld_objection_blocks_recommendation(submitted, demo_users):
     unit = demo_users["demo_unit"]
     publicity = _publicise([submitted], unit)
-    with _after(publicity):
+    with _after(publicity), _committed():
         services.publicity_result_record(
             publicity_id=publicity.pk, actor=unit, objections="群众反映业绩材料与事实不符", objection_upheld=True
         )
         with pytest.raises(ValidationFailed, match="异议经核实成立"):
-            services.recommend(dossier_id=submitted.pk, actor=unit)
+            act(action="recommend", dossier_id=submitted.pk, actor=unit)
     doc = GeneratedDocument.objects.get(dossier=submitted, kind=DocumentKind.PUBLICITY_RESULT, file_format="pdf")
     assert doc.meta["objections"] == "群众反映业绩材料与事实不符"
 
@@ -163,14 +172,13 @@ def test_return_needs_reasons_per_section_and_sets_48_hour_deadline(
 ):
     unit = demo_users["demo_unit"]
     with pytest.raises(ValidationFailed, match="逐栏写明"):
-        services.dossier_return(
-            dossier_id=submitted.pk, actor=unit, reasons=[{"section": "basic_info", "reason": "  "}]
-        )
+        act(action="return", dossier_id=submitted.pk, actor=unit, reasons=[{"section": "basic_info", "reason": "  "}])
     with pytest.raises(ValidationFailed, match="未知的栏目"):
-        services.dossier_return(dossier_id=submitted.pk, actor=unit, reasons=[{"section": "nonsense", "reason": "x"}])
+        act(action="return", dossier_id=submitted.pk, actor=unit, reasons=[{"section": "nonsense", "reason": "x"}])
     frozen = dt.datetime(2026, 11, 20, 9, 30, tzinfo=dt.UTC)
     with time_machine.travel(frozen, tick=False), django_capture_on_commit_callbacks(execute=True):
-        dossier = services.dossier_return(
+        dossier = act(
+            action="return",
             dossier_id=submitted.pk,
             actor=unit,
             reasons=[
@@ -198,10 +206,11 @@ def _returned_by_county_then_resubmitted(submitted: Dossier, demo_users: dict[st
     unit, county = demo_users["demo_unit"], demo_users["demo_county"]
     publicity = _publicise([submitted], unit)
     with _after(publicity):
-        services.publicity_result_record(publicity_id=publicity.pk, actor=unit)
-        services.recommend(dossier_id=submitted.pk, actor=unit)
-        services.county_accept(dossier_id=submitted.pk, actor=county)
-        services.dossier_return(dossier_id=submitted.pk, actor=county, reasons=[reason])
+        with _committed():
+            services.publicity_result_record(publicity_id=publicity.pk, actor=unit)
+        act(action="recommend", dossier_id=submitted.pk, actor=unit)
+        act(action="county_accept", dossier_id=submitted.pk, actor=county)
+        act(action="return", dossier_id=submitted.pk, actor=county, reasons=[reason])
         return submit(submitted)
 
 
@@ -229,14 +238,20 @@ def test_resubmit_to_unit_when_policy_says_so(submitted, demo_users):
 def test_three_submissions_then_refusal(submitted, demo_users):
     unit = demo_users["demo_unit"]
     for n in (2, 3):
-        services.dossier_return(
-            dossier_id=submitted.pk, actor=unit, reasons=[{"section": "work_summary", "reason": f"第{n}次退回"}]
+        act(
+            action="return",
+            dossier_id=submitted.pk,
+            actor=unit,
+            reasons=[{"section": "work_summary", "reason": f"第{n}次退回"}],
         )
         DossierSection.objects.filter(dossier=submitted, key="work_summary").update(data={"text": f"第 {n} 次修改"})
         dossier = submit(submitted)
         assert dossier.submission_count == n
-    services.dossier_return(
-        dossier_id=submitted.pk, actor=unit, reasons=[{"section": "work_summary", "reason": "还需修改"}]
+    act(
+        action="return",
+        dossier_id=submitted.pk,
+        actor=unit,
+        reasons=[{"section": "work_summary", "reason": "还需修改"}],
     )
     with pytest.raises(SubmissionLimitReached) as err:
         submit(submitted)
@@ -257,7 +272,8 @@ def test_three_submissions_then_refusal(submitted, demo_users):
 
 
 def test_resubmission_after_deadline_is_refused_even_before_the_sweep(submitted, demo_users):
-    services.dossier_return(
+    act(
+        action="return",
         dossier_id=submitted.pk,
         actor=demo_users["demo_unit"],
         reasons=[{"section": "papers", "reason": "论文页码缺失"}],
@@ -273,12 +289,12 @@ def test_bulk_accept_reports_each_refusal(new_dossier, demo_users, orgs):
 
     colleague = give_role(UserFactory(), Role.APPLICANT, orgs["U-KRLJT"])
     a, b = submit(new_dossier()), submit(new_dossier(applicant=colleague))
-    services.unit_accept(dossier_id=b.pk, actor=demo_users["demo_unit"])
-    done, refused = services.bulk_apply(dossier_ids=[a.pk, b.pk], action="unit_accept", actor=demo_users["demo_unit"])
+    act(action="unit_accept", dossier_id=b.pk, actor=demo_users["demo_unit"])
+    done, refused = bulk_act(dossier_ids=[a.pk, b.pk], action="unit_accept", actor=demo_users["demo_unit"])
     assert [d.pk for d in done] == [a.pk]
     assert refused[b.pk].code == ErrorCode.ILLEGAL_TRANSITION
     with pytest.raises(ValidationFailed):
-        services.bulk_apply(dossier_ids=[a.pk], action="return", actor=demo_users["demo_unit"])
+        bulk_act(dossier_ids=[a.pk], action="return", actor=demo_users["demo_unit"])
 
 
 def test_recommendation_and_acceptance_notify_applicant_and_next_level(
@@ -288,7 +304,7 @@ def test_recommendation_and_acceptance_notify_applicant_and_next_level(
     publicity = _publicise([submitted], unit)
     with _after(publicity), django_capture_on_commit_callbacks(execute=True):
         services.publicity_result_record(publicity_id=publicity.pk, actor=unit)
-        services.recommend(dossier_id=submitted.pk, actor=unit)
+        act(action="recommend", dossier_id=submitted.pk, actor=unit)
     assert Notification.objects.filter(recipient=submitted.applicant, title__contains="推荐单位已推荐").exists()
     assert Notification.objects.filter(recipient=county, dossier=submitted).exists()
     # The county office of another county hears nothing.

@@ -10,7 +10,8 @@ from dossiers import services as dossier_services
 from dossiers.models import Submission
 from masking.services import masking_confirm
 from tests.dossiers.conftest import fill_sections, upload_required
-from workflow import selectors, services
+from workflow import selectors
+from workflow.actions import act
 
 pytestmark = pytest.mark.django_db
 
@@ -23,9 +24,10 @@ def test_three_submissions_then_refusal_with_real_submit(open_round, demo_users)
     for attachment in dossier.attachments.all():
         masking_confirm(actor=applicant, attachment_id=attachment.pk, boxes=[], needs_masking=False)
 
-    dossier_services.dossier_submit(dossier_id=dossier.pk, actor=applicant)
+    act(action="submit", dossier_id=dossier.pk, actor=applicant)
     for n in (2, 3):
-        services.dossier_return(
+        act(
+            action="return",
             dossier_id=dossier.pk,
             actor=unit,
             reasons=[{"section": "achievements", "reason": f"第 {n - 1} 次退回：请补充"}],
@@ -33,13 +35,11 @@ def test_three_submissions_then_refusal_with_real_submit(open_round, demo_users)
         dossier_services.section_save(
             dossier_id=dossier.pk, actor=applicant, key="achievements", data={"text": f"第 {n} 次提交的业绩说明。"}
         )
-        dossier = dossier_services.dossier_submit(dossier_id=dossier.pk, actor=applicant)
+        dossier = act(action="resubmit", dossier_id=dossier.pk, actor=applicant)
         assert dossier.status == "submitted" and dossier.submission_count == n
-    services.dossier_return(
-        dossier_id=dossier.pk, actor=unit, reasons=[{"section": "achievements", "reason": "仍不完整"}]
-    )
+    act(action="return", dossier_id=dossier.pk, actor=unit, reasons=[{"section": "achievements", "reason": "仍不完整"}])
     with pytest.raises(DomainError) as err:
-        dossier_services.dossier_submit(dossier_id=dossier.pk, actor=applicant)
+        act(action="resubmit", dossier_id=dossier.pk, actor=applicant)
     assert err.value.code == ErrorCode.SUBMISSION_LIMIT
     assert "3 次" in err.value.message
     dossier.refresh_from_db()

@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from demo.setup import DEMO_PASSWORD
-from workflow import services
+from workflow.actions import act
 from workflow.models import Notification
 
 from .conftest import submit
@@ -51,8 +51,11 @@ def test_unit_queue_shows_own_dossiers_with_counts(client, submitted, new_dossie
 
 
 def test_days_left_filter(client, submitted, demo_users):
-    services.dossier_return(
-        dossier_id=submitted.pk, actor=demo_users["demo_unit"], reasons=[{"section": "papers", "reason": "补充"}]
+    act(
+        action="return",
+        dossier_id=submitted.pk,
+        actor=demo_users["demo_unit"],
+        reasons=[{"section": "papers", "reason": "补充"}],
     )
     c = _client(client, demo_users["demo_unit"])
     page = c.get(reverse("workflow:queue"), {"status": "returned", "days_left": "2"}).content.decode()
@@ -122,7 +125,7 @@ def test_unit_accepts_publicises_and_returns_through_pages(client, submitted, de
 def test_stale_form_is_refused_with_message(client, submitted, demo_users):
     c = _client(client, demo_users["demo_unit"])
     stale = submitted.version
-    services.unit_accept(dossier_id=submitted.pk, actor=demo_users["demo_unit"])
+    act(action="unit_accept", dossier_id=submitted.pk, actor=demo_users["demo_unit"])
     response = c.post(
         reverse("workflow:return", args=[submitted.pk]), {"reason_basic_info": "x", "version": stale}, follow=True
     )
@@ -140,7 +143,8 @@ def test_bulk_accept_from_queue(client, submitted, demo_users):
 def test_applicant_panel_shows_reasons_deadline_and_history(submitted, demo_users, rf):
     from django.template import Context, Template
 
-    services.dossier_return(
+    act(
+        action="return",
         dossier_id=submitted.pk,
         actor=demo_users["demo_unit"],
         reasons=[{"section": "work_summary", "reason": "请补充近三年业绩"}],
@@ -163,8 +167,11 @@ def test_applicant_panel_shows_reasons_deadline_and_history(submitted, demo_user
 
 def test_notifications_badge_list_and_read(client, submitted, demo_users, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
-        services.dossier_return(
-            dossier_id=submitted.pk, actor=demo_users["demo_unit"], reasons=[{"section": "papers", "reason": "缺页"}]
+        act(
+            action="return",
+            dossier_id=submitted.pk,
+            actor=demo_users["demo_unit"],
+            reasons=[{"section": "papers", "reason": "缺页"}],
         )
     c = _client(client, demo_users["demo_applicant"])
     page = c.get(reverse("workflow:notifications")).content.decode()
@@ -177,8 +184,11 @@ def test_notifications_badge_list_and_read(client, submitted, demo_users, django
 def test_submissions_diff_page(client, submitted, demo_users):
     from dossiers.models import DossierSection
 
-    services.dossier_return(
-        dossier_id=submitted.pk, actor=demo_users["demo_unit"], reasons=[{"section": "work_summary", "reason": "补充"}]
+    act(
+        action="return",
+        dossier_id=submitted.pk,
+        actor=demo_users["demo_unit"],
+        reasons=[{"section": "work_summary", "reason": "补充"}],
     )
     DossierSection.objects.filter(dossier=submitted, key="work_summary").update(data={"text": "修改后的总结"})
     submit(submitted)
@@ -192,10 +202,10 @@ def test_submissions_diff_page(client, submitted, demo_users):
 
 def test_api_review_actions_and_refusals(client, submitted, demo_users):
     c = _client(client, demo_users["demo_unit"])
-    base = f"/api/workflow/dossiers/{submitted.pk}"
-    r = c.post(f"{base}/unit-accept", {"expected_version": submitted.version}, content_type="application/json")
+    base = f"/api/dossiers/{submitted.pk}"
+    r = c.post(f"{base}/actions/unit_accept", {"expected_version": submitted.version}, content_type="application/json")
     assert r.status_code == 200 and r.json()["status"] == "unit_review"
-    r = c.post(f"{base}/unit-accept", {}, content_type="application/json")
+    r = c.post(f"{base}/actions/unit_accept", {}, content_type="application/json")
     assert r.status_code == 409 and r.json()["code"] == "illegal_transition"
     r = c.post(
         "/api/workflow/publicities",
@@ -204,7 +214,7 @@ def test_api_review_actions_and_refusals(client, submitted, demo_users):
     )
     assert r.status_code == 200, r.content
     publicity_id = r.json()["id"]
-    r = c.post(f"{base}/recommend", {}, content_type="application/json")
+    r = c.post(f"{base}/actions/recommend", {}, content_type="application/json")
     assert r.status_code == 400 and r.json()["code"] == "publicity_not_ended"
     end = dt.date.fromisoformat(c.get(f"/api/workflow/publicities/{publicity_id}").json()["end"])
     with time_machine.travel(
@@ -214,28 +224,28 @@ def test_api_review_actions_and_refusals(client, submitted, demo_users):
             f"/api/workflow/publicities/{publicity_id}/result", {"objections": ""}, content_type="application/json"
         )
         assert r.json()["result"] == "no_objection"
-        r = c.post(f"{base}/recommend", {}, content_type="application/json")
+        r = c.post(f"{base}/actions/recommend", {}, content_type="application/json")
         assert r.json()["status"] == "recommended"
     county = _client(client, demo_users["demo_county"])
-    assert county.post(f"{base}/county-accept", {}, content_type="application/json").status_code == 200
+    assert county.post(f"{base}/actions/county_accept", {}, content_type="application/json").status_code == 200
     r = county.post(
-        f"{base}/return",
+        f"{base}/actions/return",
         {"reasons": [{"section": "awards", "reason": "证书复印件不清晰"}]},
         content_type="application/json",
     )
     assert r.json()["status"] == "returned" and r.json()["returned_by_level"] == "county"
-    history = county.get(f"{base}/history").json()
+    history = county.get(f"/api/workflow/dossiers/{submitted.pk}/history").json()
     assert [h["action"] for h in history][-1] == "return"
     assert history[-1]["reasons"][0]["reason"] == "证书复印件不清晰"
 
 
 def test_api_out_of_scope_is_404_and_wrong_role_403(client, submitted, demo_users):
-    base = f"/api/workflow/dossiers/{submitted.pk}"
+    base = f"/api/dossiers/{submitted.pk}"
     other_unit = _client(client, demo_users["demo_unit_qm"])
-    r = other_unit.post(f"{base}/unit-accept", {}, content_type="application/json")
+    r = other_unit.post(f"{base}/actions/unit_accept", {}, content_type="application/json")
     assert r.status_code == 404 and r.json()["code"] == "not_found"
     applicant = _client(client, demo_users["demo_applicant"])
-    r = applicant.post(f"{base}/unit-accept", {}, content_type="application/json")
+    r = applicant.post(f"{base}/actions/unit_accept", {}, content_type="application/json")
     assert r.status_code == 403 and r.json()["code"] == "permission_denied"
     r = applicant.post(
         "/api/workflow/bulk", {"action": "unit_accept", "dossier_ids": [submitted.pk]}, content_type="application/json"
@@ -247,12 +257,8 @@ def test_api_in_openapi_schema(client, db):
     schema = client.get("/api/openapi.json").json()
     for path in (
         "/api/workflow/queue",
-        "/api/workflow/dossiers/{dossier_id}/unit-accept",
-        "/api/workflow/dossiers/{dossier_id}/recommend",
-        "/api/workflow/dossiers/{dossier_id}/county-accept",
-        "/api/workflow/dossiers/{dossier_id}/county-approve",
-        "/api/workflow/dossiers/{dossier_id}/prefecture-accept",
-        "/api/workflow/dossiers/{dossier_id}/return",
+        "/api/dossiers/{dossier_id}/actions",
+        "/api/dossiers/{dossier_id}/actions/{action}",
         "/api/workflow/publicities",
         "/api/workflow/publicities/{publicity_id}/result",
         "/api/workflow/bulk",
@@ -268,14 +274,14 @@ def test_api_county_approve_and_prefecture_accept_keep_the_note(client, submitte
     from tests.documents.conftest import walk_to
 
     walk_to(submitted, "county_review")
-    base = f"/api/workflow/dossiers/{submitted.pk}"
+    base = f"/api/dossiers/{submitted.pk}"
     county = _client(client, demo_users["demo_county"])
-    r = county.post(f"{base}/county-approve", {"note": "材料齐全"}, content_type="application/json")
+    r = county.post(f"{base}/actions/county_approve", {"note": "材料齐全"}, content_type="application/json")
     assert r.status_code == 200 and r.json()["status"] == "prefecture_review"
     prefecture = _client(client, demo_users["demo_prefecture"])
-    r = prefecture.post(f"{base}/prefecture-accept", {"note": "形式审核通过"}, content_type="application/json")
+    r = prefecture.post(f"{base}/actions/prefecture_accept", {"note": "形式审核通过"}, content_type="application/json")
     assert r.status_code == 200 and r.json()["status"] == "committee_received"
-    notes = [h["note"] for h in prefecture.get(f"{base}/history").json()[-2:]]
+    notes = [h["note"] for h in prefecture.get(f"/api/workflow/dossiers/{submitted.pk}/history").json()[-2:]]
     assert notes == ["材料齐全", "形式审核通过"]
 
 
@@ -283,8 +289,11 @@ def test_api_notification_read_marks_only_the_callers_own(
     client, submitted, demo_users, django_capture_on_commit_callbacks
 ):
     with django_capture_on_commit_callbacks(execute=True):
-        services.dossier_return(
-            dossier_id=submitted.pk, actor=demo_users["demo_unit"], reasons=[{"section": "papers", "reason": "缺页"}]
+        act(
+            action="return",
+            dossier_id=submitted.pk,
+            actor=demo_users["demo_unit"],
+            reasons=[{"section": "papers", "reason": "缺页"}],
         )
     note = Notification.objects.filter(recipient=demo_users["demo_applicant"]).first()
     assert note is not None

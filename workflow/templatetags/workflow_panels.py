@@ -7,6 +7,7 @@ from typing import Any
 from django import template
 
 from workflow import selectors
+from workflow.services import recommendation_opinion
 
 register = template.Library()
 
@@ -34,8 +35,6 @@ def workflow_dossier_panel(context, dossier):
 
 
 def _opinion(dossier: Any) -> str | None:
-    from workflow.services import recommendation_opinion
-
     return recommendation_opinion(dossier)
 
 

@@ -82,9 +82,15 @@ def main() -> int:
     parser.add_argument("--workdir", type=Path, default=None)
     parser.add_argument("--ocr-timeout", type=float, default=1200)
     parser.add_argument("--side", type=int, default=8000, help="side of the accepted JPEG (px)")
+    parser.add_argument(
+        "--sqlite-transaction-mode", default="", help="e.g. DEFERRED, to compare with the settings' IMMEDIATE"
+    )
     args = parser.parse_args()
     workdir = args.workdir or Path(tempfile.mkdtemp(prefix="upload-load-"))
-    instance = Instance(workdir)
+    extra = {}
+    if args.sqlite_transaction_mode:
+        extra["DATABASE_URL"] = f"sqlite:///{workdir / 'db.sqlite3'}?transaction_mode={args.sqlite_transaction_mode}"
+    instance = Instance(workdir, **extra)
     print(f"setting up in {workdir} …", flush=True)
     instance.setup()
     try:

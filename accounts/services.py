@@ -7,10 +7,15 @@ from typing import Any
 
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
-from django.db import models, transaction
+from django.db import IntegrityError, models, transaction
 
 from accounts.models import AuditEvent, Organization, Role, RoleAssignment, User
 from core.errors import ValidationFailed
+
+
+class UsernameUnavailable(ValidationFailed):
+    """The name is taken. The registration page answers it exactly like a success, so that nobody can
+    learn which usernames exist; the person finds out by signing in (which is throttled)."""
 
 
 def audit_target(obj: models.Model | str) -> str:
@@ -33,17 +38,26 @@ def applicant_register(*, username: str, password: str, full_name: str, phone: s
     """Self-registration of an applicant, scoped to the employer unit they work for."""
     if unit.kind != Organization.Kind.UNIT:
         raise ValidationFailed("请选择您所在的用人单位。")
-    if User.objects.filter(username=username).exists():
-        raise ValidationFailed("该用户名已被注册，请换一个。", details={"field": "username"})
     user = User(username=username, full_name=full_name, phone=phone)
     try:
         validate_password(password, user)
     except ValidationError as exc:
         raise ValidationFailed("；".join(exc.messages), details={"field": "password"}) from exc
+    # Hashed before the name is looked up, so a taken name costs the same time as a free one.
     user.set_password(password)
-    user.full_clean()
-    user.save()
-    role_assign(actor=None, user=user, role=Role.APPLICANT, organization=unit)
+    try:
+        with transaction.atomic():
+            if User.objects.filter(username__iexact=username).exists():
+                raise UsernameUnavailable("该用户名不可用。", details={"field": "username"})
+            user.full_clean()
+            user.save()
+            role_assign(actor=None, user=user, role=Role.APPLICANT, organization=unit)
+    except IntegrityError as exc:  # two registrations of one name at the same moment
+        raise UsernameUnavailable("该用户名不可用。", details={"field": "username"}) from exc
+    except ValidationError as exc:
+        if "username" in getattr(exc, "error_dict", {}):
+            raise UsernameUnavailable("该用户名不可用。", details={"field": "username"}) from exc
+        raise ValidationFailed("；".join(exc.messages)) from exc
     return user
 
 

@@ -1,13 +1,19 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.contrib.auth import login
+from django.contrib.auth import views as auth_views
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
 from accounts.forms import RegistrationForm
-from accounts.services import applicant_register
+from accounts.services import UsernameUnavailable, applicant_register
+from accounts.throttle import address_throttled
 from core.errors import DomainError
+
+# One answer for a new name and a taken one (see UsernameUnavailable).
+REGISTERED_MESSAGE = (
+    "注册申请已提交，请用您设置的用户名和密码登录。如果无法登录，说明该用户名已不可用，请换一个用户名重新注册。"
+)
 
 
 def register(request: HttpRequest) -> HttpResponse:
@@ -15,18 +21,33 @@ def register(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            user = applicant_register(
+            applicant_register(
                 username=data["username"],
                 password=data["password"],
                 full_name=data["full_name"],
                 phone=data["phone"],
                 unit=data["unit"],
             )
+        except UsernameUnavailable:
+            pass
         except DomainError as exc:
             field = (exc.details or {}).get("field") if isinstance(exc.details, dict) else None
             form.add_error(field if field in form.fields else None, exc.message)
-        else:
-            login(request, user, backend="django.contrib.auth.backends.ModelBackend")
-            messages.success(request, "注册成功，欢迎使用职称申报平台。")
-            return redirect("portal:home")
+            return render(request, "accounts/register.html", {"form": form})
+        messages.success(request, REGISTERED_MESSAGE)
+        return redirect("accounts:login")
     return render(request, "accounts/register.html", {"form": form})
+
+
+class LoginView(auth_views.LoginView):
+    """Django's sign-in page, with the per-address brake in front (accounts/throttle.py)."""
+
+    template_name = "accounts/login.html"
+
+    def post(self, request: HttpRequest, *args: object, **kwargs: object) -> HttpResponse:
+        if address_throttled(request):
+            form = self.get_form()
+            form.errors.clear()
+            context = self.get_context_data(form=form, throttled=True)
+            return self.render_to_response(context, status=429)
+        return super().post(request, *args, **kwargs)

@@ -16,7 +16,7 @@ from committee.selectors import assignment_of_expert, assignments_of_expert
 from core.errors import DomainError
 from dossiers.models import Dossier
 from dossiers.sections import doc_type_label
-from masking.selectors import FileVariant, attachment_file_for, masked_attachments
+from masking.selectors import FileVariant, attachment_file_for, masked_attachments, masking_items
 
 
 def _section_title(dossier: Dossier, key: str) -> str:
@@ -61,7 +61,7 @@ def expert_dossier(request: HttpRequest, assignment_id: int) -> HttpResponse:
         }
         for a in attachments
     ]
-    pending = dossier.attachments.count() - len(materials)
+    pending = len(masking_items(dossier)) - len(materials)  # the unit's publicity records are never shown
     return render(
         request,
         "committee/expert_dossier.html",

@@ -1,9 +1,10 @@
 """The JSON API: one NinjaAPI, one router per domain app, OpenAPI schema at /api/openapi.json."""
 
+from django.contrib.auth.decorators import login_required
 from ninja import NinjaAPI
 from ninja.security import django_auth
 
-from core.api_errors import install_error_handlers
+from core.api_errors import StrictJSONParser, install_error_handlers
 
 api = NinjaAPI(
     title="职称申报评审平台 API",
@@ -11,6 +12,9 @@ api = NinjaAPI(
     urls_namespace="api",
     auth=django_auth,
     docs_url="/docs",
+    # The schema and its docs page describe every route; only signed-in users see them.
+    docs_decorator=login_required,
+    parser=StrictJSONParser(),
 )
 install_error_handlers(api)
 

@@ -1,4 +1,3 @@
-from django.conf import settings
 from django.contrib import admin
 from django.urls import URLPattern, URLResolver, include, path
 
@@ -17,10 +16,8 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("documents/", include("documents.urls")),
     path("masking/", include("masking.urls")),
     path("committee/", include("committee.urls")),
+    path("", include("ops.urls")),
     path("", include("portal.urls")),
 ]
-
-if settings.DEBUG:
-    from django.conf.urls.static import static
-
-    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+# Stored files (attachments, PDFs) are never served from a public /media/ URL, not even with DEBUG on: each
+# one goes through a view that checks who may see it (dossiers.views.attachment_file, documents.views).

@@ -24,9 +24,14 @@ class ErrorCode(StrEnum):
     PUBLICITY_NOT_ENDED = "publicity_not_ended"
     BAD_ATTACHMENT = "bad_attachment"
     MASKING_UNCONFIRMED = "masking_unconfirmed"
+    MASKING_UNCOVERED = "masking_uncovered"
     POLICY_INVALID = "policy_invalid"
     DOCUMENT_UNAVAILABLE = "document_unavailable"
     REQUEST_TOO_LARGE = "request_too_large"
+    NOT_AUTHENTICATED = "not_authenticated"
+    METHOD_NOT_ALLOWED = "method_not_allowed"
+    THROTTLED = "throttled"
+    SERVER_ERROR = "server_error"
     # The committee stage (人社部令第40号).
     QUORUM_NOT_MET = "quorum_not_met"
     VOTING_CLOSED = "voting_closed"
@@ -41,6 +46,10 @@ HTTP_STATUS: dict[ErrorCode, int] = {
     ErrorCode.CONCURRENT_UPDATE: 409,
     ErrorCode.ILLEGAL_TRANSITION: 409,
     ErrorCode.REQUEST_TOO_LARGE: 413,
+    ErrorCode.NOT_AUTHENTICATED: 401,
+    ErrorCode.METHOD_NOT_ALLOWED: 405,
+    ErrorCode.THROTTLED: 429,
+    ErrorCode.SERVER_ERROR: 500,
     ErrorCode.RECORD_SEALED: 409,
     ErrorCode.ALREADY_RECORDED: 409,
 }

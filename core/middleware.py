@@ -1,8 +1,10 @@
-"""Refuse an over-size request body at the door, from its Content-Length, before anything reads it.
+"""Request hygiene in one place: refuse an over-size body at the door, refuse NUL characters, and keep
+every /api/ error in the API's format.
 
-Django's own limits act later: `DATA_UPLOAD_MAX_MEMORY_SIZE` ignores file parts, and a file part is
-spooled to a temporary file whatever its size before any view can look at it. WSGI servers hand Django
-at most Content-Length bytes (a body without one is read as empty), so the header is the whole bound.
+The size limit acts from the Content-Length, before anything reads the body. Django's own limits act
+later: `DATA_UPLOAD_MAX_MEMORY_SIZE` ignores file parts, and a file part is spooled to a temporary file
+whatever its size before any view can look at it. WSGI servers hand Django at most Content-Length bytes
+(a body without one is read as empty), so the header is the whole bound.
 """
 
 from __future__ import annotations
@@ -12,9 +14,43 @@ from collections.abc import Callable
 from django.conf import settings
 from django.core.handlers.wsgi import LimitedStream
 from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
 from django.utils.html import escape
 
+from core.api_errors import as_api_error, error_response, is_api_request
 from core.errors import DomainError, ErrorCode
+
+NUL_MESSAGE = "请求中含有不允许的控制字符（NUL），请删除后重试。"
+
+
+def _has_nul(request: HttpRequest) -> bool:
+    # PostgreSQL refuses NUL in text, so a filter or field carrying one would fail deep inside a query.
+    if "\x00" in request.META.get("QUERY_STRING", "") or "%00" in request.META.get("QUERY_STRING", ""):
+        return True
+    if request.method not in ("POST", "PUT", "PATCH"):
+        return False
+    content_type = request.META.get("CONTENT_TYPE", "")
+    if content_type.startswith(("multipart/form-data", "application/x-www-form-urlencoded")):
+        # Only the decoded text fields: an uploaded file's bytes legitimately contain NUL.
+        return any("\x00" in value for _name, values in request.POST.lists() for value in values)
+    body = request.body
+    return b"\x00" in body or b"\\u0000" in body
+
+
+class RequestHygieneMiddleware:
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if _has_nul(request):
+            if is_api_request(request):
+                return error_response(400, message=NUL_MESSAGE)
+            return render(request, "400.html", {"message": NUL_MESSAGE}, status=400)
+        response = self.get_response(request)
+        return as_api_error(response) if is_api_request(request) else response
+
+
+# ---- the size of the body -------------------------------------------------------------------------
 
 
 def body_limit(request: HttpRequest) -> int:
@@ -46,7 +82,7 @@ class RequestSizeLimitMiddleware:
             return self.get_response(request)
         error = too_large_error(limit)
         response: HttpResponse
-        if request.path.startswith("/api/"):
+        if is_api_request(request):
             response = JsonResponse(error.as_dict(), status=413)
         else:
             response = HttpResponse(

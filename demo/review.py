@@ -22,6 +22,7 @@ from demo.samples import REQUIRED_UPLOADS, sample_sections
 from demo.setup import demo_account
 from dossiers import services as dossier_services
 from dossiers.models import Dossier
+from dossiers.sections import UNIT_RECORD_TYPES
 from dossiers.states import COMMITTEE_RECEIVED, PREFECTURE_REVIEW, RECOMMENDED, RETURNED, SUBMITTED, UNIT_PUBLICITY
 from masking.services import masking_confirm
 from rounds.models import Round
@@ -111,6 +112,15 @@ def _create_and_drive(
         return dossier  # a holiday kept the publicity running: it stays in publicity for the demo
     with _at(after):
         services.publicity_result_record(publicity_id=publicity.pk, actor=unit, objections="无")
+        # The signed, stamped annex 1 and annex 2, filed with section 13 by the unit (notice 五(二)).
+        for section, doc_type in UNIT_RECORD_TYPES:
+            dossier_services.unit_record_upload(
+                dossier_id=dossier.pk,
+                actor=unit,
+                doc_type=doc_type,
+                upload=io.BytesIO(_scan(f"{section}/{doc_type}")),
+                original_name=f"{doc_type}.jpg",
+            )
         act(actor=unit, dossier_id=dossier.pk, action="recommend")
     if target == RECOMMENDED:
         return dossier

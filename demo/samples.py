@@ -17,15 +17,17 @@ REQUIRED_UPLOADS: list[tuple[str, str]] = [
     ("basic_info", "id_back"),
     ("basic_info", "photo"),
     ("social_insurance", "insurance_statement"),
+    # One diploma and one CHSI record per education row (two rows below).
+    ("education", "diploma"),
+    ("education", "chsi_record"),
     ("education", "diploma"),
     ("education", "chsi_record"),
     ("current_title", "title_document"),
     ("current_title", "title_certificate"),
     ("achievements", "achievement_proof"),
     ("papers", "paper"),
-    ("assessments", "assessment_form"),
-    ("assessments", "assessment_form"),
-    ("assessments", "assessment_form"),
+    # Both sides (正、反面) of each of the three years' forms.
+    *[("assessments", "assessment_form")] * 6,
     ("continuing_education", "ce_certificate"),
     ("commitment", "signed_commitment"),
 ]

@@ -103,7 +103,8 @@ def publicity_result_blocks(
 
 
 def commitment_blocks(content: DossierContent) -> list[Block]:
-    """附件3 个人承诺书, with the round's commitment text (policy texts.commitment)."""
+    """附件3 个人承诺书 in annex 3's own wording (policy texts.annex3_commitment), which differs from the
+    sentence 五(一)14 asks to be handwritten in section 14 (texts.commitment)."""
     signed_on = content.section("commitment").get("signed_on")
     return [
         Block("title", "个人承诺书"),
@@ -111,7 +112,7 @@ def commitment_blocks(content: DossierContent) -> list[Block]:
         Block("body", f"工作单位：{content.dossier.unit.name}"),
         Block("body", f"申报：{_qualification(content)}（{content.dossier.kind_label}）"),
         Block("gap"),
-        Block("indent", content.policy.text("commitment")),
+        Block("indent", content.policy.text("annex3_commitment")),
         Block("gap"),
         Block("right", "签字：（承诺人）                    "),
         Block("right", chinese_date(signed_on) if signed_on else "年      月      日"),

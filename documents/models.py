@@ -60,6 +60,9 @@ class GeneratedDocument(models.Model):
     verification_code = models.CharField("验证码", max_length=32, null=True, blank=True, unique=True)
     # What was printed (e.g. print time, publicity dates) so the record explains the file.
     meta = models.JSONField(default=dict, blank=True)
+    # Digest of everything a file generated on demand depends on: the same content gives back the stored
+    # file instead of a new one (a GET never stores a copy, nor makes an earlier print "not the latest").
+    content_hash = models.CharField(max_length=64, blank=True, db_index=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -69,6 +72,14 @@ class GeneratedDocument(models.Model):
         verbose_name = "生成文件"
         verbose_name_plural = "生成文件"
         ordering = ["-created_at", "-id"]
+        constraints = [
+            # Two simultaneous first downloads store one file; the other finds it.
+            models.UniqueConstraint(
+                fields=["dossier", "kind", "file_format", "content_hash"],
+                condition=~models.Q(content_hash=""),
+                name="one_document_per_content_version",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} ({self.file_format}) #{self.pk}"

@@ -8,6 +8,7 @@ from typing import IO
 
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Alignment, Border, Font, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
@@ -50,6 +51,23 @@ def roster_unit_line(round_: Round, organization: Organization | None) -> str:
     if organization.kind == Organization.Kind.UNIT:
         return f"单位（盖章）：{organization.name}"
     return f"单位（盖章）：{organization.name}（辖区汇总）"
+
+
+def text_cell(sheet: Worksheet, value: str | int) -> str | int | WriteOnlyCell:
+    """A value an applicant typed, written so that it can never run as a formula.
+
+    openpyxl stores any text starting with "=" as a formula (`=HYPERLINK(...)` would be live in Excel), and
+    refuses control characters outright. Such text is written as a plain string cell, control characters
+    dropped; other values stay plain (a styled cell per value costs ~10x at 20,000 rows).
+    """
+    if not isinstance(value, str):
+        return value
+    cleaned = ILLEGAL_CHARACTERS_RE.sub("", value)
+    if not cleaned.startswith("="):
+        return cleaned
+    cell = WriteOnlyCell(sheet, value=cleaned)
+    cell.data_type = "s"
+    return cell
 
 
 def _row_values(number: int, row: RosterRow) -> list[str | int]:
@@ -101,6 +119,6 @@ def write_roster(*, round_: Round, organization: Organization | None, out: str |
     count = 0
     # Plain values for data rows: styled cells cost ~10x the time and memory at 20,000 rows.
     for count, row in enumerate(roster_rows(round_=round_, organization=organization), start=1):
-        sheet.append(_row_values(count, row))
+        sheet.append([text_cell(sheet, value) for value in _row_values(count, row)])
     workbook.save(out)
     return count

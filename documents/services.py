@@ -5,13 +5,16 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import io
+import json
 import secrets
 import zipfile
+from collections.abc import Callable
 from typing import Any, Protocol
 
 from django.conf import settings
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.files.base import ContentFile
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 
@@ -69,6 +72,7 @@ def _store(
     organization: Organization | None = None,
     verification_code: str | None = None,
     meta: dict[str, Any] | None = None,
+    content_hash: str = "",
 ) -> GeneratedDocument:
     document = GeneratedDocument(
         dossier=dossier,
@@ -80,20 +84,27 @@ def _store(
         size_bytes=len(data),
         verification_code=verification_code,
         meta=meta or {},
+        content_hash=content_hash,
         created_by=actor if actor is not None and actor.is_authenticated else None,
     )
     document.file.save(f"{kind}.{file_format}", ContentFile(data), save=False)
-    document.full_clean(exclude=["file"])
-    document.save()
-    audit(
-        document.created_by,
-        "document_generated",
-        dossier or round_,
-        document_id=document.pk,
-        kind=str(kind),
-        format=str(file_format),
-        sha256=document.sha256,
-    )
+    try:
+        # The rows only: a slow render never holds the database's write lock.
+        with transaction.atomic():
+            document.full_clean(exclude=["file"])
+            document.save()
+            audit(
+                document.created_by,
+                "document_generated",
+                dossier or round_,
+                document_id=document.pk,
+                kind=str(kind),
+                format=str(file_format),
+                sha256=document.sha256,
+            )
+    except Exception:
+        document.file.delete(save=False)  # no orphan file behind a refused row
+        raise
     return document
 
 
@@ -106,6 +117,7 @@ def _store_for_dossier(
     file_format: FileFormat = FileFormat.PDF,
     verification_code: str | None = None,
     meta: dict[str, Any] | None = None,
+    content_hash: str = "",
 ) -> GeneratedDocument:
     return _store(
         kind=kind,
@@ -116,6 +128,7 @@ def _store_for_dossier(
         dossier=dossier,
         verification_code=verification_code,
         meta=meta,
+        content_hash=content_hash,
     )
 
 
@@ -140,6 +153,50 @@ def _require_visible(actor: User, dossier: Dossier) -> None:
         raise PermissionDenied("您无权获取该申报的文件。")
 
 
+# --- files generated on demand: once per content version -------------------------------------------
+
+# Raise when a renderer changes what it prints from the same data, so stored files are made anew.
+RENDER_VERSION = 1
+
+
+def dossier_content_hash(dossier: Dossier, kind: DocumentKind) -> str:
+    """Digest of everything the on-demand files print: the dossier's identity, its round's policy, every
+    section's data and the photo. Equal digests mean an equal printout, so the stored file is served."""
+    photo = DossierContent(dossier).photo()
+    material = {
+        "render": RENDER_VERSION,
+        "kind": str(kind),
+        "dossier": [dossier.pk, dossier.serial_number, dossier.level, dossier.kind, dossier.unit_id],
+        "round": [dossier.round_id, dossier.round.policy_sha256],
+        "sections": {s.key: s.data for s in dossier.sections.order_by("key")},
+        "photo": photo.sha256 if photo is not None else None,
+    }
+    return hashlib.sha256(json.dumps(material, sort_keys=True, ensure_ascii=False, default=str).encode()).hexdigest()
+
+
+def _stored_version(dossier: Dossier, kind: DocumentKind, content_hash: str) -> GeneratedDocument | None:
+    return GeneratedDocument.objects.filter(
+        dossier=dossier, kind=kind, file_format=FileFormat.PDF, content_hash=content_hash
+    ).first()
+
+
+def _once_per_version(
+    dossier: Dossier, kind: DocumentKind, store: Callable[[str], GeneratedDocument]
+) -> GeneratedDocument:
+    """The stored file of this content version, or `store(content_hash)` when there is none yet."""
+    content_hash = dossier_content_hash(dossier, kind)
+    existing = _stored_version(dossier, kind, content_hash)
+    if existing is not None:
+        return existing
+    try:
+        return store(content_hash)
+    except (IntegrityError, DjangoValidationError):  # a simultaneous first download stored it a moment ago
+        stored = _stored_version(dossier, kind, content_hash)
+        if stored is None:
+            raise
+        return stored
+
+
 # --- 专业技术职务任职资格评审表 ---------------------------------------------------------------------
 
 
@@ -156,23 +213,29 @@ def evaluation_form_check(*, dossier: Dossier, actor: User) -> None:
         )
 
 
-@transaction.atomic
 def evaluation_form_generate(
     *, dossier: Dossier, actor: User, printed_at: dt.datetime | None = None
 ) -> GeneratedDocument:
+    """The evaluation form of the dossier's current content: made (with its verification code) the first time
+    this content is printed, then served as stored, so reprinting never outdates a form already printed."""
     evaluation_form_check(dossier=dossier, actor=actor)
-    printed_at = printed_at or timezone.now()
-    code = new_verification_code()
-    url = verification_url(code)
-    pdf = render_evaluation_form(dossier, code=code, verify_url=url, printed_at=printed_at)
-    return _store_for_dossier(
-        dossier,
-        kind=DocumentKind.EVALUATION_FORM,
-        data=pdf,
-        actor=actor,
-        verification_code=code,
-        meta={"printed_at": printed_at.isoformat(), "status_at_print": dossier.status, "verify_url": url},
-    )
+
+    def store(content_hash: str) -> GeneratedDocument:
+        printed = printed_at or timezone.now()
+        code = new_verification_code()
+        url = verification_url(code)
+        pdf = render_evaluation_form(dossier, code=code, verify_url=url, printed_at=printed)
+        return _store_for_dossier(
+            dossier,
+            kind=DocumentKind.EVALUATION_FORM,
+            data=pdf,
+            actor=actor,
+            verification_code=code,
+            content_hash=content_hash,
+            meta={"printed_at": printed.isoformat(), "status_at_print": dossier.status, "verify_url": url},
+        )
+
+    return _once_per_version(dossier, DocumentKind.EVALUATION_FORM, store)
 
 
 # --- annexes 1-4 --------------------------------------------------------------------------------------
@@ -386,21 +449,30 @@ def owed_documents_settle(*, dossier: Dossier) -> int:
     return sum(owed_document_produce(owed_id=i) is not None for i in ids)
 
 
-@transaction.atomic
 def commitment_letter_generate(*, dossier: Dossier, actor: User) -> GeneratedDocument:
     """附件3 个人承诺书, filled with the applicant's name, ID number and unit, for signing by hand."""
     _require_visible(actor, dossier)
-    content = DossierContent(dossier)
-    pdf = blocks_to_pdf(commitment_blocks(content), title=f"个人承诺书 {dossier.serial_number}")
-    return _store_for_dossier(dossier, kind=DocumentKind.COMMITMENT, data=pdf, actor=actor)
+
+    def store(content_hash: str) -> GeneratedDocument:
+        pdf = blocks_to_pdf(commitment_blocks(DossierContent(dossier)), title=f"个人承诺书 {dossier.serial_number}")
+        return _store_for_dossier(
+            dossier, kind=DocumentKind.COMMITMENT, data=pdf, actor=actor, content_hash=content_hash
+        )
+
+    return _once_per_version(dossier, DocumentKind.COMMITMENT, store)
 
 
-@transaction.atomic
 def ce_exemption_generate(*, dossier: Dossier, actor: User) -> GeneratedDocument:
     """附件4 免除继续教育学习申请表, filled from the basic information, education and special assignments."""
     _require_visible(actor, dossier)
-    pdf = render_ce_exemption_pdf(DossierContent(dossier))
-    return _store_for_dossier(dossier, kind=DocumentKind.CE_EXEMPTION, data=pdf, actor=actor)
+
+    def store(content_hash: str) -> GeneratedDocument:
+        pdf = render_ce_exemption_pdf(DossierContent(dossier))
+        return _store_for_dossier(
+            dossier, kind=DocumentKind.CE_EXEMPTION, data=pdf, actor=actor, content_hash=content_hash
+        )
+
+    return _once_per_version(dossier, DocumentKind.CE_EXEMPTION, store)
 
 
 # --- 申报人员花名册 ---------------------------------------------------------------------------------

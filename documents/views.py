@@ -13,7 +13,7 @@ from accounts.models import Organization
 from core.errors import DomainError, NotFound, PermissionDenied
 from documents import selectors, services
 from documents.models import BatchJob, DocumentKind, FileFormat, GeneratedDocument
-from dossiers.models import Dossier
+from dossiers.access import visible_dossier
 from rounds.models import Round
 
 
@@ -41,14 +41,12 @@ def verify(request: HttpRequest, code: str) -> HttpResponse:
     )
 
 
-def _dossier(dossier_id: int) -> Dossier:
-    return get_object_or_404(Dossier.objects.select_related("round", "unit", "applicant"), pk=dossier_id)
-
-
 def _generated(request: HttpRequest, dossier_id: int, kind: DocumentKind) -> HttpResponseBase:
-    dossier = _dossier(dossier_id)
+    user = signed_in_user(request)
     try:
-        document = services.DOSSIER_DOCUMENTS[kind](dossier=dossier, actor=signed_in_user(request))
+        # A missing dossier and someone else's answer alike (404): the refusal confirms nothing.
+        dossier = visible_dossier(user, dossier_id)
+        document = services.DOSSIER_DOCUMENTS[kind](dossier=dossier, actor=user)
     except DomainError as error:
         return _refuse(request, error)
     return file_response(document)

@@ -1,20 +1,26 @@
 """Who may see or act on a dossier: the one place that maps roles and organisations to dossiers.
 
 It stands below every app that asks (eligibility, masking, documents, workflow, committee), so none of
-them reaches up for it. The review chain unit → county (by registration place) → prefecture (notice
-4(三)) is written once, in `_UNIT_PATH`, and read both ways: up from a dossier to the organisation that
-acts for a level, and down from an organisation to the dossiers under it.
+them reaches up for it. The routing rule of notice 四(三) ("逐级申报"; "企业以营业执照注册地为依据，选择材料接收
+部门") is written once, here, and read both ways: up from a dossier to the organisation that acts for a level
+(`organization_for_level`, `review_route`), and down from an organisation to the dossiers under it
+(`dossiers_under`):
+
+- an enterprise goes to the county of its business-licence registration place, then that county's prefecture;
+- any other unit goes to the county it belongs to (its parent in the tree), then that county's prefecture;
+- a unit directly under the prefecture (州直: a prefecture- or region-level unit that is not an enterprise, or
+  one hung directly under the prefecture) has no county step: unit → prefecture.
 """
 
 from __future__ import annotations
-
-from typing import Any, cast
 
 from django.db import models
 from django.db.models import Q, QuerySet
 
 from accounts.models import Organization, Role, RoleAssignment, User
 from accounts.selectors import user_has_role
+from accounts.unit_levels import UnitLevel
+from accounts.unit_types import UnitType
 from core.errors import NotFound, PermissionDenied
 from dossiers.models import Dossier
 
@@ -34,48 +40,96 @@ LEVEL_ROLES: dict[str, Role] = {
     ReviewLevel.PREFECTURE: Role.PREFECTURE_OFFICER,
 }
 
-# From a dossier to the organisation acting for each step: the chain, spelled once.
-_UNIT_PATH: dict[str, str] = {
-    ReviewLevel.UNIT: "unit",
-    ReviewLevel.COUNTY: "unit__registration_county",
-    ReviewLevel.PREFECTURE: "unit__registration_county__parent",
-}
+# Non-enterprise units at these levels are 州直: they skip the county (notice 四(三), our reading).
+DIRECT_UNIT_LEVELS = (UnitLevel.PREFECTURE, UnitLevel.REGION)
 
 NOT_FOUND_MESSAGE = "未找到该申报材料，或您无权查看。"
 
 
+def _is_enterprise(unit: Organization) -> bool:
+    return unit.unit_type == UnitType.ENTERPRISE
+
+
+def county_of_unit(unit: Organization) -> Organization | None:
+    """The county office reviewing this unit's dossiers; None for a 州直 unit."""
+    if _is_enterprise(unit):
+        return unit.registration_county
+    parent = unit.parent
+    if unit.unit_level in DIRECT_UNIT_LEVELS or parent is None or parent.kind != Organization.Kind.COUNTY:
+        return None
+    return parent
+
+
+def prefecture_of_unit(unit: Organization) -> Organization | None:
+    """The prefecture office reviewing this unit's dossiers."""
+    node = unit.registration_county if _is_enterprise(unit) else unit.parent
+    if node is not None and node.kind == Organization.Kind.COUNTY:
+        node = node.parent
+    return node if node is not None and node.kind == Organization.Kind.PREFECTURE else None
+
+
 def organization_for_level(dossier: Dossier, level: str) -> Organization | None:
     """The organisation whose reviewers act for `level` on this dossier (routing, notice 4(三))."""
-    path = _UNIT_PATH.get(level)
-    if path is None:
+    if level == ReviewLevel.UNIT:
+        return dossier.unit
+    if level == ReviewLevel.COUNTY:
+        return county_of_unit(dossier.unit)
+    if level == ReviewLevel.PREFECTURE:
+        return prefecture_of_unit(dossier.unit)
+    return None
+
+
+def review_route(dossier: Dossier) -> list[str]:
+    """The levels this dossier passes through, in order (a 州直 unit's dossier has no county step)."""
+    return [str(level) for level in ReviewLevel if organization_for_level(dossier, level) is not None]
+
+
+def next_review_level(dossier: Dossier, level: str | None) -> str | None:
+    """The level after `level` on this dossier's route (None at the end or off the route)."""
+    route = review_route(dossier)
+    if level not in route:
         return None
-    node: Any = dossier
-    for name in path.split("__"):
-        node = getattr(node, name)
-        if node is None:
-            return None
-    return cast(Organization, node)
+    i = route.index(level)
+    return route[i + 1] if i + 1 < len(route) else None
+
+
+def _unit_filter(level: str, organization: Organization, prefix: str) -> Q:
+    """Units (fields under `prefix`) whose chain passes through `organization` at `level` — the same rule as
+    county_of_unit / prefecture_of_unit, as a query."""
+    enterprise = Q(**{f"{prefix}unit_type": UnitType.ENTERPRISE})
+    if level == ReviewLevel.UNIT:
+        return Q(unit=organization) if prefix else Q(pk=organization.pk)
+    if level == ReviewLevel.COUNTY:
+        direct = Q(**{f"{prefix}unit_level__in": DIRECT_UNIT_LEVELS})
+        return (enterprise & Q(**{f"{prefix}registration_county": organization})) | (
+            ~enterprise & ~direct & Q(**{f"{prefix}parent": organization})
+        )
+    if level == ReviewLevel.PREFECTURE:
+        return (enterprise & Q(**{f"{prefix}registration_county__parent": organization})) | (
+            ~enterprise & (Q(**{f"{prefix}parent": organization}) | Q(**{f"{prefix}parent__parent": organization}))
+        )
+    return Q(pk__in=[])
 
 
 def _under(level: str, organization: Organization) -> Q:
     """Dossiers whose chain passes through `organization` at `level`."""
-    path = _UNIT_PATH.get(level)
-    return Q(**{path: organization}) if path else Q(pk__in=[])
+    return _unit_filter(level, organization, "unit__")
 
 
 def dossiers_under(organization: Organization | None) -> QuerySet[Dossier]:
-    """Dossiers of a unit, registered in a county, under a prefecture; the whole region (or None): all."""
+    """Dossiers of a unit, routed to a county, under a prefecture; the whole region (or None): all."""
     if organization is None or organization.kind == Organization.Kind.REGION:
         return Dossier.objects.all()
     return Dossier.objects.filter(_under(organization.kind, organization))
 
 
 def units_under(organization: Organization) -> QuerySet[Organization]:
-    """The employer units whose dossiers `dossiers_under(organization)` covers (by the same chain)."""
-    path = _UNIT_PATH.get(organization.kind)
-    if path is None:
+    """The employer units whose dossiers `dossiers_under(organization)` covers (by the same rule)."""
+    if organization.kind not in (ReviewLevel.COUNTY, ReviewLevel.PREFECTURE):
         return Organization.objects.none()
-    return Organization.objects.filter(kind=Organization.Kind.UNIT, **{path.removeprefix("unit__"): organization})
+    return Organization.objects.filter(
+        Q(kind=Organization.Kind.UNIT) & _unit_filter(organization.kind, organization, "")
+    )
 
 
 def can_act_as(user: User | None, role: str, dossier: Dossier) -> bool:
@@ -132,7 +186,9 @@ def visible_dossier(user: User | None, dossier_id: int) -> Dossier:
     """The dossier if this user may see it (its applicant or a reviewer in scope), else NotFound: a missing
     and a hidden dossier look the same, so a refusal never confirms that the dossier exists."""
     dossier = (
-        Dossier.objects.select_related("round", "applicant", "unit", "unit__registration_county", "unit__parent")
+        Dossier.objects.select_related(
+            "round", "applicant", "unit", "unit__registration_county__parent", "unit__parent__parent"
+        )
         .filter(pk=dossier_id)
         .first()
     )

@@ -8,6 +8,7 @@ Every form takes `context` (a SectionContext) because some rules are round polic
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Iterable
 from typing import Any, cast
 
@@ -15,6 +16,7 @@ from django import forms
 from stdnum.cn import ric
 from stdnum.exceptions import ValidationError as StdnumValidationError
 
+from core.text import is_mobile_phone, normalise_number
 from dossiers.vocabularies.assessments import AssessmentResult
 from dossiers.vocabularies.continuing_education import CeSubject
 from dossiers.vocabularies.education import Education
@@ -94,12 +96,7 @@ class BasicInfoForm(SectionForm):
     political_status = text_field("政治面貌", help_text="如：中共党员、共青团员、群众。", max_length=32)
     id_number = forms.CharField(label="身份证号码", max_length=18, min_length=18, help_text="18 位居民身份证号码。")
     birth_date = forms.DateField(label="出生日期", widget=DateInput())
-    phone = forms.RegexField(
-        label="联系电话",
-        regex=r"^1\d{10}$",
-        help_text="11 位手机号码。",
-        error_messages={"invalid": "请输入 11 位手机号码。"},
-    )
+    phone = forms.CharField(label="联系电话", max_length=20, help_text="11 位手机号码。")
     email = forms.CharField(label="电子邮箱", max_length=254, help_text="没有电子邮箱的请填写“无”。")
     started_work = forms.DateField(label="参加工作时间", widget=DateInput())
     retired = forms.BooleanField(label="已离退休", required=False, help_text="离退休人员不得参加（通知一）。")
@@ -107,8 +104,16 @@ class BasicInfoForm(SectionForm):
         label="公务员或参照公务员法管理的事业单位人员", required=False, help_text="此类人员不得参加（通知一）。"
     )
 
+    def clean_phone(self) -> str:
+        value = normalise_number(self.cleaned_data["phone"])
+        if not is_mobile_phone(value):
+            raise forms.ValidationError("请输入 11 位手机号码（仅限数字 0-9）。")
+        return value
+
     def clean_id_number(self) -> str:
-        value = self.cleaned_data["id_number"].strip().upper()
+        value = normalise_number(self.cleaned_data["id_number"]).upper()
+        if not re.fullmatch(r"[0-9]{17}[0-9X]", value, re.ASCII):
+            raise forms.ValidationError("身份证号码应为 18 位：17 位数字 0-9 加末位数字或 X。")
         try:
             return str(ric.validate(value))
         except StdnumValidationError as exc:
@@ -291,15 +296,18 @@ class WorkSummaryForm(SectionForm):
         value = self.cleaned_data["text"].strip()
         min_chars = self.context.work_summary_min_chars if self.context is not None else 0
         if len(value) < min_chars:
-            raise forms.ValidationError(f"工作总结不少于 {min_chars} 字（当前 {len(value)} 字）。")
+            # The minimum is the platform's own (policy min_chars_source); the notice sets no length.
+            raise forms.ValidationError(
+                f"工作总结不少于 {min_chars} 字（当前 {len(value)} 字；本平台要求，通知未规定字数）。"
+            )
         return value
 
 
 class OtherAttachmentsForm(SectionForm):
     note = text_field(
         "其他附件或证明材料说明",
-        help_text="需上传《推荐单位公示》（附件1）、《推荐单位公示结果》（附件2）以及本专业评审条件规定的其他证明材料；"
-        "无其他材料的填写“无”（通知五(一)13）。",
+        help_text="《推荐单位公示》（附件1）和《推荐单位公示结果》（附件2）由推荐单位在公示结束后上传签字盖章件，归入本栏目；"
+        "申报人在此上传本专业评审条件规定的其他证明材料，无其他材料的填写“无”（通知五(一)13、五(二)）。",
         max_length=2000,
     )
 

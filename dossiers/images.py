@@ -113,7 +113,9 @@ def _decode_within_budget(raw: bytes, max_pixels: int) -> Image.Image:
                 details={"reason": "not_an_image"},
             ) from exc
         with img:
-            if img.format != "JPEG":
+            # MPO (phones' multi-picture JPEG) is a JPEG followed by extra frames: Pillow opens its first
+            # frame, the photo itself, and only that frame is re-encoded below.
+            if img.format not in ("JPEG", "MPO"):
                 actual = FORMAT_NAMES.get(img.format or "", img.format or "未知")
                 raise BadAttachment(
                     f"只接受 JPG 格式的图片：该文件实际为 {actual} 格式（仅修改扩展名无效），请转换为 JPG 后上传。",

@@ -8,7 +8,7 @@ from django.conf import settings
 from django.db import models
 
 from accounts.models import Organization
-from dossiers.states import DRAFT, EDITABLE_STATES
+from dossiers.states import DRAFT, EDITABLE_STATES, ENDED_STATES
 from rounds.models import Round
 
 
@@ -75,6 +75,11 @@ class Dossier(models.Model):
     @property
     def is_editable_by_applicant(self) -> bool:
         return self.status in EDITABLE_STATES
+
+    @property
+    def is_ended(self) -> bool:
+        """Abandoned, ended by a return at the last submission, or cancelled: nothing more to submit."""
+        return self.status in ENDED_STATES
 
 
 class DossierSection(models.Model):

@@ -34,6 +34,8 @@ class SectionContext:
     policy: Policy
     is_enterprise: bool
     today: dt.date
+    # From section 1 (basic_info); None while it is not filled in.
+    started_work: dt.date | None = None
 
     @property
     def round_year(self) -> int:
@@ -46,10 +48,14 @@ class SectionContext:
 
     @property
     def assessment_years(self) -> list[int]:
-        # "近三年": the last N completed years before the round year; the round year's assessment is
-        # not made until its end, after online filing closes (our reading of notice 五(一)10).
+        # "近三年": the last N completed years before the round year in which the person was in post (from
+        # the year they started work); the round year's assessment is not made until its end, after online
+        # filing closes. Someone who started work in the round year owes none (our reading of 五(一)10).
         n = int(self.policy.section("assessments").get("years", 3))
-        return list(range(self.round_year - n, self.round_year))
+        first = self.round_year - n
+        if self.started_work is not None:
+            first = max(first, self.started_work.year)
+        return list(range(first, self.round_year))
 
     @property
     def work_summary_min_chars(self) -> int:
@@ -73,7 +79,16 @@ def context_for(dossier: Dossier, *, today: dt.date | None = None) -> SectionCon
         policy=dossier.round.policy,
         is_enterprise=dossier.unit.unit_type == UnitType.ENTERPRISE,
         today=today or timezone.localdate(),
+        started_work=_started_work(dossier),
     )
+
+
+def _started_work(dossier: Dossier) -> dt.date | None:
+    basic = next((s.data for s in dossier.sections.all() if s.key == "basic_info"), None) or {}
+    try:
+        return dt.date.fromisoformat(str(basic.get("started_work")))
+    except ValueError:
+        return None
 
 
 @dataclass(frozen=True)
@@ -84,6 +99,10 @@ class DocType:
     single: bool = False
     # Always shows the holder's name: blind-review masking flags it when OCR finds none there.
     bears_name: bool = False
+    # Uploaded by the recommending unit, not the applicant (the signed publicity records, notice 五(二)):
+    # filed with its section but not part of the applicant's completeness, never masked, never shown to
+    # experts; the county and prefecture reviewers see it beside the dossier.
+    unit_record: bool = False
 
 
 @dataclass(frozen=True)
@@ -126,6 +145,15 @@ class SectionSpec:
 
     def doc_type(self, key: str) -> DocType | None:
         return next((d for d in self.doc_types if d.key == key), None)
+
+    @property
+    def applicant_doc_types(self) -> tuple[DocType, ...]:
+        """What the applicant uploads here (the unit's records are uploaded by the unit)."""
+        return tuple(d for d in self.doc_types if not d.unit_record)
+
+    @property
+    def unit_record_keys(self) -> tuple[str, ...]:
+        return tuple(d.key for d in self.doc_types if d.unit_record)
 
 
 # ---- conversions between cleaned form data and the stored contract shape ----------------------------
@@ -172,6 +200,21 @@ def _form_issues(form: forms.Form, prefix: str = "") -> list[Issue]:
     return issues
 
 
+def _scalars(data: dict[str, Any], prefix: str = "") -> tuple[dict[str, Any], list[Issue]]:
+    """JSON values as the text a form field parses: a number becomes its digits (so a date sent as
+    19800101 is refused as a date, not a crash); a list or object where one value belongs is an issue."""
+    out: dict[str, Any] = {}
+    issues: list[Issue] = []
+    for name, value in data.items():
+        if value is None or isinstance(value, bool | str):
+            out[name] = value
+        elif isinstance(value, int | float):
+            out[name] = str(value)
+        else:
+            issues.append(Issue(f"{prefix}{name}", "格式不正确：应为单个值。"))
+    return out, issues
+
+
 def validate_section(key: str, data: Any, context: SectionContext) -> dict[str, Any]:
     """Validate a section's data (contract shape); return it cleaned, or raise SectionInvalid."""
     spec = SECTIONS[key]
@@ -179,9 +222,9 @@ def validate_section(key: str, data: Any, context: SectionContext) -> dict[str, 
         raise SectionInvalid([Issue("", "该栏目无需填写表单。")])
     if not isinstance(data, dict):
         raise SectionInvalid([Issue("", "栏目数据格式不正确。")])
-    main_data = {k: v for k, v in data.items() if k != spec.rows_field}
+    main_data, issues = _scalars({k: v for k, v in data.items() if k != spec.rows_field})
     main = spec.form_class(data=main_data, context=context)
-    issues = _form_issues(main)
+    issues += _form_issues(main)
     rows_cleaned: list[dict[str, Any]] = []
     if spec.has_rows:
         raw_rows = data.get(spec.rows_field) or []
@@ -192,9 +235,9 @@ def validate_section(key: str, data: Any, context: SectionContext) -> dict[str, 
         if not none_ticked:
             for i, row in enumerate(raw_rows):
                 assert spec.row_form_class is not None
-                row_form = spec.row_form_class(
-                    data=row_to_form(spec, row if isinstance(row, dict) else {}), context=context
-                )
+                row_data, row_issues = _scalars(row if isinstance(row, dict) else {}, f"{spec.rows_field}.{i}.")
+                issues.extend(row_issues)
+                row_form = spec.row_form_class(data=row_to_form(spec, row_data), context=context)
                 if row_form.is_valid():
                     rows_cleaned.append(row_form.cleaned_data)
                 else:
@@ -287,9 +330,12 @@ def check_assessments(data: dict[str, Any], context: SectionContext) -> list[Iss
     missing = [y for y in context.assessment_years if y not in seen]
     if missing:
         years = "、".join(str(y) for y in missing)
-        issues.append(
-            Issue("rows", f"缺少近 {len(context.assessment_years)} 年的年度考核：{years} 年（通知五(一)10）。")
+        since = (
+            "（按基本信息中的参加工作时间计算）"
+            if context.started_work is not None
+            else "（请先在基本信息中填写参加工作时间）"
         )
+        issues.append(Issue("rows", f"缺少任职期间近三年的年度考核：{years} 年{since}（通知五(一)10）。"))
     return issues
 
 
@@ -318,7 +364,9 @@ def attachments_social_insurance(data: dict[str, Any], ctx: SectionContext, coun
 
 
 def attachments_education(data: dict[str, Any], ctx: SectionContext, counts: dict[str, int]) -> list[str]:
-    return _need(counts, "education", "diploma") + _need(counts, "education", "chsi_record")
+    """Notice 五(一)3: "上传相应毕业证书及…备案表" — one diploma and one CHSI record (or 学籍档案) per education row."""
+    rows = max(len(data.get("rows") or []), 1)
+    return _need(counts, "education", "diploma", rows) + _need(counts, "education", "chsi_record", rows)
 
 
 TITLE_PROOF_TYPES = ("title_document", "title_certificate", "title_evaluation_form")
@@ -357,7 +405,9 @@ def _attachments_unless_none(section: str, doc: str) -> AttachmentCheck:
 
 
 def attachments_assessments(data: dict[str, Any], ctx: SectionContext, counts: dict[str, int]) -> list[str]:
-    return _need(counts, "assessments", "assessment_form", len(ctx.assessment_years))
+    """Notice 五(一)10: "年度考核表（正、反面）" — two images (both sides) per year row."""
+    rows = max(len(data.get("rows") or []), len(ctx.assessment_years))
+    return _need(counts, "assessments", "assessment_form", 2 * rows) if rows else []
 
 
 def attachments_continuing_education(data: dict[str, Any], ctx: SectionContext, counts: dict[str, int]) -> list[str]:
@@ -477,11 +527,12 @@ SECTIONS: dict[str, SectionSpec] = {
             f.AssessmentsForm,
             f.AssessmentRowForm,
             rows_title="年度考核结果",
-            min_rows=1,
+            # Rows are owed per year in post (check_assessments); someone who started work in the round year has none.
             doc_types=(DocType("assessment_form", "年度考核表（正、反面）", bears_name=True),),
             cross_check=check_assessments,
             attachment_check=attachments_assessments,
-            intro="按要求上传近三年年度考核表（正、反面）。",
+            intro="按要求上传近三年年度考核表（正、反面），每个年度两张。参加工作不足三年的，填写参加工作以来的年度；"
+            "评审年度当年参加工作的无需填写。",
         ),
         SectionSpec("work_summary", f.WorkSummaryForm),
         SectionSpec(
@@ -502,8 +553,8 @@ SECTIONS: dict[str, SectionSpec] = {
             "other_attachments",
             f.OtherAttachmentsForm,
             doc_types=(
-                DocType("unit_publicity", "推荐单位公示（附件1）", bears_name=True),
-                DocType("publicity_result", "推荐单位公示结果（附件2）", bears_name=True),
+                DocType("unit_publicity", "推荐单位公示（附件1，签字盖章）", single=True, unit_record=True),
+                DocType("publicity_result", "推荐单位公示结果（附件2，签字盖章）", single=True, unit_record=True),
                 DocType("other_proof", "其他证明材料"),
             ),
         ),
@@ -525,6 +576,16 @@ SECTIONS: dict[str, SectionSpec] = {
 FORM_SECTIONS = [key for key, spec in SECTIONS.items() if spec.form_class is not None]
 
 
+# (section, doc type) → label of the records the unit uploads (DocType.unit_record), in the notice's order.
+UNIT_RECORD_TYPES: dict[tuple[str, str], str] = {
+    (key, d.key): d.label for key, spec in SECTIONS.items() for d in spec.doc_types if d.unit_record
+}
+
+
+def is_unit_record(section: str, doc_type: str) -> bool:
+    return (section, doc_type) in UNIT_RECORD_TYPES
+
+
 NAME_BEARING_DOC_TYPES = frozenset(d.key for spec in SECTIONS.values() for d in spec.doc_types if d.bears_name)
 
 
@@ -537,6 +598,8 @@ def doc_type_label(section: str, doc_type: str) -> str:
 def attachment_counts(attachments: list[Attachment]) -> dict[str, dict[str, int]]:
     counts: dict[str, dict[str, int]] = {}
     for a in attachments:
+        if is_unit_record(a.section, a.doc_type):
+            continue  # the unit's records are not part of the applicant's completeness
         per_section = counts.setdefault(a.section, {})
         per_section[a.doc_type] = per_section.get(a.doc_type, 0) + 1
     return counts

@@ -12,7 +12,14 @@ from accounts.models import User
 from core.errors import NotFound
 from dossiers.access import dossier_visible_to
 from dossiers.models import Attachment, Dossier
-from dossiers.sections import SECTIONS, SectionInvalid, attachment_counts, context_for, validate_section
+from dossiers.sections import (
+    SECTIONS,
+    UNIT_RECORD_TYPES,
+    SectionInvalid,
+    attachment_counts,
+    context_for,
+    validate_section,
+)
 
 
 def dossiers_of_applicant(user: User) -> QuerySet[Dossier]:
@@ -130,3 +137,9 @@ def dossier_completeness(dossier: Dossier) -> Completeness:
                 status.missing += spec.attachment_check(cleaned, context, counts.get(key, {}))
         statuses.append(status)
     return Completeness(sections=statuses)
+
+
+def missing_unit_records(dossier: Dossier) -> list[str]:
+    """The signed publicity records (annex 1, annex 2) the unit has still to upload before it may recommend."""
+    present = set(dossier.attachments.values_list("section", "doc_type"))
+    return [label for record, label in UNIT_RECORD_TYPES.items() if record not in present]

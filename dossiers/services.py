@@ -27,9 +27,18 @@ from core.errors import (
     ValidationFailed,
 )
 from dossiers import signals
+from dossiers.access import ReviewLevel, require_role
 from dossiers.images import CleanImage, clean_jpeg, read_limited
 from dossiers.models import Attachment, Dossier, DossierSection, attachment_upload_to
-from dossiers.sections import SECTIONS, DocType, SectionInvalid, context_for, validate_section
+from dossiers.sections import (
+    SECTIONS,
+    UNIT_RECORD_TYPES,
+    DocType,
+    SectionInvalid,
+    context_for,
+    is_unit_record,
+    validate_section,
+)
 from dossiers.states import EDITABLE_STATES
 from rounds.models import Round
 
@@ -180,6 +189,8 @@ def _doc_type_for(section: str, doc_type: str) -> DocType:
     doc = spec.doc_type(doc_type)
     if doc is None:
         raise ValidationFailed("请选择材料类型。", details={"field": "doc_type"})
+    if doc.unit_record:
+        raise ValidationFailed(f"“{doc.label}”由推荐单位上传，申报人无需上传。", details={"field": "doc_type"})
     return doc
 
 
@@ -264,12 +275,56 @@ def attachment_delete(*, attachment_id: int, actor: User) -> None:
         raise NotFound("未找到该附件。")
     dossier = _locked_own_dossier(attachment.dossier_id, actor)
     require_editable(dossier)
+    if is_unit_record(attachment.section, attachment.doc_type):
+        raise PermissionDenied("推荐单位上传的公示材料，申报人不能删除。")
     _send_removed(attachment.pk, dossier)
     _delete_file_on_commit(attachment)
     attachment.delete()
     dossier.version += 1
     dossier.save(update_fields=["version", "updated_at"])
     audit(actor, "attachment_delete", dossier, attachment=attachment_id)
+
+
+@transaction.atomic
+def unit_record_upload(
+    *, dossier_id: int, actor: User, doc_type: str, upload: IO[bytes], original_name: str
+) -> Attachment:
+    """The recommending unit files a signed and stamped publicity record (annex 1 / annex 2, JPG) with
+    section 13 (notice 五(二), 五(一)13) while the dossier is with the unit. It belongs to the unit: it is
+    not masked (no signal to masking), not counted in the applicant's completeness, never served to experts."""
+    dossier = Dossier.objects.select_for_update().select_related("round", "unit").filter(pk=dossier_id).first()
+    if dossier is None:
+        raise NotFound("未找到该申报材料。")
+    require_role(actor, Role.UNIT_REVIEWER, dossier.unit)
+    if dossier.round.policy.workflow.get("levels", {}).get(dossier.status) != ReviewLevel.UNIT:
+        raise NotEditable(
+            f"申报当前状态为“{dossier.status_label}”，不在推荐单位办理阶段，不能上传公示材料。",
+            details={"status": dossier.status},
+        )
+    section = next((key for key, d in UNIT_RECORD_TYPES if d == doc_type), None)
+    if section is None:
+        raise ValidationFailed("请选择公示材料类型（推荐单位公示或公示结果）。", details={"field": "doc_type"})
+    limits = dossier.round.policy.attachments
+    image = clean_jpeg(read_limited(upload, int(limits["max_bytes"])), limits=limits)
+    replaced = list(Attachment.objects.filter(dossier=dossier, section=section, doc_type=doc_type))
+    for old in replaced:
+        _delete_file_on_commit(old)
+        old.delete()
+    attachment = Attachment(
+        dossier=dossier,
+        section=section,
+        doc_type=doc_type,
+        original_name=(original_name or "upload.jpg")[:255],
+        width=image.width,
+        height=image.height,
+        size_bytes=len(image.content),
+        sha256=image.sha256,
+        uploaded_by=actor,
+    )
+    attachment.file.save("upload.jpg", ContentFile(image.content), save=False)
+    attachment.save()
+    audit(actor, "unit_record_upload", dossier, doc_type=doc_type, attachment=attachment.pk)
+    return attachment
 
 
 # ---- what a submission stores --------------------------------------------------------------------

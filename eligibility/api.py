@@ -21,7 +21,7 @@ router = Router(tags=["eligibility"])
 
 class CheckOut(Schema):
     rule: str
-    passed: bool
+    passed: bool | None
     reason: str
     label: str
     hard: bool
@@ -35,6 +35,7 @@ class EligibilityOut(Schema):
     fee: int
     defence_exempt: bool
     earliest_year: int | None
+    manual_review: list[str]
 
 
 def _out(result: EligibilityResult) -> dict[str, Any]:

@@ -52,7 +52,22 @@ def _describe(error: jsonschema.ValidationError) -> str:
 def validate_profile(data: Any) -> dict[str, Any]:
     """Return the profile unchanged when it matches the schema; otherwise raise ProfileInvalid naming every problem."""
     errors = sorted(_validator().iter_errors(data), key=lambda e: [str(p) for p in e.absolute_path])
-    if errors:
-        problems = list(dict.fromkeys(_describe(e) for e in errors))[:12]
+    problems = list(dict.fromkeys(_describe(e) for e in errors))[:12] or _years_out_of_range(data)
+    if problems:
         raise ProfileInvalid("申报人资料不符合格式要求：" + "；".join(problems), details={"errors": problems})
     return data
+
+
+# Years the rules can compute with (calendar arithmetic fails outside 1..9999; no real profile is near either).
+YEAR_RANGE = (1900, 2100)
+
+
+def _years_out_of_range(data: dict[str, Any]) -> list[str]:
+    """The schema says "integer"; the rules also need a plausible calendar year."""
+    years = [("round_year", data["round_year"])]
+    for list_name, key in (("assessments", "year"), ("continuing_education", "year"), ("fraud_findings", "round_year")):
+        years += [(f"{list_name}[{i}].{key}", row[key]) for i, row in enumerate(data.get(list_name) or [])]
+    low, high = YEAR_RANGE
+    return [
+        f"{path}: 年份 {year} 超出范围（应在 {low}—{high} 之间）" for path, year in years if not low <= year <= high
+    ]

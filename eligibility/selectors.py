@@ -58,7 +58,8 @@ RULE_SECTIONS: dict[str, tuple[str, ...]] = {
     "exclusion": ("basic_info",),
     "education_years": ("basic_info", "education", "current_title", "assessments"),
     "assessment": ("current_title", "assessments"),
-    "continuing_education": ("continuing_education",),
+    # CE is owed from the year work started, and an exemption needs annex 4's assignments (basic_info).
+    "continuing_education": ("basic_info", "continuing_education"),
     "social_insurance": ("social_insurance",),
     "defence_exemption": ("basic_info",),
 }

@@ -13,7 +13,8 @@ from core.errors import NotFound
 from dossiers.models import Attachment
 from dossiers.selectors import dossier_of_applicant
 from masking import services
-from masking.models import MaskingStatus
+from masking.decisions import AttachmentDecisions, dossier_masking_decisions, experts_assigned, office_dossier
+from masking.models import MaskingStatus, RecheckStatus
 from masking.selectors import MaskingItem, masking_items, masking_of
 
 router = Router(tags=["masking"])
@@ -34,11 +35,58 @@ class MaskingOut(Schema):
     flags: list[str]
     image_url: str
     masked_url: str | None
+    findings: list[dict[str, Any]]
+    not_mine: dict[str, str]
+    recheck: str
+    recheck_label: str
 
 
 class BoxesIn(Schema):
     boxes: list[list[float]] = []
     needs_masking: bool | None = None
+    # {finding id: reason}: detected occurrences the applicant says are not theirs.
+    not_mine: dict[str, str] = {}
+
+
+class FindingOut(Schema):
+    id: str
+    kind: str
+    kind_label: str
+    box: list[int]
+    covered: bool
+    not_mine_reason: str | None
+    decision: str
+
+
+class DecisionOut(Schema):
+    attachment_id: int
+    section: str
+    doc_type: str
+    doc_label: str
+    status: str
+    needs_masking: bool | None
+    boxes: list[list[int]]
+    findings: list[FindingOut]
+    recheck: str
+    recheck_label: str
+    leak_kinds: list[str]
+    leak_boxes: list[list[int]]
+    needs_office: bool
+    overrulings: list[dict[str, Any]]
+    original_url: str
+    masked_url: str | None
+
+
+class DossierDecisionsOut(Schema):
+    dossier_id: int
+    experts_assigned: bool
+    attachments: list[DecisionOut]
+
+
+class RecoverIn(Schema):
+    # Finding ids to cover again; omitted = every finding marked "not my name".
+    findings: list[str] | None = None
+    reason: str
 
 
 def _out(item: MaskingItem) -> dict[str, Any]:
@@ -59,6 +107,10 @@ def _out(item: MaskingItem) -> dict[str, Any]:
         "flags": m.flag_reasons if m else [],
         "image_url": reverse("masking:image", args=[a.pk, "original"]),
         "masked_url": reverse("masking:image", args=[a.pk, "masked"]) if confirmed else None,
+        "findings": m.findings if m else [],
+        "not_mine": m.not_mine if m else {},
+        "recheck": m.recheck if m else "",
+        "recheck_label": RecheckStatus(m.recheck if m else "").label,
     }
 
 
@@ -87,6 +139,7 @@ def update_boxes(request: HttpRequest, attachment_id: int, payload: BoxesIn) -> 
         attachment_id=attachment_id,
         boxes=payload.boxes,
         needs_masking=payload.needs_masking,
+        not_mine=payload.not_mine,
     )
     return _out(MaskingItem(masking.attachment, masking))
 
@@ -98,6 +151,7 @@ def confirm(request: HttpRequest, attachment_id: int, payload: BoxesIn) -> dict[
         attachment_id=attachment_id,
         boxes=payload.boxes,
         needs_masking=payload.needs_masking,
+        not_mine=payload.not_mine,
     )
     return _out(MaskingItem(masking.attachment, masking))
 
@@ -107,3 +161,61 @@ def retry(request: HttpRequest, attachment_id: int) -> dict[str, Any]:
     masking = services.masking_retry(actor=signed_in_user(request), attachment_id=attachment_id)
     masking.refresh_from_db()
     return _out(MaskingItem(masking.attachment, masking))
+
+
+# --- the prefecture office -------------------------------------------------------------------------
+
+
+def _decision_out(entry: AttachmentDecisions) -> dict[str, Any]:
+    a, m = entry.item.attachment, entry.item.masking
+    return {
+        "attachment_id": a.pk,
+        "section": a.section,
+        "doc_type": a.doc_type,
+        "doc_label": entry.doc_label,
+        "status": entry.item.status,
+        "needs_masking": m.needs_masking if m else None,
+        "boxes": m.confirmed_boxes if m else [],
+        "findings": [
+            {
+                "id": f.finding.id,
+                "kind": f.finding.kind,
+                "kind_label": f.finding.kind_label,
+                "box": list(f.finding.core),
+                "covered": f.covered,
+                "not_mine_reason": f.not_mine_reason,
+                "decision": f.decision_label,
+            }
+            for f in entry.findings
+        ],
+        "recheck": entry.recheck,
+        "recheck_label": entry.recheck_label,
+        "leak_kinds": m.leak_kinds if m else [],
+        "leak_boxes": m.leak_boxes if m else [],
+        "needs_office": entry.needs_office,
+        "overrulings": m.overrulings if m else [],
+        "original_url": reverse("masking:image", args=[a.pk, "original"]),
+        "masked_url": reverse("masking:image", args=[a.pk, "masked"]) if m and m.masked_file else None,
+    }
+
+
+@router.get("/office/dossiers/{dossier_id}/decisions", response=DossierDecisionsOut)
+def office_decisions(request: HttpRequest, dossier_id: int) -> dict[str, Any]:
+    """Each attachment's masking decisions, for the prefecture office of the dossier."""
+    dossier = office_dossier(signed_in_user(request), dossier_id)
+    return {
+        "dossier_id": dossier.pk,
+        "experts_assigned": experts_assigned(dossier),
+        "attachments": [_decision_out(entry) for entry in dossier_masking_decisions(dossier)],
+    }
+
+
+@router.post("/office/attachments/{attachment_id}/recover", response=DecisionOut)
+def office_recover(request: HttpRequest, attachment_id: int, payload: RecoverIn) -> dict[str, Any]:
+    """Overrule the applicant before experts are assigned: cover the chosen findings (and any leak) again."""
+    user = signed_in_user(request)
+    masking = services.masking_office_recover(
+        actor=user, attachment_id=attachment_id, finding_ids=payload.findings, reason=payload.reason
+    )
+    entries = dossier_masking_decisions(masking.attachment.dossier)
+    return _decision_out(next(e for e in entries if e.item.attachment.pk == attachment_id))

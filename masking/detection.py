@@ -13,6 +13,7 @@ none of it, the result is flagged so the applicant masks it by hand instead of i
 from __future__ import annotations
 
 import itertools
+import math
 import os
 import threading
 import unicodedata
@@ -94,8 +95,8 @@ LOW_PAGE_CONFIDENCE = 0.80
 # Share of weak characters (score < WEAK_CHAR_SCORE) above which the page is flagged.
 WEAK_CHAR_SCORE = 0.6
 WEAK_CHAR_SHARE = 0.15
-# Share of strongly red pixels from which a page is also read through its red channel (a seal).
-RED_INK_SHARE = 0.002
+# Share of strongly red (blue) pixels from which a page is also read through its red (blue) channel.
+SEAL_INK_SHARE = 0.002
 # Consecutive characters of one identifier may be spaced out, but not further apart than this many
 # character heights (beyond that they are two different table cells).
 MAX_GAP_IN_HEIGHTS = 2.5
@@ -177,9 +178,10 @@ class Identifiers:
 @dataclass(frozen=True)
 class Match:
     kind: str  # name | id_number | phone
-    box: Box
+    box: Box  # padded: what is proposed for covering
     exact: bool
     score: float
+    core: Box | None = None  # the glyphs themselves, unpadded
 
 
 @dataclass
@@ -189,6 +191,9 @@ class Detection:
     confidence: float
     flag_reasons: list[str] = field(default_factory=list)
     line_count: int = 0
+    # Degrees (counter-clockwise) the image was turned to read upright; boxes are in the upright image.
+    rotation: int = 0
+    upright: Image.Image | None = None
 
     @property
     def flagged(self) -> bool:
@@ -456,22 +461,64 @@ def _union_box(chars: Sequence[OcrChar], image_size: tuple[int, int]) -> Box:
     return (x0, y0, x1, y1)
 
 
+def _core_box(chars: Sequence[OcrChar]) -> Box:
+    return (
+        int(min(c.box[0] for c in chars)),
+        int(min(c.box[1] for c in chars)),
+        math.ceil(max(c.box[2] for c in chars)),
+        math.ceil(max(c.box[3] for c in chars)),
+    )
+
+
+def _match(kind: str, chars: Sequence[OcrChar], exact: bool, image_size: tuple[int, int]) -> Match:
+    score = min(c.score for c in chars)
+    return Match(kind, _union_box(chars, image_size), exact, score, _core_box(chars))
+
+
+def _readable(row: Sequence[OcrChar]) -> list[OcrChar]:
+    return [c for c in row if _normalise_char(c.text) not in SEPARATORS and c.text.strip()]
+
+
+def _broken_names(rows: Sequence[Sequence[OcrChar]], names: Sequence[str], image_size: tuple[int, int]) -> list[Match]:
+    """A name that running text breaks over two lines ("…职工李" / "建国同志…"): the end of one row and the
+    start of the row right below it, which begins at the paragraph's left edge. Exact characters only."""
+    matches: list[Match] = []
+    readable = [_readable(row) for row in rows]
+    for upper, lower in itertools.pairwise(readable):
+        if not upper or not lower:
+            continue
+        height = max(upper[-1].height, lower[0].height, 1.0)
+        below = lower[0].box[1] - upper[-1].box[3]
+        starts_left = lower[0].box[0] <= min(c.box[0] for c in upper) + 1.5 * height
+        if not (-0.3 * height <= below <= 1.8 * height and starts_left):
+            continue
+        for name in names:
+            for k in range(1, len(name)):
+                head, tail = upper[-k:], lower[: len(name) - k]
+                if len(head) != k or len(tail) != len(name) - k:
+                    continue
+                if all(_chars_equal(e, g) for e, g in zip(name, [*head, *tail], strict=True)):
+                    matches += [_match("name", head, True, image_size), _match("name", tail, True, image_size)]
+    return matches
+
+
+def _targets(identifiers: Identifiers) -> list[tuple[str, str, int, bool]]:
+    """(kind, text, substitutions allowed, near misses allowed) for each identifier."""
+    targets: list[tuple[str, str, int, bool]] = [("name", name, 0, True) for name in identifiers.names]
+    # Two misread digits out of 18 still point at this one person.
+    targets += [("id_number", id_number, 2, False) for id_number in identifiers.id_numbers]
+    targets += [("phone", phone, 1, False) for phone in identifiers.phones]
+    return targets
+
+
 def match_identifiers(lines: Sequence[OcrLine], identifiers: Identifiers, image_size: tuple[int, int]) -> list[Match]:
     matches: list[Match] = []
-    targets: list[tuple[str, str, int, bool]] = []
-    for name in identifiers.names:
-        targets.append(("name", name, 0, True))
-    for id_number in identifiers.id_numbers:
-        # Two misread digits out of 18 still point at this one person.
-        targets.append(("id_number", id_number, 2, False))
-    for phone in identifiers.phones:
-        targets.append(("phone", phone, 1, False))
-    for row in _rows(lines):
-        for kind, target, max_substitutions, near_miss in targets:
+    rows = _rows(lines)
+    for row in rows:
+        for kind, target, max_substitutions, near_miss in _targets(identifiers):
             for cand in _find_in_row(row, target, max_substitutions=max_substitutions, allow_near_miss=near_miss):
-                score = min(c.score for c in cand.chars)
-                matches.append(Match(kind, _union_box(cand.chars, image_size), cand.exact, score))
-    return matches
+                matches.append(_match(kind, cand.chars, cand.exact, image_size))
+    return matches + _broken_names(rows, identifiers.names, image_size)
 
 
 def _suspicious_partial_names(lines: Sequence[OcrLine], identifiers: Identifiers) -> bool:
@@ -499,18 +546,11 @@ def page_confidence(lines: Sequence[OcrLine]) -> float:
     return sum(c.score for line in lines for c in line.chars) / total
 
 
-def red_suppressed(image: Image.Image) -> tuple[Image.Image, int] | None:
-    """The band of the page that bears red ink (an official seal), seen through its red channel: red
-    turns as pale as the paper while black print stays dark, so a name under a seal becomes legible.
-    Returns the band and its top offset, or None if the page has no red ink."""
-    array = np.asarray(image.convert("RGB"))
-    step = 4
-    sample = array[::step, ::step].astype(np.int16)
-    r, g, b = sample[..., 0], sample[..., 1], sample[..., 2]
-    red = (r > 90) & (r - g > 50) & (r - b > 50)
-    if red.mean() < RED_INK_SHARE:
+def _ink_band(array: np.ndarray, ink: np.ndarray, step: int, channel: int) -> tuple[Image.Image, int] | None:
+    """The band of rows bearing `ink` (a sampled mask), seen through one colour channel."""
+    if ink.mean() < SEAL_INK_SHARE:
         return None
-    rows = np.flatnonzero(red.sum(axis=1) >= 2)
+    rows = np.flatnonzero(ink.sum(axis=1) >= 2)
     if rows.size == 0:
         return None
     height = array.shape[0]
@@ -518,8 +558,30 @@ def red_suppressed(image: Image.Image) -> tuple[Image.Image, int] | None:
     margin = 40 + int(0.03 * height)
     top = max(0, int(rows[0]) * step - margin)
     bottom = min(height, int(rows[-1]) * step + step + margin)
-    channel = np.ascontiguousarray(array[top:bottom, :, 0])
-    return Image.fromarray(np.dstack([channel, channel, channel])), top
+    band = np.ascontiguousarray(array[top:bottom, :, channel])
+    return Image.fromarray(np.dstack([band, band, band])), top
+
+
+def seal_suppressed(image: Image.Image) -> list[tuple[Image.Image, int]]:
+    """The bands of the page bearing red or blue ink (an official seal), each seen through the channel of
+    its own colour: the seal turns as pale as the paper while black print stays dark, so a name under it
+    becomes legible. Returns (band, top offset) pairs; none for a page without coloured ink."""
+    array = np.asarray(image.convert("RGB"))
+    step = 4
+    sample = array[::step, ::step].astype(np.int16)
+    r, g, b = sample[..., 0], sample[..., 1], sample[..., 2]
+    red = (r > 90) & (r - g > 50) & (r - b > 50)
+    blue = (b > 90) & (b - r > 50) & (b - g > 30)
+    bands = [_ink_band(array, red, step, 0), _ink_band(array, blue, step, 2)]
+    return [band for band in bands if band is not None]
+
+
+def red_suppressed(image: Image.Image) -> tuple[Image.Image, int] | None:
+    """The red-seal band alone (kept for callers reading only red seals)."""
+    array = np.asarray(image.convert("RGB"))
+    sample = array[::4, ::4].astype(np.int16)
+    r, g, b = sample[..., 0], sample[..., 1], sample[..., 2]
+    return _ink_band(array, (r > 90) & (r - g > 50) & (r - b > 50), 4, 0)
 
 
 def _shifted(lines: Sequence[OcrLine], dy: float) -> list[OcrLine]:
@@ -532,36 +594,177 @@ def _shifted(lines: Sequence[OcrLine], dy: float) -> list[OcrLine]:
     ]
 
 
+# Whole-page orientation: a page whose first reading looks like this is tried in the other three
+# orientations (sideways text reads as tall boxes; upside-down text as weak characters).
+TALL_LINE_SHARE = 0.5
+ORIENT_CONFIDENCE = 0.88
+# A turned reading must beat the page as uploaded by this factor to be believed.
+ORIENT_MARGIN = 1.25
+# Text lower than this (px, at detection resolution) is near the detector's limit.
+SMALL_PRINT_PX = 11
+# A text box this many times taller than wide is a vertical column of characters.
+VERTICAL_ASPECT = 1.8
+
+
+def _is_tall(line: OcrLine) -> bool:
+    return (line.box[3] - line.box[1]) >= VERTICAL_ASPECT * max(line.box[2] - line.box[0], 1.0)
+
+
+def _reading_quality(lines: Sequence[OcrLine]) -> float:
+    """How well a reading reads: confident characters in lying (horizontal) text boxes."""
+    return sum(c.score for line in lines if not _is_tall(line) for c in line.chars if c.score >= 0.8)
+
+
+def _looks_turned(lines: Sequence[OcrLine]) -> bool:
+    if not lines:
+        return True
+    tall = sum(_is_tall(line) for line in lines if len(line.text) >= 2) / len(lines)
+    return tall >= TALL_LINE_SHARE or page_confidence(lines) < ORIENT_CONFIDENCE
+
+
+def upright_reading(image: Image.Image) -> tuple[Image.Image, int, list[OcrLine]]:
+    """The page turned upright (by a multiple of 90°, counter-clockwise) and its reading. A page that
+    reads well as uploaded costs one reading; otherwise the other three orientations are read too."""
+    lines = ocr_image(image)
+    if not _looks_turned(lines):
+        return image, 0, lines
+    best = (image, 0, lines, _reading_quality(lines))
+    for angle in (90, 180, 270):
+        turned = image.rotate(angle, expand=True)
+        reading = ocr_image(turned)
+        quality = _reading_quality(reading)
+        if quality > best[3] * ORIENT_MARGIN and quality > 0:
+            best = (turned, angle, reading, quality)
+    return best[0], best[1], best[2]
+
+
+def _ink_segments(column: np.ndarray, width: int) -> list[tuple[int, int]]:
+    """Vertical extents of the characters in a column crop (grey), from its row profile of dark pixels;
+    gaps shorter than a fifth of the column width are inside a character (二, 宁)."""
+    threshold = min(128.0, float(column.mean()) - 40.0)
+    inked = np.flatnonzero((column < threshold).sum(axis=1) > 0)
+    if inked.size == 0:
+        return []
+    segments: list[list[int]] = [[int(inked[0]), int(inked[0])]]
+    for row in inked[1:]:
+        if row - segments[-1][1] <= max(2, width // 5):
+            segments[-1][1] = int(row)
+        else:
+            segments.append([int(row), int(row)])
+    # A segment much shorter than wide may be half of a character split by a wider gap (三, 亖): join it
+    # to its nearer neighbour while the result stays no taller than a character.
+    merged: list[list[int]] = []
+    for seg in segments:
+        if (
+            merged
+            and (seg[1] - merged[-1][0]) <= 1.15 * width
+            and ((seg[1] - seg[0]) < 0.45 * width or (merged[-1][1] - merged[-1][0]) < 0.45 * width)
+        ):
+            merged[-1][1] = seg[1]
+        else:
+            merged.append(seg)
+    return [(a, b + 1) for a, b in merged]
+
+
+def vertical_lines(image: Image.Image, lines: Sequence[OcrLine]) -> list[OcrLine]:
+    """Columns of text written top to bottom, read character by character: each column is cut into its
+    characters, laid side by side in a strip, read, and the characters mapped back to the column."""
+    gray = np.asarray(image.convert("L"))
+    result: list[OcrLine] = []
+    for line in lines:
+        if not _is_tall(line):
+            continue
+        x0, y0 = max(0, int(line.box[0]) - 2), max(0, int(line.box[1]) - 2)
+        x1, y1 = min(gray.shape[1], math.ceil(line.box[2]) + 2), min(gray.shape[0], math.ceil(line.box[3]) + 2)
+        width = x1 - x0
+        segments = _ink_segments(gray[y0:y1, x0:x1], width)
+        if len(segments) < 2:
+            continue
+        cell = max(width, max(b - a for a, b in segments))
+        gap = cell // 3
+        strip = Image.new("L", (len(segments) * (cell + gap) + gap, cell + 2 * gap), 255)
+        for i, (a, b) in enumerate(segments):
+            piece = Image.fromarray(np.ascontiguousarray(gray[y0 + a : y0 + b, x0:x1]))
+            strip.paste(piece, (gap + i * (cell + gap) + (cell - width) // 2, gap + (cell - (b - a)) // 2))
+        chars: list[OcrChar] = []
+        for strip_line in ocr_image(strip.convert("RGB")):
+            for ch in strip_line.chars:
+                index = int(((ch.box[0] + ch.box[2]) / 2 - gap / 2) // (cell + gap))
+                if 0 <= index < len(segments):
+                    a, b = segments[index]
+                    chars.append(OcrChar(ch.text, ch.score, (float(x0), float(y0 + a), float(x1), float(y0 + b))))
+        if chars:
+            text = "".join(c.text for c in chars)
+            result.append(OcrLine(text, min(c.score for c in chars), line.box, tuple(chars)))
+    return result
+
+
+def _match_columns(columns: Sequence[OcrLine], identifiers: Identifiers, size: tuple[int, int]) -> list[Match]:
+    # Each column alone: _rows would join side-by-side columns into one row.
+    matches: list[Match] = []
+    for column in columns:
+        # Stack the characters left to right (same x) so the row matcher reads them in order.
+        flat = [OcrChar(c.text, c.score, c.box) for c in column.chars]
+        for kind, target, subs, near in _targets(identifiers):
+            for cand in _find_in_row(flat, target, max_substitutions=subs, allow_near_miss=near):
+                matches.append(_match(kind, cand.chars, cand.exact, size))
+    return matches
+
+
+def _small_print(lines: Sequence[OcrLine], image: Image.Image) -> bool:
+    """Text that the detector saw at under SMALL_PRINT_PX high: more lines that small may have gone unseen."""
+    scale = DET_SIDE / max(image.size)
+    return any((line.box[3] - line.box[1]) * scale < SMALL_PRINT_PX for line in lines if not _is_tall(line))
+
+
+def _contrast_stretched(image: Image.Image) -> Image.Image:
+    """A faint photocopy with its grey range stretched to black on white."""
+    return ImageOps.autocontrast(image.convert("L"), cutoff=1).convert("RGB")
+
+
 def detect(
     image: Image.Image,
     identifiers: Identifiers,
     *,
     doc_type: str = "",
     lines: Sequence[OcrLine] | None = None,
+    orient: bool = True,
 ) -> Detection:
     """OCR the image (unless `lines` are given) and propose boxes over the applicant's identifiers.
 
-    Where a page bears red ink, that band is read a second time through the red channel (a seal over
-    the name hides it from the first reading); a large page without any of the names is read again at
-    full resolution. The matches of every reading count.
+    A page that reads poorly is first turned upright (tried in all four orientations; `orient=False`
+    skips this, e.g. for a copy already upright); boxes are then in the upright page's coordinates and
+    `Detection.upright` holds it. Columns of vertical text are read character by character; where a page
+    bears red or blue ink, that band is read again through the channel of its colour (a seal over the
+    name hides it from the first reading); a page without any of the names is read again contrast-
+    stretched when faint and at full resolution when large. The matches of every reading count.
     """
+    rotation = 0
     passes: list[Sequence[OcrLine]]
     if lines is not None:
         passes = [lines]
     else:
-        passes = [ocr_image(image)]
-        red_band = red_suppressed(image)
-        if red_band is not None:
-            band, top = red_band
+        if orient:
+            image, rotation, first = upright_reading(image)
+        else:
+            first = ocr_image(image)
+        passes = [first]
+        for band, top in seal_suppressed(image):
             passes.append(_shifted(ocr_image(band), top))
     matches = [m for reading in passes for m in match_identifiers(reading, identifiers, image.size)]
-    if (
-        lines is None
-        and identifiers.names
-        and not any(m.kind == "name" for m in matches)
-        and max(image.size) > 1.25 * DET_SIDE
-    ):
-        # No name on a large page: look again at (nearly) full resolution before concluding.
+    if lines is None:
+        matches += _match_columns(vertical_lines(image, passes[0]), identifiers, image.size)
+
+    def name_missing() -> bool:
+        return lines is None and bool(identifiers.names) and not any(m.kind == "name" for m in matches)
+
+    if name_missing() and page_confidence(passes[0]) < ORIENT_CONFIDENCE:
+        stretched = ocr_image(_contrast_stretched(image))
+        passes.append(stretched)
+        matches += match_identifiers(stretched, identifiers, image.size)
+    if lines is None and max(image.size) > 1.25 * DET_SIDE and (name_missing() or _small_print(passes[0], image)):
+        # No name on a large page, or print so small that the first look may have missed lines of it: look
+        # again at (nearly) full resolution before concluding.
         fine = ocr_image(image, FINE_DET_SIDE)
         passes.append(fine)
         matches += match_identifiers(fine, identifiers, image.size)
@@ -588,7 +791,26 @@ def detect(
         confidence=round(confidence, 4),
         flag_reasons=list(dict.fromkeys(reasons)),
         line_count=len(lines),
+        rotation=rotation,
+        upright=image if rotation else None,
     )
+
+
+def boxes_in_source(boxes: Iterable[Box], rotation: int, source_size: tuple[int, int]) -> list[Box]:
+    """Boxes of the upright page mapped back onto the page as uploaded (turned `rotation`° CCW to upright)."""
+    width, height = source_size
+    result: list[Box] = []
+    for x0, y0, x1, y1 in boxes:
+        if rotation == 90:  # upright (x, y) came from source (W - y, x)
+            box = (width - y1, x0, width - y0, x1)
+        elif rotation == 180:
+            box = (width - x1, height - y1, width - x0, height - y0)
+        elif rotation == 270:  # upright (x, y) came from source (y, H - x)
+            box = (y0, height - x1, y1, height - x0)
+        else:
+            box = (x0, y0, x1, y1)
+        result.append(box)
+    return result
 
 
 def merge_boxes(boxes: Iterable[Box]) -> list[Box]:

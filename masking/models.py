@@ -21,6 +21,16 @@ class MaskingStatus(models.TextChoices):
     CONFIRMED = "confirmed", "已确认"
 
 
+class RecheckStatus(models.TextChoices):
+    """The detector run again on the masked copy: experts only ever receive a CLEAN copy."""
+
+    NONE = "", "尚未生成遮盖后的图片"
+    PENDING = "pending", "正在复查遮盖后的图片"
+    CLEAN = "clean", "复查通过"
+    LEAK = "leak", "遮盖后仍可识别出本人信息"
+    FAILED = "failed", "复查失败"
+
+
 # States in which the OCR job is still to finish (the page keeps polling).
 IN_PROGRESS = (MaskingStatus.PENDING, MaskingStatus.RUNNING)
 
@@ -46,7 +56,25 @@ class AttachmentMasking(models.Model):
     flag_reasons = models.JSONField("需人工检查的原因", default=list, blank=True)
     # Kinds of identifiers found (name / id_number / phone), never their text.
     found_kinds = models.JSONField(default=list, blank=True)
+    # Every occurrence detection found: [{"id", "kind", "box" (padded), "core" (the glyphs), "exact"}].
+    # Each must stay covered unless the applicant marked it in `not_mine`.
+    findings = models.JSONField("自动识别到的本人信息", default=list, blank=True)
+    # {finding id: reason} — the applicant's "不是本人姓名" marks.
+    not_mine = models.JSONField("标记为非本人信息", default=dict, blank=True)
+    # Degrees (counter-clockwise) the upload was turned to be upright; the stored file is the upright copy.
+    rotation = models.PositiveSmallIntegerField("自动转正角度", default=0)
     error = models.TextField(blank=True)
+    # Grows with every rendering of the masked copy, so a stale recheck cannot judge a newer copy.
+    copy_version = models.PositiveIntegerField(default=0)
+    recheck = models.CharField(
+        "遮盖后复查", max_length=8, choices=RecheckStatus.choices, default=RecheckStatus.NONE, blank=True
+    )
+    # What the recheck still read on the masked copy: boxes and kinds, never the text.
+    leak_boxes = models.JSONField(default=list, blank=True)
+    leak_kinds = models.JSONField(default=list, blank=True)
+    rechecked_at = models.DateTimeField(null=True, blank=True)
+    # The prefecture office's overrulings: [{"by", "at", "findings", "leaks", "reason"}].
+    overrulings = models.JSONField("州评委会办公室的更正", default=list, blank=True)
     masked_file = models.FileField("遮盖后的图片", upload_to=masked_upload_to, max_length=255, blank=True)
     job_version = models.PositiveIntegerField(default=0)
     attempts = models.PositiveSmallIntegerField(default=0)
@@ -79,6 +107,10 @@ class AttachmentMasking(models.Model):
             and self.lease_expires_at is not None
             and self.lease_expires_at < timezone.now()
         )
+
+    @property
+    def servable_to_experts(self) -> bool:
+        return self.status == MaskingStatus.CONFIRMED and bool(self.masked_file) and self.recheck == RecheckStatus.CLEAN
 
     @property
     def flag_labels(self) -> list[str]:

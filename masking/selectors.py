@@ -19,6 +19,7 @@ from accounts.models import User
 from core.errors import NotFound, PermissionDenied
 from dossiers.access import dossier_visible_to
 from dossiers.models import Attachment, Dossier
+from dossiers.sections import is_unit_record
 from masking.detection import Identifiers
 from masking.models import AttachmentMasking, MaskingStatus
 
@@ -71,10 +72,12 @@ class MaskingItem:
 
 
 def masking_items(dossier: Dossier) -> list[MaskingItem]:
+    """The applicant's attachment images to mask. The unit's signed publicity records are not among them:
+    they are never masked and never reach blind review (issue 10 point 7)."""
     attachments = (
         Attachment.objects.filter(dossier=dossier).select_related("masking").order_by("section", "uploaded_at", "pk")
     )
-    return [MaskingItem(a, masking_of(a)) for a in attachments]
+    return [MaskingItem(a, masking_of(a)) for a in attachments if not is_unit_record(a.section, a.doc_type)]
 
 
 def unconfirmed_attachments(dossier: Dossier) -> list[Attachment]:
@@ -158,10 +161,16 @@ def attachment_file_for(user: User, attachment: Attachment, variant: str = FileV
             return ServedFile(attachment.file, variant, f"attachment-{attachment.pk}.jpg")
         return ServedFile(_masked_file(attachment), variant, f"attachment-{attachment.pk}-masked.jpg")
     if may_see_masked_only(user, dossier):
+        if is_unit_record(attachment.section, attachment.doc_type):
+            raise NotFound("未找到该附件。")  # the unit's records are never shown to experts
         if variant != FileVariant.MASKED:
             raise PermissionDenied("评审专家只能查看遮盖后的材料。")
+        masking = masking_of(attachment)
+        if masking is None or not masking.servable_to_experts:
+            # Not rechecked yet, or the name is still readable on it (the office sees that): not served.
+            raise NotFound("该附件的遮盖尚未通过复查，暂不能查看。")
         # Neither the original name nor anything else identifying: a neutral download name.
-        return ServedFile(_masked_file(attachment), variant, f"material-{attachment.pk}.jpg")
+        return ServedFile(masking.masked_file, variant, f"material-{attachment.pk}.jpg")
     raise NotFound("未找到该附件。")
 
 
@@ -173,9 +182,9 @@ def _masked_file(attachment: Attachment) -> FieldFile:
 
 
 def masked_attachments(dossier: Dossier) -> list[Attachment]:
-    """The attachments that have a confirmed masked copy: all that blind review may show of the dossier."""
+    """The attachments with a confirmed masked copy that passed its recheck: all blind review may show."""
     return [
         item.attachment
         for item in masking_items(dossier)
-        if item.confirmed and item.masking is not None and item.masking.masked_file
+        if item.masking is not None and item.masking.servable_to_experts
     ]

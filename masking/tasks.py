@@ -33,6 +33,18 @@ def detect_attachment(masking_id: int, version: int, task: Any = None) -> None:
         raise
 
 
+@db_task(retries=2, retry_delay=15, context=True)
+def recheck_masked_copy(masking_id: int, copy_version: int, task: Any = None) -> None:
+    """The detector on the masked copy; a copy that was replaced since does nothing."""
+    try:
+        services.masking_run_recheck(masking_id=masking_id, copy_version=copy_version)
+    except Exception as exc:
+        logger.exception("masking recheck failed for %s (copy %s)", masking_id, copy_version)
+        if task is None or not getattr(task, "retries", 0):
+            services.masking_record_recheck_failure(masking_id=masking_id, copy_version=copy_version, error=repr(exc))
+        raise
+
+
 @db_periodic_task(crontab(minute="*"))
 def masking_sweep() -> dict[str, list[int]]:
     return recovery.masking_requeue_lost()

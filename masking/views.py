@@ -14,6 +14,8 @@ from dossiers.models import Attachment
 from dossiers.sections import doc_type_label
 from dossiers.selectors import dossier_of_applicant
 from masking import services
+from masking.coverage import KIND_LABELS
+from masking.decisions import dossier_masking_decisions, experts_assigned, office_dossier
 from masking.selectors import MaskingItem, attachment_file_for, masking_items, masking_of, masking_summary
 
 
@@ -31,9 +33,32 @@ def section_label(attachment: Attachment) -> str:
         return attachment.section
 
 
+def _findings(item: MaskingItem) -> list[dict[str, object]]:
+    """The detected occurrences as the applicant's card lists them (numbered as the outlines on the image)."""
+    masking = item.masking
+    if masking is None:
+        return []
+    return [
+        {
+            "id": f["id"],
+            "number": i,
+            "kind_label": KIND_LABELS.get(f["kind"], f["kind"]),
+            "core": f.get("core") or f["box"],
+            "reason": masking.not_mine.get(f["id"], ""),
+        }
+        for i, f in enumerate(masking.findings, start=1)
+    ]
+
+
 def _card_context(item: MaskingItem, editable: bool) -> dict[str, object]:
     attachment = item.attachment
+    findings = _findings(item)
+    masking = item.masking
     return {
+        "findings": findings,
+        "findings_data": [{"id": f["id"], "number": f["number"], "core": f["core"]} for f in findings],
+        "findings_id": f"mask-findings-{attachment.pk}",
+        "leak_labels": [KIND_LABELS.get(k, k) for k in masking.leak_kinds] if masking else [],
         "item": item,
         "attachment": attachment,
         "masking": item.masking,
@@ -113,3 +138,48 @@ def attachment_image(request: HttpRequest, attachment_id: int, variant: str) -> 
     response["Cache-Control"] = "private, no-store"
     response["X-Content-Type-Options"] = "nosniff"
     return response
+
+
+# --- the prefecture office -------------------------------------------------------------------------
+
+
+@login_required
+@require_GET
+def office_dossier_masking(request: HttpRequest, dossier_id: int) -> HttpResponse:
+    """The office's view of a dossier's masking decisions: found / masked / marked and why / recheck."""
+    try:
+        dossier = office_dossier(signed_in_user(request), dossier_id)
+    except DomainError as exc:
+        return _http_error(exc)
+    return render(
+        request,
+        "masking/office_dossier.html",
+        {
+            "dossier": dossier,
+            "entries": dossier_masking_decisions(dossier),
+            "locked": experts_assigned(dossier),
+        },
+    )
+
+
+@login_required
+@require_POST
+def office_recover(request: HttpRequest, attachment_id: int) -> HttpResponse:
+    attachment = Attachment.objects.filter(pk=attachment_id).first()
+    if attachment is None:
+        raise Http404("未找到该附件。")
+    chosen = request.POST.getlist("finding")
+    try:
+        services.masking_office_recover(
+            actor=signed_in_user(request),
+            attachment_id=attachment_id,
+            finding_ids=chosen,
+            reason=request.POST.get("reason", ""),
+        )
+    except NotFound as exc:
+        raise Http404(exc.message) from exc
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, "已重新遮盖，遮盖后的图片将再次复查。")
+    return redirect("masking:office", dossier_id=attachment.dossier_id)

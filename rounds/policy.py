@@ -150,7 +150,7 @@ POLICY_SCHEMA: dict[str, Any] = {
         },
         "texts": {
             "type": "object",
-            "required": ["recommendation_opinion", "commitment", "empty_field_marker"],
+            "required": ["recommendation_opinion", "commitment", "annex3_commitment", "empty_field_marker"],
             "additionalProperties": _clause_value({"type": "string", "minLength": 1}),
         },
         "attachments": {
@@ -321,7 +321,7 @@ def validate_policy(data: Any, *, source: str = "") -> dict[str, Any]:
     states = set(wf["states"])
     if wf["initial"] not in states:
         raise PolicyError("workflow.initial", f"未定义的状态“{wf['initial']}”", source=source)
-    special_targets = {"resubmit_target"}
+    special_targets = {"resubmit_target", "next_level"}
     for i, tr in enumerate(wf["transitions"]):
         for state in tr["from"]:
             if state not in states:

@@ -49,12 +49,13 @@ from core.errors import (
     SubmissionLimitReached,
     ValidationFailed,
 )
-from dossiers.access import LEVEL_ROLES, can_act_as
+from dossiers.access import LEVEL_ROLES, can_act_as, next_review_level
 from dossiers.models import Dossier, Submission
-from dossiers.selectors import dossier_completeness
+from dossiers.selectors import dossier_completeness, missing_unit_records
 from dossiers.services import dossier_snapshot, require_editable
 from dossiers.states import RETURNED
 from eligibility.selectors import dossier_self_check
+from rounds.workdays import add_working_days
 from workflow.models import Publicity, Transition
 
 # Sent on commit with dossier, transition, actor.
@@ -115,6 +116,11 @@ class TransitionRule:
     label: str
     # Submissions count towards the round's limit (notice 四(三): 提交次数不得超过3次).
     counts_submission: bool = False
+    # When the window is checked: "now", or "return" — at the dossier's last return (a resubmission).
+    window_at: str = "now"
+    # The state entered instead of `target` when the dossier is at its last allowed submission (a return
+    # that ends the application).
+    final_target: str | None = None
 
 
 def transition_rules(dossier: Dossier) -> list[TransitionRule]:
@@ -127,6 +133,8 @@ def transition_rules(dossier: Dossier) -> list[TransitionRule]:
             window=t.get("window"),
             label=t["label"],
             counts_submission=bool(t.get("counts_submission", False)),
+            window_at=str(t.get("window_at", "now")),
+            final_target=t.get("final_to"),
         )
         for t in dossier.round.policy.workflow["transitions"]
     ]
@@ -148,6 +156,32 @@ def resubmit_state(dossier: Dossier) -> str:
     return states.get(level or "unit", states["unit"])
 
 
+def next_level_state(dossier: Dossier, from_state: str) -> str:
+    """`next_level`: the state in which the next level on the dossier's route receives it (routing rule of
+    dossiers.access: a 州直 unit's dossier goes from the unit straight to the prefecture)."""
+    level = next_review_level(dossier, level_of_state(dossier, from_state))
+    state = dossier.round.policy.workflow.get("resubmit_states", {}).get(level or "")
+    if state is None:
+        raise IllegalTransition("无法确定下一审核层级。", details={"status": from_state})
+    return str(state)
+
+
+def at_last_submission(dossier: Dossier) -> bool:
+    return dossier.submission_count >= dossier.round.policy.max_submissions
+
+
+def target_state(dossier: Dossier, rule: TransitionRule, from_state: str) -> str:
+    """Where a row leads this dossier: `final_to` at its last allowed submission, the re-entry state after a
+    return (`resubmit_target`), the next level on its route (`next_level`), or the row's own target."""
+    if rule.final_target and at_last_submission(dossier):
+        return rule.final_target
+    if rule.target == "resubmit_target":
+        return resubmit_state(dossier)
+    if rule.target == "next_level":
+        return next_level_state(dossier, from_state)
+    return rule.target
+
+
 def check_window(dossier: Dossier, window_key: str | None, *, today: dt.date | None = None) -> None:
     if not window_key:
         return
@@ -155,6 +189,36 @@ def check_window(dossier: Dossier, window_key: str | None, *, today: dt.date | N
     today = today or timezone.localdate()
     if not window.contains(today):
         raise OutsideWindow(f"当前不在{window.describe()}内，无法办理。", details={"window": window_key})
+
+
+def in_review_grace(dossier: Dossier, today: dt.date) -> bool:
+    """Within `review_grace_working_days` working days after a resubmission (notice 四(三), our reading): the
+    level the corrected dossier returns to may act on it even when the review window has closed meanwhile."""
+    if dossier.submission_count < 2 or dossier.submitted_at is None:
+        return False
+    days = dossier.round.policy.data["submission"].get("review_grace_working_days", {}).get("value", 0)
+    if not days:
+        return False
+    resubmitted_on = timezone.localtime(dossier.submitted_at).date()
+    return today <= add_working_days(resubmitted_on, int(days))
+
+
+def check_rule_window(dossier: Dossier, rule: TransitionRule, *, today: dt.date | None = None) -> None:
+    """The window of a row, where the policy says it is measured: now (with the review grace after a
+    resubmission), or at the dossier's last return (a resubmission: a return made inside the review window
+    is answered within its deadline, even after online filing closed)."""
+    today = today or timezone.localdate()
+    if rule.window_at == "return":
+        returned = dossier.transitions.filter(action="return").order_by("-id").first()
+        moment = timezone.localtime(returned.created_at).date() if returned else today
+        check_window(dossier, rule.window, today=moment)
+        return
+    try:
+        check_window(dossier, rule.window, today=today)
+    except OutsideWindow:
+        if rule.window == "review" and in_review_grace(dossier, today):
+            return
+        raise
 
 
 def _locked(dossier_id: int) -> Dossier:
@@ -195,10 +259,10 @@ class DossierAction(Action[Dossier]):
             return  # the system acts whenever its clock says so, windows do not apply
         if not can_act_as(actor, self.role(subject), subject):
             raise PermissionDenied("您无权对该申报执行此操作。")
-        check_window(subject, self.rule.window)
+        check_rule_window(subject, self.rule)
 
     def target(self, dossier: Dossier) -> str:
-        to_state = resubmit_state(dossier) if self.rule.target == "resubmit_target" else self.rule.target
+        to_state = target_state(dossier, self.rule, dossier.status)
         if to_state not in dossier.round.policy.workflow["states"]:
             raise IllegalTransition(f"无法确定“{self.label}”的目标状态。")
         return to_state
@@ -390,6 +454,11 @@ class RecommendAction(DossierAction):
             )
         if not publicity.allows_recommendation:
             raise ValidationFailed("公示异议经核实成立，不能推荐；请退回申报人或不予推荐。")
+        missing = missing_unit_records(subject)
+        if missing:  # the signed annex 1 and 2, filed by the unit with section 13 (notice 五(二))
+            raise Incomplete(
+                "请先上传签字盖章的" + "、".join(missing) + "，再同意推荐（通知五(二)）。", details={"missing": missing}
+            )
 
     def note(self, dossier: Dossier, **params: Any) -> str:
         return dossier.round.policy.text("recommendation_opinion")
@@ -415,7 +484,9 @@ def clean_reasons(dossier: Dossier, reasons: Iterable[dict[str, Any]]) -> list[d
 
 class ReturnAction(DossierAction):
     """退回修改 with every reason at once, per section (一次性告知); the applicant then has the policy's hours
-    (48, notice 四(三)) to resubmit, after which the dossier counts as abandoned."""
+    (48, notice 四(三)) to resubmit, after which the dossier counts as abandoned. At the last allowed
+    submission the return ends the application (the row's `final_to` state, no deadline, no resubmission);
+    the reviewer must confirm that first (`confirm_final`)."""
 
     form = "return"
     bulk = False
@@ -424,11 +495,17 @@ class ReturnAction(DossierAction):
         super().check(actor, subject, **params)
         if "reasons" in params:  # called to draw the form there is no input yet
             clean_reasons(subject, params["reasons"] or [])
+            if self.ends_application(subject) and not params.get("confirm_final"):
+                raise ValidationFailed(final_return_warning(subject), details={"field": "confirm_final"})
+
+    def ends_application(self, dossier: Dossier) -> bool:
+        return self.rule.final_target is not None and at_last_submission(dossier)
 
     def apply(self, dossier: Dossier, **params: Any) -> None:
         dossier.returned_by_level = level_of_state(dossier, dossier.status) or ""
         hours = dossier.round.policy.resubmit_within_hours
-        dossier.return_deadline = timezone.now() + dt.timedelta(hours=hours)
+        final = self.ends_application(dossier)
+        dossier.return_deadline = None if final else timezone.now() + dt.timedelta(hours=hours)
         dossier.reminder_sent_at = None
 
     def reasons(self, dossier: Dossier, **params: Any) -> list[dict[str, str]]:
@@ -453,6 +530,20 @@ class AbandonAction(DossierAction):
     def note(self, dossier: Dossier, **params: Any) -> str:
         hours = dossier.round.policy.resubmit_within_hours
         return f"退回后 {hours} 小时内未重新提交，视为放弃申报（通知四(三)）。"
+
+
+def final_return_warning(dossier: Dossier) -> str:
+    limit = dossier.round.policy.max_submissions
+    return (
+        f"该申报已提交 {dossier.submission_count} 次（每份最多 {limit} 次），此次退回将终止申报，"
+        "申报人不能再修改提交。确认退回请勾选“确认终止申报”。"
+    )
+
+
+def return_ends_application(dossier: Dossier) -> bool:
+    """Whether a return now ends the application (notice 四(三): 提交次数不得超过3次, our reading)."""
+    action = dossier_action(dossier, "return")
+    return isinstance(action, ReturnAction) and action.ends_application(dossier)
 
 
 # Which class carries a policy row's `action`; any other row is a plain move.

@@ -58,6 +58,8 @@ class ActionIn(Schema):
     start: dt.date | None = None
     contact: str = ""
     working_days: int | None = None
+    # A return at the last allowed submission ends the application: the reviewer confirms it (issue 10).
+    confirm_final: bool = False
 
 
 class QueueRowOut(Schema):
@@ -216,6 +218,7 @@ def dossier_act(request: HttpRequest, dossier_id: int, action: str, payload: Act
     params: dict[str, Any] = {"version": payload.expected_version, "note": payload.note}
     if action == "return":
         params["reasons"] = [r.dict() for r in payload.reasons]
+        params["confirm_final"] = payload.confirm_final
     if action == "start_publicity":
         params.update(start=payload.start, contact=payload.contact, working_days=payload.working_days)
     done = actions.act(actor=signed_in_user(request), dossier_id=dossier.pk, action=action, **params)

@@ -97,6 +97,13 @@ def _message(dossier: Dossier, record: Transition) -> tuple[str, str, str]:
     """(kind, title, body) for a transition."""
     label = dossier.round.policy.state_label(record.to_state)
     head = f"申报 {dossier.serial_number}（{dossier.applicant.display_name}，{dossier.level_label}）"
+    if record.action == "return" and not dossier.return_deadline:
+        # The return at the last allowed submission: the application ends (notice 四(三)).
+        lines = [f"{head}已被退回，已达提交次数上限，本次申报终止（{label}），不能再修改提交。退回意见："]
+        lines += [f"· {r.get('title', r.get('section'))}：{r.get('reason')}" for r in record.reasons]
+        if record.note:
+            lines.append(f"说明：{record.note}")
+        return Notification.Kind.RETURNED, "申报被退回，申报终止", "\n".join(lines)
     if record.action == "return":
         lines = [
             f"{head}已被退回修改。请逐项修改以下栏目，并在 {_deadline_text(dossier)} 前重新提交，逾期视为放弃申报："

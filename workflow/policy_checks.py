@@ -15,6 +15,8 @@ KNOWN_LEVELS = ("unit", "county", "prefecture")
 KNOWN_ROLES = ("applicant", "unit_reviewer", "county_reviewer", "prefecture_officer", "reviewer_of_state", "system")
 RESUBMIT_MODES = ("returning_level", "unit")
 RECIPIENTS = ("applicant", "next_level", "returning_level")
+# When a transition's window is checked: now, or at the dossier's last return (a resubmission, notice 四(三)).
+WINDOW_MOMENTS = ("now", "return")
 
 
 def validate_workflow_block(policy: dict[str, Any]) -> None:
@@ -41,6 +43,15 @@ def validate_workflow_block(policy: dict[str, Any]) -> None:
                     raise PolicyError(
                         f"workflow.transitions.{i}.from", f"状态“{state}”没有对应的审核层级（workflow.levels）"
                     )
+        if tr.get("final_to") is not None and tr["final_to"] not in states:
+            raise PolicyError(f"workflow.transitions.{i}.final_to", f"未定义的状态“{tr['final_to']}”")
+        if tr.get("window_at", "now") not in WINDOW_MOMENTS:
+            moments = "、".join(WINDOW_MOMENTS)
+            raise PolicyError(f"workflow.transitions.{i}.window_at", f"应为 {moments} 之一，实际为 {tr['window_at']!r}")
+        if tr["to"] == "next_level":
+            for level in ("county", "prefecture"):
+                if (wf.get("resubmit_states") or {}).get(level) not in states:
+                    raise PolicyError(f"workflow.resubmit_states.{level}", "next_level 需要该层级的进入状态")
         if tr["to"] == "resubmit_target":
             mode = wf.get("resubmit_to")
             if mode not in RESUBMIT_MODES:

@@ -21,7 +21,7 @@ from core.errors import NotFound
 from documents.models import DocumentKind, GeneratedDocument
 from dossiers.access import dossiers_in_scope_of_reviewer, reviewer_levels, visible_dossier
 from dossiers.models import Dossier, Submission
-from dossiers.states import RETURNED, UNIT_PUBLICITY
+from dossiers.states import RETURNED, RETURNED_FINAL, UNIT_PUBLICITY
 from rounds.models import Round
 from workflow.actions import available_actions, level_of_state
 from workflow.models import Notification, Publicity, Transition
@@ -161,6 +161,8 @@ class ReturnInfo:
     level: str
     deadline: dt.datetime | None
     by_section: dict[str, list[str]]
+    # The return ended the application (at the last allowed submission): no resubmission.
+    final: bool = False
 
     @property
     def seconds_left(self) -> int | None:
@@ -175,8 +177,9 @@ class ReturnInfo:
 
 
 def open_return(dossier: Dossier) -> ReturnInfo | None:
-    """The return the applicant must act on now (None unless the dossier is returned)."""
-    if dossier.status != RETURNED:
+    """The return the applicant must act on now, or the one that ended the application (None otherwise)."""
+    final = dossier.status == RETURNED_FINAL
+    if dossier.status != RETURNED and not final:
         return None
     record = dossier.transitions.filter(action="return").order_by("-id").first()
     if record is None:
@@ -185,7 +188,11 @@ def open_return(dossier: Dossier) -> ReturnInfo | None:
     for item in record.reasons:
         by_section.setdefault(item.get("section", ""), []).append(item.get("reason", ""))
     return ReturnInfo(
-        transition=record, level=dossier.returned_by_level, deadline=dossier.return_deadline, by_section=by_section
+        transition=record,
+        level=dossier.returned_by_level,
+        deadline=None if final else dossier.return_deadline,
+        by_section=by_section,
+        final=final,
     )
 
 

@@ -9,6 +9,7 @@ urlpatterns = [
     path("dossier/<int:pk>/", views.detail, name="detail"),
     path("dossier/<int:pk>/act/", views.act, name="act"),
     path("dossier/<int:pk>/return/", views.return_dossier, name="return"),
+    path("dossier/<int:pk>/unit-records/", views.unit_record_upload, name="unit_record_upload"),
     path("dossier/<int:pk>/submissions/", views.submissions, name="submissions"),
     path("publicity/", views.publicity_list, name="publicity_list"),
     path("publicity/new/", views.publicity_new, name="publicity_new"),

@@ -13,16 +13,20 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from accounts.auth import signed_in_user
 from accounts.models import Organization
 from core.errors import DomainError, ValidationFailed
 from core.pages import refusals_shown
+from core.text import optional_int
 from documents.services import owed_documents_settle
-from dossiers.access import reviewer_levels
+from dossiers import services as dossier_services
+from dossiers.access import ReviewLevel, reviewer_levels
 from dossiers.models import Dossier, Kind, Level
-from dossiers.selectors import dossier_of_applicant
+from dossiers.sections import UNIT_RECORD_TYPES
+from dossiers.selectors import dossier_of_applicant, missing_unit_records
 from dossiers.states import UNIT_PUBLICITY
 from workflow import actions, selectors, services
 from workflow.models import Notification
@@ -45,7 +49,8 @@ def _int_or_none(value: str | None) -> int | None:
 
 
 def _version(request: HttpRequest) -> int | None:
-    return _int_or_none(request.POST.get("version"))
+    # A malformed version is refused (ValidationFailed), not read as "no version" (which skips the check).
+    return optional_int(request.POST.get("version"), label="版本号")
 
 
 @login_required
@@ -119,6 +124,13 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
             # Exactly what execute() would accept now: plain steps as buttons, the others as their forms.
             "actions": [a for a in allowed if not a.form],
             "can_return": "return" in forms,
+            # At the last allowed submission the return form warns that a return ends the application.
+            "final_return_warning": (
+                actions.final_return_warning(dossier)
+                if "return" in forms and actions.return_ends_application(dossier)
+                else ""
+            ),
+            "unit_records": _unit_records_context(user, dossier),
             "can_publicise": "publicity" in forms,
             "can_recommend": "recommend" in forms,
             # Steps not offered yet, with the reason (the same message execute() would answer).
@@ -133,6 +145,36 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
             "today": timezone.localdate(),
         },
     )
+
+
+def _unit_records_context(user: Any, dossier: Any) -> dict[str, Any] | None:
+    """The signed publicity records (annex 1, 2) the unit uploads before recommending (notice 五(二))."""
+    if dossier.round.policy.workflow.get("levels", {}).get(dossier.status) != ReviewLevel.UNIT:
+        return None
+    if not any(level == ReviewLevel.UNIT and org.pk == dossier.unit_id for level, org in reviewer_levels(user)):
+        return None
+    return {"missing": missing_unit_records(dossier), "types": UNIT_RECORD_TYPES}
+
+
+@login_required
+@require_POST
+@refusals_shown(back="workflow:detail")
+def unit_record_upload(request: HttpRequest, pk: int) -> HttpResponse:
+    """The unit files a signed publicity record (annex 1 / annex 2) with section 13."""
+    user = signed_in_user(request)
+    dossier = selectors.reviewer_dossier(user, pk)
+    upload = request.FILES.get("file")
+    if upload is None:
+        raise ValidationFailed("请选择要上传的 JPG 图片。")
+    dossier_services.unit_record_upload(
+        dossier_id=dossier.pk,
+        actor=user,
+        doc_type=request.POST.get("doc_type", ""),
+        upload=upload,
+        original_name=upload.name or "",
+    )
+    messages.success(request, "已上传，归入申报材料第 13 栏（其他附件或证明材料）。")
+    return redirect("workflow:detail", pk=dossier.pk)
 
 
 @login_required
@@ -168,9 +210,13 @@ def return_dossier(request: HttpRequest, pk: int) -> HttpResponse:
         reasons=reasons,
         note=request.POST.get("note", ""),
         version=_version(request),
+        confirm_final=request.POST.get("confirm_final") == "1",
     )
     deadline = timezone.localtime(dossier.return_deadline) if dossier.return_deadline else None
-    messages.success(request, f"已退回申报人，修改截止 {deadline:%Y-%m-%d %H:%M}。" if deadline else "已退回申报人。")
+    if deadline:
+        messages.success(request, f"已退回申报人，修改截止 {deadline:%Y-%m-%d %H:%M}。")
+    else:
+        messages.success(request, f"已退回申报人，已达提交次数上限，申报终止（{dossier.status_label}）。")
     return redirect("workflow:detail", pk=dossier.pk)
 
 
@@ -248,7 +294,7 @@ def publicity_new(request: HttpRequest) -> HttpResponse:
                 actor=user,
                 start=start,
                 contact=request.POST.get("contact", ""),
-                working_days=_int_or_none(request.POST.get("working_days")),
+                working_days=optional_int(request.POST.get("working_days"), label="公示天数（工作日）"),
             )
         except DomainError as exc:  # shown above the form, which keeps what was typed
             messages.error(request, exc.message)
@@ -327,7 +373,10 @@ def notifications_read(request: HttpRequest) -> HttpResponse:
     if one is not None:
         qs = qs.filter(pk=one)
     qs.update(read_at=timezone.now())
-    target = request.POST.get("next") or reverse("workflow:notifications")
-    if not target.startswith("/"):
+    target = request.POST.get("next", "")
+    # Only back into this site: "//evil.example" or "https://evil.example" would make this an open redirect.
+    if not url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
         target = reverse("workflow:notifications")
     return redirect(target)

@@ -8,7 +8,7 @@ from django import template
 
 from dossiers.display import section_display
 from dossiers.models import Dossier
-from dossiers.sections import doc_type_label
+from dossiers.sections import doc_type_label, is_unit_record
 from dossiers.selectors import attachments_by_section, section_data
 
 register = template.Library()
@@ -29,7 +29,12 @@ def dossier_readonly(dossier: Dossier) -> dict[str, Any]:
                 "title": meta["title"],
                 "display": section_display(key, data.get(key)),
                 "attachments": [
-                    {"pk": a.pk, "label": doc_type_label(key, a.doc_type)} for a in attachments.get(key, [])
+                    {
+                        "pk": a.pk,
+                        "label": doc_type_label(key, a.doc_type)
+                        + ("（推荐单位上传）" if is_unit_record(key, a.doc_type) else ""),
+                    }
+                    for a in attachments.get(key, [])
                 ],
             }
         )

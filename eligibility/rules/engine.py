@@ -44,7 +44,12 @@ class EligibilityResult:
     @property
     def hard_failures(self) -> list[Check]:
         """Hard rules that fail on the data given (rules still waiting for data are not failures)."""
-        return [c for c in self.checks if c.hard and not c.passed and not c.pending]
+        return [c for c in self.checks if c.hard and c.failed and not c.pending]
+
+    @property
+    def manual_review(self) -> list[Check]:
+        """Checks an officer must decide (passed is None)."""
+        return [c for c in self.checks if c.manual and not c.pending]
 
     @property
     def complete(self) -> bool:
@@ -58,6 +63,7 @@ class EligibilityResult:
             "fee": self.fee,
             "defence_exempt": self.defence_exempt,
             "earliest_year": self.earliest_year,
+            "manual_review": [c.rule for c in self.manual_review],
         }
 
 
@@ -86,16 +92,18 @@ def evaluate_parsed(rs: RuleSet, p: Profile, *, pending: Mapping[str, str] | Non
     grounds = defence_exemption_grounds(rs, p)
     add(check_defence_exemption(rs, p, grounds))
 
-    eligible = all(c.passed for c in checks if c.hard)
+    # SPEC 7: eligible when no check failed; a check an officer must decide (passed None) does not block.
+    eligible = not any(c.failed for c in checks if c.hard)
 
     earliest: int | None
     if permanent_exclusions(rs, p) or "exclusion" in pending or any(r in pending for r in TIME_BASED_RULES):
         earliest = None
-    elif analysis.path is None:
+    elif analysis.path is None and not analysis.manual:
         # No education or title the person holds can ever meet the requirement: no year to name.
         earliest = None
     else:
-        earliest = analysis.path.earliest_year
+        # Under manual review the years are the officer's to decide: nothing known defers the round year.
+        earliest = p.round_year if analysis.manual or analysis.path is None else analysis.path.earliest_year
         barred_until = fraud_bar_until(rs, p)
         if barred_until is not None:
             earliest = max(earliest, barred_until + 1)

@@ -30,19 +30,35 @@ SPECIAL_ASSIGNMENTS = SpecialAssignment.values
 EXCLUSION_FLAGS = ["retired", "civil_servant", "managed_as_civil_servant"]
 
 _years = {"type": "integer", "minimum": 0, "maximum": 50}
-_requirement = {
+# One route to a (target level, kind) for one education: years counted from graduation (the later of the
+# graduation and the start of work), or from obtaining a title of `title_level` (the current title).
+_route = {
     "type": "object",
     "required": ["counted_from", "years"],
     "additionalProperties": False,
     "properties": {
         "counted_from": {"enum": ["graduation", "title"]},
         "title_level": {"enum": TITLE_LEVELS},
-        "years": {
+        "years": _years,
+        "source": {"type": "string", "minLength": 1},
+    },
+}
+_requirement = {
+    "type": "object",
+    "required": ["source", "routes"],
+    "additionalProperties": False,
+    "properties": {
+        # Where the routes come from (a document, or "our reading …" where no source in our hands says it).
+        "source": {"type": "string", "minLength": 1},
+        # education → the routes open to it; an education not listed has no route to this level and kind.
+        "routes": {
             "type": "object",
-            "minProperties": 1,
             "propertyNames": {"enum": EDUCATION_LEVELS},
-            "additionalProperties": _years,
+            "additionalProperties": {"type": "array", "items": _route},
         },
+        # When no route is met, an officer decides instead of the rule refusing (passed: null): the text
+        # says what the officer verifies.
+        "manual_review": {"type": "string", "minLength": 1},
     },
 }
 
@@ -63,14 +79,26 @@ PARAMETER_VALUE_SCHEMAS: dict[str, dict[str, Any]] = {
     },
     "assessment_deferral": {
         "type": "object",
-        "propertyNames": {"enum": ASSESSMENT_RESULTS},
-        "additionalProperties": _years,
+        "required": ["years_per_result", "kinds", "counts_title_year", "counts_round_year"],
+        "additionalProperties": False,
+        "properties": {
+            "years_per_result": {
+                "type": "object",
+                "propertyNames": {"enum": ASSESSMENT_RESULTS},
+                "additionalProperties": _years,
+            },
+            "kinds": {"type": "array", "items": {"enum": KINDS}, "uniqueItems": True},
+            "counts_title_year": {"type": "boolean"},
+            "counts_round_year": {"type": "boolean"},
+        },
     },
     "continuing_education": {
         "type": "object",
-        "required": ["hours_per_year", "years", "kinds"],
+        "required": ["hours_per_year", "years", "kinds", "owed_from_started_work", "exemption_assignments"],
         "additionalProperties": False,
         "properties": {
+            "owed_from_started_work": {"type": "boolean"},
+            "exemption_assignments": {"type": "array", "items": {"enum": SPECIAL_ASSIGNMENTS}, "uniqueItems": True},
             "hours_per_year": {
                 "type": "object",
                 "required": ["public", "professional"],
@@ -110,13 +138,14 @@ PARAMETER_VALUE_SCHEMAS: dict[str, dict[str, Any]] = {
     },
     "defence_exemption": {
         "type": "object",
-        "required": ["special_assignments", "counties", "unit_levels", "levels"],
+        "required": ["special_assignments", "counties", "unit_levels", "levels", "kinds"],
         "additionalProperties": False,
         "properties": {
             "special_assignments": {"type": "array", "items": {"enum": SPECIAL_ASSIGNMENTS}},
             "counties": {"type": "array", "items": {"type": "string", "minLength": 1}},
             "unit_levels": {"type": "array", "items": {"enum": UnitLevel.values}},
             "levels": {"type": "array", "items": {"enum": TARGET_LEVELS}},
+            "kinds": {"type": "array", "items": {"enum": KINDS}},
         },
     },
 }
@@ -216,9 +245,17 @@ def validate_eligibility_block(policy_data: dict[str, Any]) -> None:
     requirements = requirements_in_force["value"]
     for level, kinds in requirements.items():
         for kind, req in kinds.items():
-            field = f"eligibility.requirements.value.{level}.{kind}"
-            if req["counted_from"] == "title" and "title_level" not in req:
-                raise PolicyError(f"{field}.title_level", "按任职年限计算时必须写明所需的现任职称级别")
+            for education, routes in req["routes"].items():
+                for i, route in enumerate(routes):
+                    if route["counted_from"] == "title" and "title_level" not in route:
+                        raise PolicyError(
+                            f"eligibility.requirements.value.{level}.{kind}.routes.{education}.{i}.title_level",
+                            "按任职年限计算时必须写明所需的现任职称级别",
+                        )
+            if not req["routes"] and "manual_review" not in req:
+                raise PolicyError(
+                    f"eligibility.requirements.value.{level}.{kind}.routes", "没有任何途径，也未规定人工核定"
+                )
     for level, kind in ((a["level"], a["kind"]) for a in policy_data["applications"]):
         if kind not in requirements.get(level, {}):
             raise PolicyError(

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import OrderedDict
 from dataclasses import dataclass
+from typing import Any
 
 from accounts.unit_levels import UnitLevel
 from accounts.unit_types import UnitType
@@ -25,12 +26,24 @@ EMPLOYER_TYPE_LABELS = dict(UnitType.choices)
 
 
 @dataclass(frozen=True, slots=True)
-class Requirement:
-    """Education and years for one (target level, kind)."""
+class Route:
+    """One way to meet a (target level, kind) with one education: `years` counted from graduation, or from
+    obtaining the current title of `title_level`."""
 
     counted_from: str  # "graduation" or "title"
     title_level: str | None
-    years_by_education: dict[str, int]
+    years: int
+    source: str
+
+
+@dataclass(frozen=True, slots=True)
+class Requirement:
+    """Education and years for one (target level, kind): the routes per education, the source they come
+    from, and what an officer verifies when no route is met (empty: the rule refuses instead)."""
+
+    routes: dict[str, tuple[Route, ...]]
+    source: str
+    manual_review: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,9 +60,14 @@ class RuleSet:
     cutoff_day: int
     requirements: dict[tuple[str, str], Requirement]
     deferral: dict[str, int]
+    deferral_kinds: frozenset[str]
+    deferral_counts_title_year: bool
+    deferral_counts_round_year: bool
     ce_hours: dict[str, float]
     ce_years: dict[str, dict[str, int]]
     ce_kinds: frozenset[str]
+    ce_owed_from_started_work: bool
+    ce_exemption_assignments: frozenset[str]
     fraud_ban_years: int
     si_employer_types: frozenset[str]
     si_min_months: int
@@ -57,6 +75,7 @@ class RuleSet:
     defence_counties: frozenset[str]
     defence_unit_levels: frozenset[str]
     defence_levels: frozenset[str]
+    defence_kinds: frozenset[str]
     clauses: dict[str, str]
 
     def cutoff(self, year: int) -> dt.date:
@@ -66,20 +85,34 @@ class RuleSet:
         return f"{self.level_labels.get(level, level)}（{self.kind_labels.get(kind, kind)}）"
 
 
+def _requirement(req: dict[str, Any]) -> Requirement:
+    source = str(req["source"])
+    routes = {
+        education: tuple(
+            Route(
+                counted_from=r["counted_from"],
+                title_level=r.get("title_level"),
+                years=int(r["years"]),
+                source=str(r.get("source") or source),
+            )
+            for r in rows
+        )
+        for education, rows in req["routes"].items()
+    }
+    return Requirement(routes=routes, source=source, manual_review=str(req.get("manual_review") or ""))
+
+
 def compile_ruleset(policy: Policy) -> RuleSet:
     params: dict[str, Parameter] = resolve_parameters(policy)
     month, day = (int(x) for x in params["years_counted_until"].value.split("-"))
     requirements = {
-        (level, kind): Requirement(
-            counted_from=req["counted_from"],
-            title_level=req.get("title_level"),
-            years_by_education={k: int(v) for k, v in req["years"].items()},
-        )
+        (level, kind): _requirement(req)
         for level, kinds in params["requirements"].value.items()
         for kind, req in kinds.items()
     }
     offered = frozenset(policy.applications())
     fees = {(level, kind): fee for level, kind in offered if (fee := policy.fee(level=level, kind=kind)) is not None}
+    deferral = params["assessment_deferral"].value
     ce = params["continuing_education"].value
     si = params["social_insurance"].value
     defence = params["defence_exemption"].value
@@ -95,10 +128,15 @@ def compile_ruleset(policy: Policy) -> RuleSet:
         cutoff_month=month,
         cutoff_day=day,
         requirements=requirements,
-        deferral={k: int(v) for k, v in params["assessment_deferral"].value.items()},
+        deferral={k: int(v) for k, v in deferral["years_per_result"].items()},
+        deferral_kinds=frozenset(deferral["kinds"]),
+        deferral_counts_title_year=bool(deferral["counts_title_year"]),
+        deferral_counts_round_year=bool(deferral["counts_round_year"]),
         ce_hours={k: float(v) for k, v in ce["hours_per_year"].items()},
         ce_years={level: dict(v) for level, v in ce["years"].items()},
         ce_kinds=frozenset(ce["kinds"]),
+        ce_owed_from_started_work=bool(ce["owed_from_started_work"]),
+        ce_exemption_assignments=frozenset(ce["exemption_assignments"]),
         fraud_ban_years=int(params["fraud_ban"].value["years"]),
         si_employer_types=frozenset(si["employer_types"]),
         si_min_months=int(si["min_months"]),
@@ -106,6 +144,7 @@ def compile_ruleset(policy: Policy) -> RuleSet:
         defence_counties=frozenset(defence["counties"]),
         defence_unit_levels=frozenset(defence["unit_levels"]),
         defence_levels=frozenset(defence["levels"]),
+        defence_kinds=frozenset(defence["kinds"]),
         clauses={name: p.clause for name, p in params.items()},
     )
 

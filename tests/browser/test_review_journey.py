@@ -23,6 +23,7 @@ from dossiers.models import Dossier
 from masking.services import masking_confirm
 from tests.conftest import login
 from tests.dossiers.conftest import fill_sections, upload_required
+from tests.dossiers.helpers import jpeg_bytes
 from workflow.models import Notification, Publicity, Transition
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -103,6 +104,19 @@ def test_review_journey(browser, live_server, contexts, open_round, demo_users, 
         unit.fill("#publicity-result-form [name=objections]", "无")
         unit.locator("#publicity-result-form button[type=submit]").click()
         unit.locator("#publicity-result", has_text="公示无异议").wait_for()
+        # The signed, stamped annex 1 and annex 2 go into section 13 before 同意推荐 (issue 10 point 7).
+        signed = shots / "signed-record.jpg"
+        signed.write_bytes(jpeg_bytes())
+        unit.goto(f"{live_server.url}/review/dossier/{dossier.pk}/")
+        unit.locator("#unit-records .warn", has_text="推荐单位公示（附件1").wait_for()
+        for doc_type in ("unit_publicity", "publicity_result"):
+            unit.select_option("#unit-records [name=doc_type]", doc_type)
+            unit.set_input_files("#unit-records [name=file]", str(signed))
+            unit.locator("#unit-records button[type=submit]").click()
+            unit.locator(".msg-success", has_text="归入申报材料第 13 栏").wait_for()
+        unit.locator("#unit-records .ok").wait_for()
+        unit.screenshot(path=str(shots / "04a-unit-records.png"), full_page=True)
+        unit.goto(f"{live_server.url}/review/publicity/{publicity.pk}/")
         unit.locator("#publicity-recommend-form button[type=submit]").click()
         unit.locator(".msg-success", has_text="已同意推荐").wait_for()
         unit.screenshot(path=str(shots / "04-unit-recommended.png"), full_page=True)
@@ -116,6 +130,8 @@ def test_review_journey(browser, live_server, contexts, open_round, demo_users, 
         county = _as(browser, live_server, "demo_county", contexts)
         _open_from_queue(county, live_server, dossier)
         county.locator("#publicity a", has_text="推荐单位公示结果").first.wait_for()  # annex 2 on the dossier
+        # The signed records are beside the dossier, in section 13, marked as the unit's.
+        county.locator("#ro-other_attachments .thumb", has_text="推荐单位上传").first.wait_for()
         _click_action(county, "开始县（市）审核")
         county.locator("#dossier-status[data-status=county_review]").wait_for()
         county.locator("#return-form-box summary").click()

@@ -19,6 +19,7 @@ from committee.models import DefenceOutcome
 from core.errors import PermissionDenied, ValidationFailed
 from eligibility.selectors import dossier_self_check
 from tests.committee.stage import received_dossier
+from tests.factories import UnitFactory
 
 
 def sheet(total: int) -> dict[str, int]:
@@ -40,7 +41,14 @@ def outcome(dossier) -> DefenceOutcome:
 
 @pytest.fixture
 def group(stage_round, orgs):
-    unit = orgs["U-KRLJT"]
+    # A prefecture-level enterprise in 库尔勒市: its mid-level applicants defend. (A county-level unit would be
+    # exempt: "县级以下基层单位" includes county units, policies/POLICY.md.)
+    unit = UnitFactory.create(
+        name="巴州交通投资集团有限公司",
+        parent=orgs["BZ-KRL"],
+        registration_county=orgs["BZ-KRL"],
+        unit_level="prefecture",
+    )
     return {
         "a": received_dossier(stage_round, unit),
         "b": received_dossier(stage_round, unit),

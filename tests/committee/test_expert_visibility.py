@@ -43,22 +43,26 @@ def blind_setup(
     upload: Callable[..., Attachment],
     certificate: Image.Image,
     demo_users: dict[str, User],
+    django_capture_on_commit_callbacks: Any,
 ) -> dict[str, Any]:
     """Two confirmed attachments (one masked by the proposal, one marked 'no masking') and one unconfirmed."""
     from tests.masking.conftest import document_image
 
     masked = upload(dossier, certificate)
     proposal = AttachmentMasking.objects.get(attachment=masked)
-    services.masking_confirm(
-        actor=dossier.applicant, attachment_id=masked.pk, boxes=proposal.proposed_boxes, needs_masking=True
-    )
+    # On commit, each masked copy is rechecked by the detector: experts only get copies that passed.
+    with django_capture_on_commit_callbacks(execute=True):
+        services.masking_confirm(
+            actor=dossier.applicant, attachment_id=masked.pk, boxes=proposal.proposed_boxes, needs_masking=True
+        )
     plain = upload(
         dossier,
         document_image([("公路养护技术报告", 40, 40, 30)]),
         section="achievements",
         doc_type="achievement_proof",
     )
-    services.masking_confirm(actor=dossier.applicant, attachment_id=plain.pk, boxes=[], needs_masking=False)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.masking_confirm(actor=dossier.applicant, attachment_id=plain.pk, boxes=[], needs_masking=False)
     unconfirmed = upload(dossier, certificate, section="assessments", doc_type="assessment_form")
     assignment = expert_assign(actor=demo_users["demo_prefecture"], dossier=dossier, expert=demo_users["demo_expert"])
     return {"dossier": dossier, "masked": masked, "plain": plain, "unconfirmed": unconfirmed, "assignment": assignment}

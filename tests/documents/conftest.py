@@ -15,7 +15,7 @@ from accounts.models import Role, RoleAssignment, User
 from accounts.selectors import applicant_unit
 from dossiers.models import Attachment, Dossier, DossierSection
 from dossiers.services import dossier_create
-from workflow.actions import dossier_actions, record_transition, transition_rules
+from workflow.actions import dossier_actions, next_level_state, record_transition, transition_rules
 
 ID_NUMBER = "652801199003151234"
 
@@ -174,19 +174,18 @@ def _actor_for(role: str, dossier: Dossier) -> User:
 
 def walk_to(dossier: Dossier, target: str = "committee_received") -> Dossier:
     """Apply the policy's own transitions (shortest forward path) until the dossier reaches `target`."""
-    rules = [
-        r
-        for r in transition_rules(dossier)
-        if r.role != "system" and r.target in dossier.round.policy.workflow["states"]
-    ]
+    states = dossier.round.policy.workflow["states"]
+    rules = [r for r in transition_rules(dossier) if r.role != "system" and r.target in (*states, "next_level")]
     paths: dict[str, list] = {dossier.status: []}
     queue = deque([dossier.status])
     while queue:
         state = queue.popleft()
-        for rule in rules:
-            if state in rule.sources and rule.target not in paths and rule.target != "returned":
-                paths[rule.target] = [*paths[state], (state, rule)]
-                queue.append(rule.target)
+        for rule in (r for r in rules if state in r.sources):
+            # `next_level` is decided by the dossier's route (dossiers.access), not by the table row.
+            to = next_level_state(dossier, state) if rule.target == "next_level" else rule.target
+            if to not in paths and to != "returned":
+                paths[to] = [*paths[state], (state, rule)]
+                queue.append(to)
     if target not in paths:
         raise AssertionError(f"the policy has no forward path from {dossier.status} to {target}")
     for state, rule in paths[target]:

@@ -137,7 +137,14 @@ def test_commitment_letter(draft_dossier, tmp_path):
     text = _pdf_text(document, tmp_path)
     assert "个人承诺书" in text
     assert "承诺人：李建国" in text and ID_NUMBER in text
-    assert "".join(draft_dossier.round.policy.text("commitment").split()) in text
+    # Annex 3's own wording, exactly as the notice prints it — not the sentence of 五(一)14.
+    annex3 = (
+        "本人承诺以上填报的内容和提交的材料完全真实有效，且网上填报与送审报表内容一致。如申请人提交弄虚作假确认材料的，"
+        "一经查实，不予受理确认申报或取消已确认的资格，并从申报年度下一年起3年内，不得申报专业技术资格。"
+    )
+    assert "".join(draft_dossier.round.policy.text("annex3_commitment").split()) == annex3
+    assert annex3 in text
+    assert "且网上填报与送审报表内容完全一致" not in text  # the 五(一)14 sentence
     assert "签字：（承诺人）" in text and "2023年9月1日" in text
     # A one-page annex is printed one-sided: no blank padding page.
     assert len(pypdf.PdfReader(io.BytesIO(_read(document))).pages) == 1

@@ -164,6 +164,13 @@ def test_verification_page_follows_the_current_status_and_api_agrees(committee_d
     assert payload["valid"] is True
     assert payload["status"] == "committee_received"
     assert payload["id_number"] == "6528**********1234"
+    # Printing again the same content gives the same form back; a change of content makes a new one.
+    again = evaluation_form_generate(dossier=committee_dossier, actor=committee_dossier.applicant)
+    assert again.pk == document.pk
+    assert client.get(f"/api/documents/verify/{document.verification_code}").json()["is_latest_print"] is True
+    section = committee_dossier.sections.get(key="basic_info")
+    section.data = {**section.data, "political_status": "中共党员（更正）"}
+    section.save()
     second = evaluation_form_generate(dossier=committee_dossier, actor=committee_dossier.applicant)
     assert second.verification_code != document.verification_code
     assert client.get(f"/api/documents/verify/{document.verification_code}").json()["is_latest_print"] is False
@@ -193,8 +200,11 @@ def test_download_page_serves_the_pdf_and_refuses_with_a_message(draft_dossier, 
     assert response["Content-Type"] == "application/pdf"
     assert b"".join(response.streaming_content).startswith(b"%PDF")
 
+    # Someone else's dossier and a missing one get the same answer (issue 11 point 13).
     client.force_login(demo_users["demo_county_qm"])
-    assert client.get(url).status_code == 403
+    not_yours = client.get(url)
+    absent = client.get(reverse("documents:evaluation_form", args=[draft_dossier.pk + 10_000]))
+    assert not_yours.status_code == absent.status_code == 404
 
 
 def test_dossier_without_photo_and_empty_sections_prints_the_empty_marker(open_round, orgs, applicant, tmp_path):

@@ -17,8 +17,10 @@ from dossiers.access import (
     dossier_visible_to,
     dossiers_in_scope_of_reviewer,
     dossiers_under,
+    next_review_level,
     organization_for_level,
     require_role,
+    review_route,
     units_under,
     visible_dossier,
 )
@@ -55,11 +57,15 @@ def _ids(qs) -> set[int]:
     return set(qs.values_list("pk", flat=True))
 
 
-def test_dossiers_under_gives_the_old_chain_at_every_level(orgs, spread) -> None:
+def test_dossiers_under_gives_the_old_chain_at_every_level_except_for_direct_units(orgs, spread) -> None:
     organizations = Organization.objects.exclude(kind=Organization.Kind.REGION)
     assert {o.kind for o in organizations} == set(OLD_CHAIN)
+    direct = spread[0]  # 州公路管理局: a prefecture-level institution (州直) has no county step (issue 10)
     for org in organizations:
-        assert _ids(dossiers_under(org)) == _ids(Dossier.objects.filter(OLD_CHAIN[org.kind](org))), org.code
+        expected = _ids(Dossier.objects.filter(OLD_CHAIN[org.kind](org)))
+        if org.kind == Organization.Kind.COUNTY:
+            expected.discard(direct.pk)
+        assert _ids(dossiers_under(org)) == expected, org.code
     # The region, or no organisation, covers every dossier.
     assert _ids(dossiers_under(orgs["XJ"])) == _ids(dossiers_under(None)) == {d.pk for d in spread}
 
@@ -75,10 +81,15 @@ def test_registration_place_decides_the_county(orgs, spread) -> None:
 
 def test_up_and_down_the_chain_agree(spread) -> None:
     for dossier in spread:
+        route = review_route(dossier)
         for level in ReviewLevel:
             org = organization_for_level(dossier, level)
+            if level not in route:
+                assert org is None
+                continue
             assert org is not None and org.kind == level.value
             assert dossier.pk in _ids(dossiers_under(org)), (dossier.unit.code, level)
+            assert dossier.unit in units_under(org) or level == ReviewLevel.UNIT
     assert organization_for_level(spread[0], "nowhere") is None
 
 
@@ -136,3 +147,31 @@ def test_require_role_refuses_with_the_typed_error(demo_users, orgs) -> None:
         with pytest.raises(PermissionDenied) as exc:
             require_role(user, Role.UNIT_REVIEWER, organization)
         assert exc.value.code == ErrorCode.PERMISSION_DENIED
+
+
+def test_direct_units_go_unit_to_prefecture_others_by_their_county(orgs, spread) -> None:
+    """Notice 四(三): enterprises by registration place, other units by the county they belong to; units
+    directly under the prefecture (州直) skip the county (issue 10 point 9)."""
+    direct, enterprise = spread[0], spread[1]
+    assert review_route(direct) == ["unit", "prefecture"]
+    assert next_review_level(direct, "unit") == "prefecture"
+    assert organization_for_level(direct, "prefecture") == orgs["BZ"]
+    assert direct.pk not in _ids(dossiers_under(orgs["BZ-KRL"]))
+    assert direct.pk in _ids(dossiers_under(orgs["BZ"]))
+    assert review_route(enterprise) == ["unit", "county", "prefecture"]
+    assert next_review_level(enterprise, "unit") == "county"
+    assert next_review_level(enterprise, "prefecture") is None
+    # An institution registered elsewhere is routed by the county it belongs to, not the registration place.
+    school = UnitFactory.create(
+        parent=orgs["BZ-LT"], registration_county=orgs["BZ-QM"], unit_type="institution", credit_code=""
+    )
+    dossier = dossier_create(actor=_applicant_of(school), round_=spread[0].round, level="mid", kind="evaluation")
+    assert organization_for_level(dossier, "county") == orgs["BZ-LT"]
+    assert dossier.pk in _ids(dossiers_under(orgs["BZ-LT"])) and dossier.pk not in _ids(dossiers_under(orgs["BZ-QM"]))
+    # An institution hung directly under the prefecture is 州直 whatever its level.
+    office = UnitFactory.create(
+        parent=orgs["BZ"], registration_county=orgs["BZ-KRL"], unit_type="government", credit_code=""
+    )
+    dossier = dossier_create(actor=_applicant_of(office), round_=spread[0].round, level="mid", kind="evaluation")
+    assert review_route(dossier) == ["unit", "prefecture"]
+    assert office in units_under(orgs["BZ"]) and office not in units_under(orgs["BZ-KRL"])

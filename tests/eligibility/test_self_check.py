@@ -62,7 +62,9 @@ def test_a_filled_dossier_is_eligible_with_the_same_verdict_as_the_command(dossi
     fill_sections(dossier, applicant)
     result = dossier_self_check(dossier)
     assert result.complete and result.eligible, [(c.rule, c.reason) for c in result.checks]
-    assert result.fee == 380 and result.defence_exempt is False
+    # The demo enterprise is a county-level unit: "县级以下基层单位" includes county units (our reading).
+    assert result.fee == 380 and result.defence_exempt is True
+    assert "含县级" in next(c.reason for c in result.checks if c.rule == "defence_exemption")
     assert result.earliest_year == dossier.round.year
     # No second implementation: the dossier's profile through the command's path gives the same answer.
     profile = dossier_profile(dossier).profile
@@ -150,7 +152,7 @@ def test_panel_fragment_lists_every_rule_and_refreshes_on_save(dossier, applican
     assert fragment.status_code == 200
     for label in ("评审范围", "学历与任职年限", "年度考核顺延", "继续教育", "弄虚作假限制申报", "社保缴费", "答辩免试"):
         assert label in body
-    assert "符合申报条件" in body and "380 元" in body and "需参加现场答辩" in body
+    assert "符合申报条件" in body and "380 元" in body and "免于答辩" in body
     # Another applicant may not see it.
     other = client_for(demo_users["demo_applicant2"])
     assert other.get(f"/eligibility/dossiers/{dossier.pk}/panel/").status_code == 404
@@ -177,7 +179,15 @@ def test_api_check_profile_returns_the_contract_object(round_2023, applicant):
     )
     assert response.status_code == 200, response.content
     body = response.json()
-    assert body["eligible"] is True and body["earliest_year"] == 2023 and body["defence_exempt"] is False
+    assert body["eligible"] is True and body["earliest_year"] == 2023 and body["defence_exempt"] is True
+    assert body["manual_review"] == []
+    conferral = {**base_profile(), "kind": "conferral", "current_title": None}
+    response = client.post(
+        "/api/eligibility/check?round=bz-2023-highway", json.dumps(conferral), content_type="application/json"
+    )
+    body = response.json()
+    assert body["eligible"] is True and body["manual_review"] == ["education_years"]
+    assert next(c for c in body["checks"] if c["rule"] == "education_years")["passed"] is None
     bad = base_profile()
     bad.pop("education")
     response = client.post("/api/eligibility/check", json.dumps(bad), content_type="application/json")

@@ -176,8 +176,26 @@ def _raw_policy() -> dict:
             "eligibility.years_counted_until.values.0.value",
         ),
         (
-            lambda e: e["requirements"]["values"][0]["value"]["mid"]["evaluation"]["years"].update(phd=1),
-            "eligibility.requirements.values.0.value.mid.evaluation.years.phd",
+            lambda e: e["requirements"]["values"][0]["value"]["mid"]["evaluation"]["routes"].update(phd=[]),
+            "eligibility.requirements.values.0.value.mid.evaluation.routes.phd",
+        ),
+        (
+            lambda e: e["requirements"]["values"][0]["value"]["junior"]["evaluation"]["routes"]["secondary"][0].pop(
+                "title_level"
+            ),
+            "eligibility.requirements.value.junior.evaluation.routes.secondary.0.title_level",
+        ),
+        (
+            lambda e: e["requirements"]["values"][0]["value"]["mid"]["conferral"].pop("manual_review"),
+            "eligibility.requirements.value.mid.conferral.routes",
+        ),
+        (
+            lambda e: e["requirements"]["values"][0]["value"]["mid"]["evaluation"].pop("source"),
+            "eligibility.requirements.values.0.value.mid.evaluation",
+        ),
+        (
+            lambda e: e["continuing_education"]["values"][0]["value"]["exemption_assignments"].append("holiday"),
+            "eligibility.continuing_education.values.0.value.exemption_assignments.3",
         ),
         (
             lambda e: e["requirements"]["values"][0]["value"]["mid"].pop("conferral"),

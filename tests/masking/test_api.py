@@ -26,12 +26,32 @@ def test_list_update_confirm(dossier, upload, certificate, demo_users) -> None:
     assert listed[0]["status"] == MaskingStatus.PROPOSED and len(listed[0]["proposed_boxes"]) == 2
     assert listed[0]["masked_url"] is None
 
+    # Boxes that leave the detected name and ID number uncovered: refused, the saved state unchanged.
     put = api.put(
         f"/api/masking/attachments/{attachment.pk}/boxes",
         data=json.dumps({"boxes": [[10, 10, 60, 40]], "needs_masking": True}),
         content_type="application/json",
     )
-    assert put.status_code == 200 and put.json()["boxes"] == [[10, 10, 60, 40]]
+    assert put.status_code == 400 and put.json()["code"] == "masking_uncovered"
+    assert sorted(u["kind"] for u in put.json()["details"]["uncovered"]) == ["id_number", "name"]
+    assert "未被遮盖" in put.json()["message"]
+    assert AttachmentMasking.objects.get(attachment=attachment).edited is False
+    waiver = api.post(
+        f"/api/masking/attachments/{attachment.pk}/confirm",
+        data=json.dumps({"boxes": [], "needs_masking": False}),
+        content_type="application/json",
+    )
+    assert waiver.status_code == 400 and waiver.json()["code"] == "masking_uncovered"
+
+    # Moved and shrunk down to the glyphs, plus a box of the applicant's own: kept.
+    findings = listed[0]["findings"]
+    cores = [f["core"] for f in findings]
+    put = api.put(
+        f"/api/masking/attachments/{attachment.pk}/boxes",
+        data=json.dumps({"boxes": [*cores, [10, 10, 60, 40]], "needs_masking": True}),
+        content_type="application/json",
+    )
+    assert put.status_code == 200 and put.json()["boxes"] == [*cores, [10, 10, 60, 40]]
 
     bad = api.post(
         f"/api/masking/attachments/{attachment.pk}/confirm",
@@ -42,7 +62,7 @@ def test_list_update_confirm(dossier, upload, certificate, demo_users) -> None:
 
     done = api.post(
         f"/api/masking/attachments/{attachment.pk}/confirm",
-        data=json.dumps({"boxes": [[10, 10, 60, 40]], "needs_masking": True}),
+        data=json.dumps({"boxes": [*cores, [10, 10, 60, 40]], "needs_masking": True}),
         content_type="application/json",
     ).json()
     assert done["status"] == MaskingStatus.CONFIRMED and done["masked_url"]
@@ -58,7 +78,7 @@ def test_list_update_confirm(dossier, upload, certificate, demo_users) -> None:
         content_type="application/json",
     )
     assert refused.status_code == 404
-    assert AttachmentMasking.objects.get(attachment=attachment).confirmed_boxes == [[10, 10, 60, 40]]
+    assert AttachmentMasking.objects.get(attachment=attachment).confirmed_boxes == [*cores, [10, 10, 60, 40]]
 
     # Submitted: no more edits.
     dossier.status = "submitted_unit"

@@ -1,5 +1,6 @@
 """The applicant's masking page in Chromium: draw a box (mouse on desktop, a finger on a phone), move
-it, confirm; the masked copy has exactly those pixels filled."""
+it, confirm; the masked copy has exactly those pixels filled. Removing the box over a detected identifier
+is refused on the page until that occurrence is marked "not my name" with a reason."""
 
 from __future__ import annotations
 
@@ -120,6 +121,16 @@ def test_draw_with_a_finger_on_a_phone_and_delete_a_proposal(
         cdp.send("Input.dispatchTouchEvent", {"type": "touchEnd", "touchPoints": []})
         assert card.locator("rect.box").count() == 2
         page.screenshot(path=str(artifacts_dir / "masking-phone-drawn.png"), full_page=True)
+        # The detected ID number is no longer covered: refused with a message, the drawn boxes kept and
+        # the uncovered occurrence outlined in red.
+        card.locator('[data-action="confirm"]').click()
+        card.locator(".mask-message", has_text="未被遮盖").wait_for()
+        assert card.locator("rect.finding.uncovered").count() == 1 and card.locator("rect.box").count() == 2
+        assert AttachmentMasking.objects.get(attachment=attachment).status == MaskingStatus.PROPOSED
+        # Marked "not my name" with a reason, it may stay visible (the office reviews the mark).
+        id_finding = max(AttachmentMasking.objects.get(attachment=attachment).findings, key=lambda f: f["box"][1])
+        card.locator(f'input[data-finding="{id_finding["id"]}"]').check()
+        card.locator(f'input[data-reason-for="{id_finding["id"]}"]').fill("单位统一社会信用代码，非本人身份证号")
         card.locator('[data-action="confirm"]').click()
         page.locator(f'#mask-card-{attachment.pk} [data-status="confirmed"]').wait_for()
         page.screenshot(path=str(artifacts_dir / "masking-phone-confirmed.png"), full_page=True)
@@ -127,6 +138,7 @@ def test_draw_with_a_finger_on_a_phone_and_delete_a_proposal(
         context.close()
 
     masking = AttachmentMasking.objects.get(attachment=attachment)
+    assert masking.not_mine == {id_finding["id"]: "单位统一社会信用代码，非本人身份证号"}
     name_box = min(proposed, key=lambda b: b[1])
     assert masking.confirmed_boxes[0] == name_box
     drawn = masking.confirmed_boxes[1]

@@ -77,8 +77,9 @@ def test_certificate_without_the_name_is_flagged_for_manual_masking(dossier, upl
 
 def test_reupload_replaces_the_old_result_and_stale_jobs_do_nothing(dossier, upload, certificate) -> None:
     first = upload(dossier, certificate)
+    proposed = AttachmentMasking.objects.get(attachment=first).proposed_boxes
     services.masking_confirm(
-        actor=dossier.applicant, attachment_id=first.pk, boxes=[[0, 0, 10, 10]], needs_masking=True
+        actor=dossier.applicant, attachment_id=first.pk, boxes=[*proposed, [0, 0, 10, 10]], needs_masking=True
     )
     old_masked = AttachmentMasking.objects.get(attachment=first).masked_file
     storage, old_name = old_masked.storage, old_masked.name
@@ -134,17 +135,18 @@ def test_only_the_applicant_and_only_while_editable(dossier, upload, certificate
 
 def test_editing_a_confirmed_image_unconfirms_it(dossier, upload, certificate) -> None:
     attachment = upload(dossier, certificate)
+    proposed = AttachmentMasking.objects.get(attachment=attachment).proposed_boxes
     services.masking_confirm(
-        actor=dossier.applicant, attachment_id=attachment.pk, boxes=[[0, 0, 20, 20]], needs_masking=True
+        actor=dossier.applicant, attachment_id=attachment.pk, boxes=[*proposed, [0, 0, 20, 20]], needs_masking=True
     )
     draft = services.masking_save_draft(
         actor=dossier.applicant,
         attachment_id=attachment.pk,
-        boxes=[[5, 5, 40, 40], [900, 900, 2000, 2000]],
+        boxes=[*proposed, [5, 5, 40, 40], [900, 900, 2000, 2000]],
         needs_masking=True,
     )
     assert draft.status == MaskingStatus.PROPOSED and not draft.masked_file
     # Out-of-image parts are clipped; a box entirely outside disappears.
-    assert draft.editor_boxes == [[5, 5, 40, 40]]
+    assert draft.editor_boxes == [*proposed, [5, 5, 40, 40]]
     assert unconfirmed_attachments(dossier) == [attachment]
     assert APPLICANT_ID not in str(draft.found_kinds)

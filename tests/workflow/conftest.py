@@ -7,6 +7,7 @@ tested there; here a submission is the same transition with the same submission 
 from __future__ import annotations
 
 import datetime as dt
+import io
 from collections.abc import Callable
 from typing import Any
 
@@ -16,8 +17,11 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import User
+from dossiers import services as dossier_services
 from dossiers.models import Dossier, DossierSection, Submission
+from dossiers.sections import UNIT_RECORD_TYPES
 from dossiers.services import dossier_create
+from tests.dossiers.helpers import jpeg_bytes
 from workflow.actions import SubmitAction, dossier_action, record_transition
 
 BASIC_INFO = {
@@ -91,3 +95,15 @@ def new_dossier(open_round, demo_users) -> Callable[..., Dossier]:
 @pytest.fixture
 def submitted(new_dossier) -> Dossier:
     return submit(new_dossier())
+
+
+def file_unit_records(dossier: Dossier, actor: User) -> None:
+    """The unit files the signed annex 1 and annex 2 (section 13) — required before 同意推荐 (issue 10)."""
+    for _section, doc_type in UNIT_RECORD_TYPES:
+        dossier_services.unit_record_upload(
+            dossier_id=dossier.pk,
+            actor=actor,
+            doc_type=doc_type,
+            upload=io.BytesIO(jpeg_bytes()),
+            original_name="公示.jpg",
+        )

@@ -28,7 +28,7 @@ from workflow.actions import (
 )
 from workflow.models import Publicity
 
-from .conftest import submit
+from .conftest import file_unit_records, submit
 
 pytestmark = pytest.mark.django_db
 
@@ -68,6 +68,10 @@ def test_recommend_is_not_offered_before_the_publicity_ends(client, submitted, d
         # Ended but no result recorded yet: still not offered.
         assert not recommend.allows(unit, submitted)
         services.publicity_result_record(publicity_id=publicity.pk, actor=unit)
+        # Nor before the unit filed the signed annex 1 and 2 (issue 10 point 7); the page says so.
+        assert not recommend.allows(unit, submitted)
+        assert "推荐单位公示（附件1" in client.get(reverse("workflow:detail", args=[submitted.pk])).content.decode()
+        file_unit_records(submitted, unit)
         assert recommend.allows(unit, submitted)
         page = client.get(reverse("workflow:detail", args=[submitted.pk])).content.decode()
         assert 'value="recommend"' in page

@@ -12,7 +12,7 @@ from workflow import services
 from workflow.actions import act, available_actions, transition_rules
 from workflow.models import Transition
 
-from .conftest import make_dossier, submit
+from .conftest import file_unit_records, make_dossier, submit
 
 pytestmark = pytest.mark.django_db
 
@@ -21,9 +21,9 @@ CHAIN = [
     ("resubmit", "returned", "resubmit_target"),
     ("unit_accept", "submitted", "unit_review"),
     ("start_publicity", "unit_review", "unit_publicity"),
-    ("recommend", "unit_publicity", "recommended"),
+    ("recommend", "unit_publicity", "next_level"),  # decided by the routing rule (dossiers.access), issue 10
     ("county_accept", "recommended", "county_review"),
-    ("county_approve", "county_review", "prefecture_review"),
+    ("county_approve", "county_review", "next_level"),
     ("prefecture_accept", "prefecture_review", "committee_received"),
     ("abandon", "returned", "abandoned"),
 ]
@@ -106,6 +106,7 @@ def _to_state(dossier, demo_users, state):
     with time_machine.travel(timezone.now() + dt.timedelta(days=12)):
         publicity = dossier.publicities.get()
         services.publicity_result_record(publicity_id=publicity.pk, actor=unit)
+        file_unit_records(dossier, unit)
         act(action="recommend", dossier_id=dossier.pk, actor=unit)
     if state == "recommended":
         return

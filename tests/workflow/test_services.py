@@ -12,15 +12,21 @@ from django.test import TestCase
 from django.utils import timezone
 
 from accounts.models import User
-from core.errors import ErrorCode, ReturnDeadlinePassed, SubmissionLimitReached, ValidationFailed
+from core.errors import (
+    ErrorCode,
+    Incomplete,
+    NotEditable,
+    ReturnDeadlinePassed,
+    ValidationFailed,
+)
 from documents.models import DocumentKind, GeneratedDocument
 from dossiers.models import Dossier, DossierSection
 from rounds.workdays import publicity_end
 from workflow import selectors, services
-from workflow.actions import PublicityNotEnded, act, bulk_act
+from workflow.actions import PublicityNotEnded, act, bulk_act, return_ends_application
 from workflow.models import Notification, Publicity, Transition
 
-from .conftest import submit
+from .conftest import file_unit_records, submit
 
 pytestmark = pytest.mark.django_db
 
@@ -56,6 +62,7 @@ def test_full_chain_reaches_committee_received(submitted, demo_users):
     with _after(publicity):
         with _committed():
             services.publicity_result_record(publicity_id=publicity.pk, actor=unit)
+        file_unit_records(submitted, unit)
         act(action="recommend", dossier_id=submitted.pk, actor=unit)
         act(action="county_accept", dossier_id=submitted.pk, actor=county)
         act(action="county_approve", dossier_id=submitted.pk, actor=county)
@@ -148,6 +155,10 @@ def test_recommend_blocked_until_publicity_ended_and_result_recorded(submitted, 
         with pytest.raises(PublicityNotEnded, match="公示结果"):
             act(action="recommend", dossier_id=submitted.pk, actor=unit)
         services.publicity_result_record(publicity_id=publicity.pk, actor=unit, objections="")
+        # The signed annex 1 and 2 must be filed first (issue 10 point 7).
+        with pytest.raises(Incomplete, match="推荐单位公示（附件1"):
+            act(action="recommend", dossier_id=submitted.pk, actor=unit)
+        file_unit_records(submitted, unit)
         dossier = act(action="recommend", dossier_id=submitted.pk, actor=unit)
     assert dossier.status == "recommended"
     publicity.refresh_from_db()
@@ -208,6 +219,7 @@ def _returned_by_county_then_resubmitted(submitted: Dossier, demo_users: dict[st
     with _after(publicity):
         with _committed():
             services.publicity_result_record(publicity_id=publicity.pk, actor=unit)
+        file_unit_records(submitted, unit)
         act(action="recommend", dossier_id=submitted.pk, actor=unit)
         act(action="county_accept", dossier_id=submitted.pk, actor=county)
         act(action="return", dossier_id=submitted.pk, actor=county, reasons=[reason])
@@ -247,18 +259,22 @@ def test_three_submissions_then_refusal(submitted, demo_users):
         DossierSection.objects.filter(dossier=submitted, key="work_summary").update(data={"text": f"第 {n} 次修改"})
         dossier = submit(submitted)
         assert dossier.submission_count == n
-    act(
-        action="return",
-        dossier_id=submitted.pk,
-        actor=unit,
-        reasons=[{"section": "work_summary", "reason": "还需修改"}],
-    )
-    with pytest.raises(SubmissionLimitReached) as err:
-        submit(submitted)
-    assert err.value.code == ErrorCode.SUBMISSION_LIMIT
-    assert "最多提交 3 次" in err.value.message
+    # At the last allowed submission the reviewer is told first that a return ends the application …
+    reasons = [{"section": "work_summary", "reason": "还需修改"}]
+    with pytest.raises(ValidationFailed, match="此次退回将终止申报"):
+        act(action="return", dossier_id=submitted.pk, actor=unit, reasons=reasons)
     submitted.refresh_from_db()
-    assert submitted.status == "returned" and submitted.submission_count == 3
+    assert return_ends_application(submitted)
+    # … then the return ends it at once: a final state, its reasons kept, no deadline, no resubmission.
+    act(action="return", dossier_id=submitted.pk, actor=unit, reasons=reasons, confirm_final=True)
+    submitted.refresh_from_db()
+    assert submitted.status == "returned_final" and submitted.submission_count == 3
+    assert submitted.return_deadline is None and submitted.is_ended
+    info = selectors.open_return(submitted)
+    assert info is not None and info.final and info.by_section == {"work_summary": ["还需修改"]}
+    with pytest.raises(NotEditable):
+        submit(submitted)
+    assert services.return_deadlines_process()["abandoned"] == []
     # Every submission's content is kept and what changed is viewable.
     diffs = selectors.submission_diffs(submitted)
     assert [(d.before.number, d.after.number) for d in diffs] == [(2, 3), (1, 2)]
@@ -304,6 +320,7 @@ def test_recommendation_and_acceptance_notify_applicant_and_next_level(
     publicity = _publicise([submitted], unit)
     with _after(publicity), django_capture_on_commit_callbacks(execute=True):
         services.publicity_result_record(publicity_id=publicity.pk, actor=unit)
+        file_unit_records(submitted, unit)
         act(action="recommend", dossier_id=submitted.pk, actor=unit)
     assert Notification.objects.filter(recipient=submitted.applicant, title__contains="推荐单位已推荐").exists()
     assert Notification.objects.filter(recipient=county, dossier=submitted).exists()

@@ -37,13 +37,14 @@ def test_three_submissions_then_refusal_with_real_submit(open_round, demo_users)
         )
         dossier = act(action="resubmit", dossier_id=dossier.pk, actor=applicant)
         assert dossier.status == "submitted" and dossier.submission_count == n
-    act(action="return", dossier_id=dossier.pk, actor=unit, reasons=[{"section": "achievements", "reason": "仍不完整"}])
+    # The third submission returned: the application ends (issue 10), after the reviewer confirmed it.
+    reasons = [{"section": "achievements", "reason": "仍不完整"}]
+    act(action="return", dossier_id=dossier.pk, actor=unit, reasons=reasons, confirm_final=True)
     with pytest.raises(DomainError) as err:
         act(action="resubmit", dossier_id=dossier.pk, actor=applicant)
-    assert err.value.code == ErrorCode.SUBMISSION_LIMIT
-    assert "3 次" in err.value.message
+    assert err.value.code == ErrorCode.NOT_EDITABLE
     dossier.refresh_from_db()
-    assert dossier.status == "returned" and dossier.submission_count == 3
+    assert dossier.status == "returned_final" and dossier.submission_count == 3
     assert list(Submission.objects.filter(dossier=dossier).values_list("number", flat=True)) == [1, 2, 3]
     changes = selectors.submission_diffs(dossier)[0].changes  # 2 → 3
     assert [(c.section, c.after) for c in changes] == [("achievements", "第 3 次提交的业绩说明。")]

@@ -13,7 +13,7 @@ from demo.setup import DEMO_PASSWORD
 from workflow.actions import act
 from workflow.models import Notification
 
-from .conftest import submit
+from .conftest import file_unit_records, submit
 
 pytestmark = pytest.mark.django_db
 
@@ -225,6 +225,9 @@ def test_api_review_actions_and_refusals(client, submitted, demo_users):
         )
         assert r.json()["result"] == "no_objection"
         r = c.post(f"{base}/actions/recommend", {}, content_type="application/json")
+        assert r.status_code == 400 and r.json()["code"] == "incomplete"  # the signed annex 1 and 2 first
+        file_unit_records(submitted, demo_users["demo_unit"])
+        r = c.post(f"{base}/actions/recommend", {}, content_type="application/json")
         assert r.json()["status"] == "recommended"
     county = _client(client, demo_users["demo_county"])
     assert county.post(f"{base}/actions/county_accept", {}, content_type="application/json").status_code == 200
@@ -254,6 +257,9 @@ def test_api_out_of_scope_is_404_and_wrong_role_403(client, submitted, demo_user
 
 
 def test_api_in_openapi_schema(client, db):
+    from tests.factories import UserFactory
+
+    client.force_login(UserFactory())  # the schema is behind sign-in (issue 11 point 10)
     schema = client.get("/api/openapi.json").json()
     for path in (
         "/api/workflow/queue",

@@ -12,7 +12,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
 
-from masking.detection import Identifiers, detect, load_image, render_masked, save_jpeg
+from masking.detection import Identifiers, boxes_in_source, detect, load_image, render_masked, save_jpeg
 
 
 class Command(BaseCommand):
@@ -35,7 +35,8 @@ class Command(BaseCommand):
         except OSError as exc:
             raise CommandError(f"无法读取图片 {source}：{exc}") from exc
         detection = detect(image, Identifiers.build(names=names))
-        boxes = [list(box) for box in detection.boxes]
+        # A page scanned sideways is read upright; the boxes are given on the image as it came.
+        boxes = [list(box) for box in boxes_in_source(detection.boxes, detection.rotation, image.size)]
         out: Path = options["out"]
         out.parent.mkdir(parents=True, exist_ok=True)
         save_jpeg(render_masked(image, boxes), out)

@@ -23,6 +23,10 @@
     var svg = editor.querySelector("svg");
     var dataNode = document.getElementById(editor.dataset.boxesId);
     var boxes = dataNode ? JSON.parse(dataNode.textContent) : [];
+    // Detected occurrences (dashed outlines): each must stay covered unless marked "not my name".
+    var findingsNode = document.getElementById(editor.dataset.findingsId || "");
+    var findings = findingsNode ? JSON.parse(findingsNode.textContent) : [];
+    var uncovered = {};
     var selected = -1;
     var drag = null;
     var message = editor.querySelector(".mask-message");
@@ -56,6 +60,20 @@
         r.setAttribute("stroke-width", 2 * scale());
         r.dataset.index = i;
         svg.appendChild(r);
+      });
+      findings.forEach(function (f) {
+        var c = f.core, o = document.createElementNS(SVG_NS, "rect");
+        o.setAttribute("x", c[0]); o.setAttribute("y", c[1]);
+        o.setAttribute("width", c[2] - c[0]); o.setAttribute("height", c[3] - c[1]);
+        o.setAttribute("class", "finding" + (uncovered[f.id] ? " uncovered" : ""));
+        o.setAttribute("stroke-width", 2 * scale());
+        svg.appendChild(o);
+        var t = document.createElementNS(SVG_NS, "text");
+        t.setAttribute("x", c[0]); t.setAttribute("y", Math.max(12 * scale(), c[1] - 3 * scale()));
+        t.setAttribute("font-size", 14 * scale());
+        t.setAttribute("class", "finding-number");
+        t.textContent = String(f.number);
+        svg.appendChild(t);
       });
       if (selected >= 0 && boxes[selected] && editable) {
         var b = boxes[selected], s = 22 * scale(); // handles stay finger-sized whatever the zoom
@@ -140,6 +158,12 @@
     editor.querySelector('[data-action="confirm"]').addEventListener("click", function () {
       var answer = editor.querySelector("input[type=radio]:checked");
       if (!answer) { message.textContent = "请先选择是否需要遮盖（是/否）。"; return; }
+      var notMine = {};
+      var scope = card || document;
+      scope.querySelectorAll("input[data-finding]:checked").forEach(function (box) {
+        var reason = scope.querySelector('input[data-reason-for="' + box.dataset.finding + '"]');
+        notMine[box.dataset.finding] = reason ? reason.value : "";
+      });
       var button = this;
       button.disabled = true;
       message.textContent = "正在生成遮盖后的图片…";
@@ -147,12 +171,19 @@
         method: "POST",
         credentials: "same-origin",
         headers: { "Content-Type": "application/json", "X-CSRFToken": csrfToken() },
-        body: JSON.stringify({ boxes: boxes, needs_masking: answer.value === "yes" }),
+        body: JSON.stringify({ boxes: boxes, needs_masking: answer.value === "yes", not_mine: notMine }),
       }).then(function (resp) {
         return resp.json().then(function (body) { return { ok: resp.ok, body: body }; });
       }).then(function (result) {
         button.disabled = false;
-        if (!result.ok) { message.textContent = result.body.message || "确认失败，请重试。"; return; }
+        if (!result.ok) {
+          // Nothing is lost: the boxes stay as drawn; uncovered occurrences are outlined in red.
+          uncovered = {};
+          ((result.body.details || {}).uncovered || []).forEach(function (u) { uncovered[u.finding] = true; });
+          render();
+          message.textContent = result.body.message || "确认失败，请重试。";
+          return;
+        }
         document.body.dispatchEvent(new CustomEvent("masking-changed"));
         if (window.htmx && card) {
           window.htmx.ajax("GET", editor.dataset.cardUrl, { target: card, swap: "outerHTML" });

@@ -6,17 +6,12 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('documents', '0003_owed_document'),
+        ('masking', '0002_findings_recheck'),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='batchjob',
-            name='attempts',
-            field=models.PositiveSmallIntegerField(default=0),
-        ),
-        migrations.AddField(
-            model_name='batchjob',
+            model_name='attachmentmasking',
             name='lease_expires_at',
             field=models.DateTimeField(blank=True, null=True),
         ),

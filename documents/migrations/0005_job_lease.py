@@ -6,12 +6,17 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('masking', '0001_initial'),
+        ('documents', '0004_content_hash'),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='attachmentmasking',
+            model_name='batchjob',
+            name='attempts',
+            field=models.PositiveSmallIntegerField(default=0),
+        ),
+        migrations.AddField(
+            model_name='batchjob',
             name='lease_expires_at',
             field=models.DateTimeField(blank=True, null=True),
         ),

@@ -121,9 +121,10 @@ def _message(dossier: Dossier, record: Transition) -> tuple[str, str, str]:
 
 
 @receiver(post_save, sender=Transition, dispatch_uid="workflow.transition_outbox")
-def _transition_outbox(sender: Any, instance: Transition, created: bool, **kwargs: Any) -> None:
-    # Runs inside the engine's transaction: the message commits (or rolls back) with the transition.
-    if created:
+def _transition_outbox(sender: Any, instance: Transition, created: bool, raw: bool = False, **kwargs: Any) -> None:
+    # Runs inside the action's transaction: the message commits (or rolls back) with the transition. A row
+    # loaded from a fixture (a restored backup: raw) is history, and its messages are restored with it.
+    if created and not raw:
         outbox_write(topic=OutboxMessage.Topic.TRANSITION, key=f"transition:{instance.pk}")
 
 

@@ -125,6 +125,9 @@ AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
 AXES_HTTP_RESPONSE_CODE = 429
 AXES_USERNAME_FORM_FIELD = "username"
+# django-axes' admin pages are English only; an administrator unlocks an account with
+# `manage.py axes_reset_username USERNAME` (or axes_reset_ip ADDRESS) instead.
+AXES_ENABLE_ADMIN = False
 # Failed sign-ins one address may make per minute before it is asked to wait (never a lock-out).
 LOGIN_FAILURES_PER_ADDRESS_PER_MINUTE = env.int("LOGIN_FAILURES_PER_ADDRESS_PER_MINUTE", default=30)
 

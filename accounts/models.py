@@ -145,14 +145,18 @@ class RoleAssignment(models.Model):
 class AuditEvent(models.Model):
     """Who did what to which record, for state changes that are not dossier transitions."""
 
-    actor = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
-    action = models.CharField(max_length=64)
-    target = models.CharField(max_length=128, blank=True)
-    extra = models.JSONField(default=dict, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    actor = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name="操作人"
+    )
+    action = models.CharField("操作", max_length=64)
+    target = models.CharField("对象", max_length=128, blank=True)
+    extra = models.JSONField("详情", default=dict, blank=True)
+    created_at = models.DateTimeField("时间", auto_now_add=True, db_index=True)
 
     class Meta:
         ordering = ["-created_at"]
+        verbose_name = "操作记录"
+        verbose_name_plural = "操作记录"
 
     def __str__(self) -> str:
         return f"{self.created_at:%Y-%m-%d %H:%M} {self.action} {self.target}"

@@ -52,8 +52,11 @@ _NAV: list[tuple[Role, str, str]] = [
     (Role.UNIT_REVIEWER, "花名册与评审表", "documents:roster"),
     (Role.COUNTY_REVIEWER, "花名册与评审表", "documents:roster"),
     (Role.PREFECTURE_OFFICER, "花名册与评审表", "documents:roster"),
-    # Blind review: the expert's assigned dossiers (committee app).
-    (Role.EXPERT, "评审任务", "committee:expert_list"),
+    # Blind review: the expert's assigned dossiers, redacted content and opinions (committee app).
+    (Role.EXPERT, "评审任务", "committee:review_list"),
+    # The office's register of confirmed fraud and its statistics (committee app).
+    (Role.PREFECTURE_OFFICER, "弄虚作假记录", "committee:fraud_list"),
+    (Role.PREFECTURE_OFFICER, "评审统计", "committee:stats"),
 ]
 
 

@@ -3,6 +3,7 @@ from django.apps import AppConfig
 
 class CommitteeConfig(AppConfig):
     name = "committee"
+    verbose_name = "评审委员会"
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:

@@ -5,16 +5,19 @@ later self-check automatically — and, found during a round, the application is
 from __future__ import annotations
 
 from django.db import transaction
+from stdnum.cn import ric
 
 from accounts.models import User
 from accounts.services import audit
 from committee.permissions import require_office
 from committee.stage import id_number_of
 from committee.transitions import dossier_move
-from core.errors import IllegalTransition, ValidationFailed
+from core.errors import AlreadyRecorded, IllegalTransition, PermissionDenied, ValidationFailed
 from dossiers.models import Dossier
-from eligibility.models import FraudFinding
-from eligibility.services import fraud_finding_record
+from eligibility.models import FraudFinding, normalise_id_number
+from eligibility.services import can_keep_fraud_register, fraud_finding_record
+from rounds.models import Round
+from workflow.actions import dossier_action
 
 CANCEL_ACTION = "fraud_cancel"
 
@@ -52,3 +55,55 @@ def fraud_cancel(*, actor: User, dossier: Dossier, finding: FraudFinding) -> Dos
     moved = dossier_move(dossier=dossier, action=CANCEL_ACTION, actor=actor, note=f"弄虚作假记录 #{finding.pk}")
     audit(actor, "fraud_cancelled", finding, dossier=dossier.pk)
     return moved
+
+
+def live_application(round_: Round, id_number: str) -> Dossier | None:
+    """The person's application in `round_` that a finding cancels: one in a state the policy's fraud_cancel
+    leaves from (drafts, returns awaiting the applicant and closed dossiers are not)."""
+    rule = next((t for t in round_.policy.workflow["transitions"] if t["action"] == CANCEL_ACTION), None)
+    if rule is None or not id_number:
+        return None
+    return (
+        Dossier.objects.select_related("round", "unit", "applicant")
+        .filter(
+            round=round_,
+            status__in=list(rule["from"]),
+            sections__key="basic_info",
+            sections__data__id_number__iexact=normalise_id_number(id_number),
+        )
+        .first()
+    )
+
+
+def fraud_person_record_check(actor: User | None, round_: Round, id_number: str) -> Dossier | None:
+    """May `actor` register a finding against this person for this round? Returns the application the
+    finding will cancel (None when the person has none in the round), so a page can ask to confirm it."""
+    if not can_keep_fraud_register(actor):
+        raise PermissionDenied("只有州评委会办公室或自治区职称主管部门可以登记弄虚作假记录。")
+    id_number = normalise_id_number(id_number)
+    if not ric.is_valid(id_number):
+        raise ValidationFailed("身份证号码校验不通过，请核对。", details={"field": "id_number"})
+    if FraudFinding.objects.filter(id_number=id_number, round_year=round_.year).exists():
+        raise AlreadyRecorded(f"该人员 {round_.year} 年度的弄虚作假记录已登记。")
+    dossier = live_application(round_, id_number)
+    if dossier is not None:
+        fraud_case_record_check(actor, dossier)
+        dossier_action(dossier, CANCEL_ACTION).check(actor, dossier)
+    return dossier
+
+
+@transaction.atomic
+def fraud_person_record(
+    *, actor: User, round_: Round, id_number: str, evidence: str, name: str = "", note: str = ""
+) -> FraudFinding:
+    """Register a confirmed case against a person (by ID number) for the round it was found in. When the
+    person has a live application in that round, it is cancelled by the fraud_cancel action (notice 五(一)14)."""
+    dossier = fraud_person_record_check(actor, round_, id_number)
+    if not evidence.strip():
+        raise ValidationFailed("请填写查实弄虚作假的证据材料。", details={"field": "evidence"})
+    if dossier is not None:
+        return fraud_case_record(actor=actor, dossier=dossier, evidence=evidence, note=note)
+    finding = fraud_finding_record(actor=actor, id_number=id_number, round_year=round_.year, note=note, name=name)
+    finding.evidence = evidence.strip()
+    finding.save(update_fields=["evidence"])
+    return finding

@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 
 from committee import views
 
@@ -7,4 +7,5 @@ urlpatterns = [
     path("expert/", views.expert_list, name="expert_list"),
     path("expert/<int:assignment_id>/", views.expert_dossier, name="expert_dossier"),
     path("expert/<int:assignment_id>/files/<int:attachment_id>.jpg", views.expert_file, name="expert_file"),
+    path("", include("committee.urls_review")),
 ]

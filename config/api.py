@@ -22,6 +22,7 @@ install_error_handlers(api)
 def _mount() -> None:
     # Imported here so that every app's router is registered exactly once.
     from committee.api import router as committee_router
+    from committee.api_review import router as review_router
     from documents.api import router as documents_router
     from dossiers.api import router as dossiers_router
     from eligibility.api import router as eligibility_router
@@ -36,6 +37,7 @@ def _mount() -> None:
     api.add_router("/documents", documents_router)
     api.add_router("/masking", masking_router)
     api.add_router("/committee", committee_router)
+    api.add_router("/committee/review", review_router)  # blind review: redacted content, opinions
 
 
 _mount()

@@ -4,6 +4,11 @@ from django.urls import URLPattern, URLResolver, include, path
 from config.api import api
 from workflow.views import dossier_submit
 
+# The admin site in the platform's words (Django's default header reads "Django 站点管理员").
+admin.site.site_header = "职称申报评审平台 · 系统管理"
+admin.site.site_title = "职称申报评审平台"
+admin.site.index_title = "系统管理"
+
 urlpatterns: list[URLPattern | URLResolver] = [
     path("admin/", admin.site.urls),
     path("api/", api.urls),

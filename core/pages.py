@@ -2,7 +2,8 @@
 
 A view decorated with `@refusals_shown(...)` lets services raise: a `NotFound` becomes the 404 page (a
 missing and a hidden record look the same); any other DomainError becomes its Chinese message — inside
-the htmx fragment the request asked for, or as a flash message on the page the user came from.
+the htmx fragment the request asked for, as a flash message on the page the user came from, or (`page=True`,
+for pages and files that have no page to go back to) as the refusal page with the error's HTTP status.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase
-from django.shortcuts import redirect
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -47,9 +48,15 @@ def _back(request: HttpRequest, back: str | None, kwargs: dict[str, Any]) -> str
     return "/"
 
 
-def refusals_shown(back: str | None = None) -> Callable[[View], View]:
+def refusal_page(request: HttpRequest, exc: DomainError) -> HttpResponse:
+    """The refusal as a page of its own (templates/refused.html), with the error's HTTP status."""
+    return render(request, "refused.html", {"message": exc.message, "code": exc.code}, status=exc.http_status)
+
+
+def refusals_shown(back: str | None = None, *, page: bool = False) -> Callable[[View], View]:
     """Map DomainErrors raised by the view. `back` names the URL to return to (reversed with the view's own
-    URL arguments, e.g. the detail page of the same pk); without it, the page the user came from."""
+    URL arguments, e.g. the detail page of the same pk); without it, the page the user came from. `page=True`
+    answers with the refusal page instead of going back (a GET page or a file that could not be shown)."""
 
     def decorator(view: View) -> View:
         @wraps(view)
@@ -59,6 +66,8 @@ def refusals_shown(back: str | None = None) -> Callable[[View], View]:
             except NotFound as exc:
                 raise Http404(exc.message) from exc
             except DomainError as exc:
+                if page and not is_htmx(request):
+                    return refusal_page(request, exc)
                 return refusal_response(request, exc, back=_back(request, back, kwargs))
 
         return wrapper

@@ -29,6 +29,7 @@ from rounds.models import Round
 from rounds.workdays import publicity_end
 from workflow import services
 from workflow.actions import act
+from workflow.models import Publicity
 
 DEMO_APPLICANTS = [
     # (username, full name, sex, unit code, birth date, target state)
@@ -161,10 +162,22 @@ def seed_review_dossiers(*, demo_round: Round, password: str) -> list[tuple[str,
             user = demo_account(
                 username=username, full_name=name, role=Role.APPLICANT, organization=unit, password=password
             )
-            label = demo_round.policy.state_label(target)
-            rows.append((username, password, f"申报人（演示申报：{label}）", unit.name))
-            if Dossier.objects.filter(round=demo_round, applicant=user).exists():
-                continue
-            unit_officer, county_officer = UNIT_OFFICERS[unit_code]
-            _create_and_drive(demo_round, user, (name, sex, birth), target, unit_officer, county_officer)
+            dossier = Dossier.objects.filter(round=demo_round, applicant=user).first()
+            if dossier is None:
+                unit_officer, county_officer = UNIT_OFFICERS[unit_code]
+                _create_and_drive(demo_round, user, (name, sex, birth), target, unit_officer, county_officer)
+                dossier = Dossier.objects.get(round=demo_round, applicant=user)
+            # Where the dossier is now (a second start after trying the demo shows the real state).
+            rows.append((username, password, f"申报人（演示申报：{demo_state(dossier)}）", unit.name))
     return rows
+
+
+def demo_state(dossier: Dossier) -> str:
+    """The dossier's state as the demo accounts list says it; a publicity that has run its 5 working days
+    says so, because that dossier is where a new user walks past the publicity without waiting."""
+    label = dossier.status_label
+    if dossier.status == UNIT_PUBLICITY:
+        publicity = Publicity.objects.filter(dossiers=dossier).order_by("-end").first()
+        if publicity is not None and publicity.end < timezone.localdate():
+            label += "，公示期已满，推荐单位可录入公示结果并推荐"
+    return label

@@ -3,6 +3,7 @@ from django.apps import AppConfig
 
 class DocumentsConfig(AppConfig):
     name = "documents"
+    verbose_name = "文件与打印"
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:

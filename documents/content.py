@@ -186,4 +186,4 @@ class DossierContent:
 
     @staticmethod
     def row_label(key: str) -> str:
-        return ROW_FIELD_LABELS.get(key, key)
+        return ROW_FIELD_LABELS.get(key, "其他")  # never print a stored key on the signed form

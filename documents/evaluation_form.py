@@ -32,6 +32,7 @@ from documents.pdf import (
     para,
     styles,
 )
+from dossiers.display import field_labels
 from dossiers.models import Dossier
 
 PHOTO_WIDTH = 25 * mm  # 一寸照片 25 × 35 mm
@@ -219,8 +220,10 @@ def _free_rows(content: DossierContent, key: str) -> list[Flowable]:
     rows = data.get("rows") or []
     if data.get("none") or not rows:
         return [_section_title(content, key), grid_table([[content.empty]], [FRAME_WIDTH])]
-    columns = content.row_columns(rows)
-    headers = [content.row_label(k) for k in columns]
+    labels = field_labels(key)  # the captions the applicant filled in, never the stored keys
+    order = list(labels)
+    columns = sorted(content.row_columns(rows), key=lambda k: order.index(k) if k in order else len(order))
+    headers = [labels.get(k) or content.row_label(k) for k in columns]
     widths = [FRAME_WIDTH / len(columns)] * len(columns)
     return [
         _section_title(content, key),

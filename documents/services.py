@@ -7,13 +7,15 @@ import hashlib
 import io
 import json
 import secrets
+import shutil
+import tempfile
 import zipfile
 from collections.abc import Callable
-from typing import Any, Protocol
+from typing import IO, Any, Protocol
 
 from django.conf import settings
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.core.files.base import ContentFile
+from django.core.files.base import ContentFile, File
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
@@ -61,11 +63,21 @@ def verification_url(code: str) -> str:
     return f"{settings.SITE_URL.rstrip('/')}{reverse('documents:verify', args=[code])}"
 
 
+def _digest(data: bytes | IO[bytes]) -> tuple[str, int]:
+    if isinstance(data, bytes):
+        return hashlib.sha256(data).hexdigest(), len(data)
+    data.seek(0)
+    digest = hashlib.file_digest(data, "sha256")  # type: ignore[arg-type]
+    size = data.tell()
+    data.seek(0)
+    return digest.hexdigest(), size
+
+
 def _store(
     *,
     kind: DocumentKind,
     file_format: FileFormat,
-    data: bytes,
+    data: bytes | IO[bytes],
     round_: Round,
     actor: User | None,
     dossier: Dossier | None = None,
@@ -74,20 +86,23 @@ def _store(
     meta: dict[str, Any] | None = None,
     content_hash: str = "",
 ) -> GeneratedDocument:
+    # A large file (a batch ZIP) arrives as an open temporary file: hashed and stored in chunks, never whole.
+    digest, size = _digest(data)
+    content = ContentFile(data) if isinstance(data, bytes) else File(data)
     document = GeneratedDocument(
         dossier=dossier,
         round=round_,
         organization=organization,
         kind=kind,
         file_format=file_format,
-        sha256=hashlib.sha256(data).hexdigest(),
-        size_bytes=len(data),
+        sha256=digest,
+        size_bytes=size,
         verification_code=verification_code,
         meta=meta or {},
         content_hash=content_hash,
         created_by=actor if actor is not None and actor.is_authenticated else None,
     )
-    document.file.save(f"{kind}.{file_format}", ContentFile(data), save=False)
+    document.file.save(f"{kind}.{file_format}", content, save=False)
     try:
         # The rows only: a slow render never holds the database's write lock.
         with transaction.atomic():
@@ -534,18 +549,21 @@ def batch_job_run(*, job_id: int) -> BatchJob:
     )
     job.total = len(dossiers)
     job.save(update_fields=["total"])
-    buffer = io.BytesIO()
+    # The ZIP is written to a temporary file and stored from it in chunks: a prefecture's 874 forms were
+    # 379 MB held in a worker's memory when it was built in a BytesIO.
+    spool = tempfile.TemporaryFile()  # noqa: SIM115 (closed in the finally below)
     try:
-        with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        with zipfile.ZipFile(spool, "w", compression=zipfile.ZIP_DEFLATED) as archive:
             for index, dossier in enumerate(dossiers, start=1):
                 document = evaluation_form_generate(dossier=dossier, actor=job.created_by)
-                with document.file.open("rb") as handle:
-                    archive.writestr(f"{dossier.unit.code}/{dossier.serial_number}-评审表.pdf", handle.read())
+                name = f"{folder_name(dossier.unit.name)}/{dossier.serial_number}-评审表.pdf"
+                with document.file.open("rb") as handle, archive.open(name, "w") as member:
+                    shutil.copyfileobj(handle, member, 1024 * 1024)
                 BatchJob.objects.filter(pk=job.pk).update(processed=index)
         result = _store(
             kind=DocumentKind.EVALUATION_FORM_BATCH,
             file_format=FileFormat.ZIP,
-            data=buffer.getvalue(),
+            data=spool,
             round_=job.round,
             actor=job.created_by,
             organization=job.organization,
@@ -556,11 +574,19 @@ def batch_job_run(*, job_id: int) -> BatchJob:
             status=BatchJob.Status.FAILED, error=str(exc)[:2000], finished_at=timezone.now()
         )
         raise
+    finally:
+        spool.close()
     BatchJob.objects.filter(pk=job.pk).update(
         status=BatchJob.Status.DONE, result=result, processed=len(dossiers), finished_at=timezone.now()
     )
     job.refresh_from_db()
     return job
+
+
+def folder_name(name: str) -> str:
+    """A unit's name as a ZIP folder: the name people know (never the unit code), minus path separators."""
+    cleaned = "".join("_" if ch in '/\\:*?"<>|' else ch for ch in name).strip(" .")
+    return cleaned or "未命名单位"
 
 
 class DossierDocumentGenerator(Protocol):

@@ -6,19 +6,17 @@ from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from accounts.auth import signed_in_user
 from accounts.models import Organization
 from core.errors import DomainError, NotFound, PermissionDenied
+from core.pages import refusals_shown
 from documents import selectors, services
 from documents.models import BatchJob, DocumentKind, FileFormat, GeneratedDocument
 from dossiers.access import visible_dossier
 from rounds.models import Round
-
-
-def _refuse(request: HttpRequest, error: DomainError) -> HttpResponse:
-    return render(request, "documents/refused.html", {"message": error.message}, status=error.http_status)
 
 
 def file_response(document: GeneratedDocument) -> FileResponse:
@@ -43,42 +41,42 @@ def verify(request: HttpRequest, code: str) -> HttpResponse:
 
 def _generated(request: HttpRequest, dossier_id: int, kind: DocumentKind) -> HttpResponseBase:
     user = signed_in_user(request)
-    try:
-        # A missing dossier and someone else's answer alike (404): the refusal confirms nothing.
-        dossier = visible_dossier(user, dossier_id)
-        document = services.DOSSIER_DOCUMENTS[kind](dossier=dossier, actor=user)
-    except DomainError as error:
-        return _refuse(request, error)
-    return file_response(document)
+    # A missing dossier and someone else's answer alike (404): the refusal confirms nothing.
+    dossier = visible_dossier(user, dossier_id)
+    return file_response(services.DOSSIER_DOCUMENTS[kind](dossier=dossier, actor=user))
 
 
 @login_required
+@refusals_shown(page=True)
 def evaluation_form(request: HttpRequest, dossier_id: int) -> HttpResponseBase:
     return _generated(request, dossier_id, DocumentKind.EVALUATION_FORM)
 
 
 @login_required
+@refusals_shown(page=True)
 def commitment_letter(request: HttpRequest, dossier_id: int) -> HttpResponseBase:
     return _generated(request, dossier_id, DocumentKind.COMMITMENT)
 
 
 @login_required
+@refusals_shown(page=True)
 def ce_exemption(request: HttpRequest, dossier_id: int) -> HttpResponseBase:
     return _generated(request, dossier_id, DocumentKind.CE_EXEMPTION)
 
 
 @login_required
+@refusals_shown(page=True)
 def download(request: HttpRequest, pk: int) -> HttpResponseBase:
     document = GeneratedDocument.objects.select_related("dossier", "round", "organization").filter(pk=pk).first()
     if document is None or not selectors.document_visible_to(signed_in_user(request), document):
-        return _refuse(request, NotFound("未找到该文件，或您无权下载。"))
+        raise NotFound(_("File not found, or you may not download it."))
     return file_response(document)
 
 
 def _officer_context(request: HttpRequest) -> dict[str, object]:
     organizations = selectors.officer_organizations(signed_in_user(request))
     if not organizations:
-        raise PermissionDenied("只有推荐单位、县（市）和州级审核人员可以使用此功能。")
+        raise PermissionDenied(_("Only reviewers of units, counties and the prefecture may use this."))
     return {"organizations": organizations, "rounds": Round.objects.all()}
 
 
@@ -86,23 +84,20 @@ def _selection(request: HttpRequest) -> tuple[Round, Organization]:
     round_ = Round.objects.filter(slug=request.POST.get("round", "")).first()
     organization = Organization.objects.filter(code=request.POST.get("organization", "")).first()
     if round_ is None or organization is None:
-        raise DomainError("请选择评审批次和单位。")
+        raise DomainError(_("Choose a round and a unit."))
     return round_, organization
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
+@refusals_shown(page=True)
 def roster(request: HttpRequest) -> HttpResponseBase:
     """申报人员花名册 per unit (or per county / prefecture for the officers there)."""
     user = signed_in_user(request)
-    try:
-        context = _officer_context(request)
-        if request.method == "POST":
-            round_, organization = _selection(request)
-            document = services.roster_generate(round_=round_, organization=organization, actor=user)
-            return file_response(document)
-    except DomainError as error:
-        return _refuse(request, error)
+    context = _officer_context(request)
+    if request.method == "POST":
+        round_, organization = _selection(request)
+        return file_response(services.roster_generate(round_=round_, organization=organization, actor=user))
     recent = GeneratedDocument.objects.filter(kind=DocumentKind.ROSTER, created_by=user).select_related(
         "round", "organization"
     )[:10]
@@ -111,17 +106,15 @@ def roster(request: HttpRequest) -> HttpResponseBase:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def batches(request: HttpRequest) -> HttpResponse:
+@refusals_shown(page=True)
+def batches(request: HttpRequest) -> HttpResponseBase:
     """Batch generation of evaluation forms (one ZIP per unit / county / prefecture) in the background."""
     user = signed_in_user(request)
-    try:
-        context = _officer_context(request)
-        if request.method == "POST":
-            round_, organization = _selection(request)
-            job = services.batch_job_create(round_=round_, organization=organization, actor=user)
-            return redirect("documents:batch_detail", pk=job.pk)
-    except DomainError as error:
-        return _refuse(request, error)
+    context = _officer_context(request)
+    if request.method == "POST":
+        round_, organization = _selection(request)
+        job = services.batch_job_create(round_=round_, organization=organization, actor=user)
+        return redirect("documents:batch_detail", pk=job.pk)
     jobs = BatchJob.objects.filter(created_by=user).select_related("round", "organization", "result")[:20]
     return render(request, "documents/batches.html", {**context, "jobs": jobs})
 

@@ -3,6 +3,7 @@ from django.apps import AppConfig
 
 class DossiersConfig(AppConfig):
     name = "dossiers"
+    verbose_name = "申报材料"
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:

@@ -52,3 +52,56 @@ def section_display(key: str, data: dict[str, Any] | None) -> SectionDisplay | N
 
 def spec_none_label(key: str) -> str:
     return {"awards": "获奖情况", "intellectual_property": "知识产权", "papers": "发表论文"}.get(key, "内容")
+
+
+def field_labels(key: str) -> dict[str, str]:
+    """Stored keys of a section (main fields, then row fields under their stored names) → their form labels."""
+    spec = SECTIONS.get(key)
+    if spec is None or spec.form_class is None:
+        return {}
+    labels = {name: str(f.label) for name, f in spec.form_class(context=None).fields.items() if f.label}
+    labels["none"] = spec_none_label(key) if spec.has_none else labels.get("none", EMPTY)
+    if spec.row_form_class is not None:
+        renamed = {form_name: stored for stored, form_name in spec.row_renames.items()}
+        for name, f in spec.row_form_class(context=None).fields.items():
+            labels.setdefault(renamed.get(name, name), str(f.label))
+    return labels
+
+
+def field_path_label(key: str, path: str) -> str:
+    """A changed value's place in words: "rows[2].awarded_on" → "第 2 行 · 获奖时间" (never the stored key)."""
+    labels = field_labels(key)
+    spec = SECTIONS.get(key)
+    words: list[str] = []
+    for part in path.split("."):
+        name, _, index = part.partition("[")
+        if spec is not None and name == spec.rows_field:
+            if not index:
+                words.append(spec.rows_title or "明细")
+        elif name:
+            words.append(labels.get(name, "其他内容"))
+        if index:
+            words.append(f"第 {index.rstrip(']')} 行")
+    return " · ".join(words) or "内容"
+
+
+def _field_named(key: str, name: str) -> forms.Field | None:
+    spec = SECTIONS.get(key)
+    if spec is None or spec.form_class is None:
+        return None
+    main = spec.form_class(context=None).fields
+    if name in main:
+        return main[name]
+    if spec.row_form_class is not None:
+        rows = spec.row_form_class(context=None).fields
+        return rows.get(spec.row_renames.get(name, name))
+    return None
+
+
+def field_value_label(key: str, path: str, value: Any) -> str:
+    """A stored value at `path` as the reader sees it (a choice's label, 是/否), for comparisons."""
+    name = path.rsplit(".", 1)[-1].partition("[")[0]
+    form_field = _field_named(key, name)
+    if form_field is None or isinstance(value, list | dict):
+        return EMPTY if value in (None, "", []) else str(value)
+    return _display(form_field, value)

@@ -41,6 +41,19 @@ def choice_pairs(field: forms.ChoiceField) -> list[tuple[Any, Any]]:
     return list(cast(Iterable[tuple[Any, Any]], field.choices))
 
 
+def _required_message(field: forms.Field, text_message: str) -> str:
+    """ "Write 无" only where 无 can be written: dates, choices and numbers say what they need instead."""
+    if isinstance(field, forms.DateField):
+        return "请填写日期（年-月-日）。"
+    if isinstance(field, forms.ChoiceField):
+        return "请选择一项。"
+    if isinstance(field, forms.IntegerField | forms.DecimalField):
+        return "请填写数字。"
+    if isinstance(field, forms.BooleanField):
+        return "请勾选此项。"
+    return text_message
+
+
 class SectionForm(forms.Form):
     """Base: every field required unless said otherwise; errors in plain Chinese."""
 
@@ -51,8 +64,7 @@ class SectionForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.context = context
         for field in self.fields.values():
-            field.error_messages.setdefault("required", self.required_message)
-            field.error_messages["required"] = self.required_message
+            field.error_messages["required"] = _required_message(field, self.required_message)
             if isinstance(field, forms.DateField):
                 field.error_messages["invalid"] = "请输入有效日期（年-月-日）。"
             if isinstance(field, forms.IntegerField | forms.DecimalField):

@@ -51,9 +51,11 @@ class Dossier(models.Model):
         verbose_name_plural = "申报材料"
         ordering = ["-created_at"]
         constraints = [
+            # Notice 四: one application per person per round (not one per level): the service explains it,
+            # the constraint holds it when two requests race.
             models.UniqueConstraint(
-                fields=["round", "applicant", "level"],
-                name="one_dossier_per_round_level",
+                fields=["round", "applicant"],
+                name="one_dossier_per_round",
             )
         ]
 

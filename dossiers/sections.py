@@ -103,6 +103,9 @@ class DocType:
     # filed with its section but not part of the applicant's completeness, never masked, never shown to
     # experts; the county and prefecture reviewers see it beside the dossier.
     unit_record: bool = False
+    # Identity documents (ID card, photo, the signed commitment) are not review material: experts never
+    # receive them in any form, masked or not (masking.selectors.attachment_file_for enforces it).
+    withheld_from_experts: bool = False
 
 
 @dataclass(frozen=True)
@@ -431,9 +434,9 @@ SECTIONS: dict[str, SectionSpec] = {
             rows_field="special_assignments",
             row_renames={"from": "date_from", "to": "date_to"},
             doc_types=(
-                DocType("id_front", "身份证（正面）", single=True, bears_name=True),
-                DocType("id_back", "身份证（反面）", single=True),
-                DocType("photo", "近期一寸免冠照片", single=True),
+                DocType("id_front", "身份证（正面）", single=True, bears_name=True, withheld_from_experts=True),
+                DocType("id_back", "身份证（反面）", single=True, withheld_from_experts=True),
+                DocType("photo", "近期一寸免冠照片", single=True, withheld_from_experts=True),
                 DocType("assignment_proof", "特殊工作经历证明"),
             ),
             attachment_check=attachments_basic_info,
@@ -561,7 +564,15 @@ SECTIONS: dict[str, SectionSpec] = {
         SectionSpec(
             "commitment",
             f.CommitmentForm,
-            doc_types=(DocType("signed_commitment", "手写承诺书（签字按手印）", single=True, bears_name=True),),
+            doc_types=(
+                DocType(
+                    "signed_commitment",
+                    "手写承诺书（签字按手印）",
+                    single=True,
+                    bears_name=True,
+                    withheld_from_experts=True,
+                ),
+            ),
             attachment_check=attachments_commitment,
         ),
         SectionSpec(
@@ -587,6 +598,15 @@ def is_unit_record(section: str, doc_type: str) -> bool:
 
 
 NAME_BEARING_DOC_TYPES = frozenset(d.key for spec in SECTIONS.values() for d in spec.doc_types if d.bears_name)
+# Doc types blind review never shows (SPEC 2: never the ID card, photo or signed commitment). By doc type
+# alone (the keys are unique across sections), so a file filed under another section is withheld all the same.
+EXPERT_WITHHELD_DOC_TYPES = frozenset(
+    d.key for spec in SECTIONS.values() for d in spec.doc_types if d.withheld_from_experts
+)
+
+
+def withheld_from_experts(attachment: Attachment) -> bool:
+    return attachment.doc_type in EXPERT_WITHHELD_DOC_TYPES
 
 
 def doc_type_label(section: str, doc_type: str) -> str:

@@ -105,7 +105,7 @@ def register_section_check(key: str, check: SectionCheck) -> None:
     _SECTION_CHECKS[key] = check
 
 
-def _formless_missing(key: str, dossier: Dossier) -> list[str]:
+def formless_missing(key: str, dossier: Dossier) -> list[str]:
     check = _SECTION_CHECKS.get(key)
     # No registered check means nobody can vouch for the section: it stays incomplete.
     return check(dossier) if check is not None else ["本栏目暂无法检查"]
@@ -123,7 +123,7 @@ def dossier_completeness(dossier: Dossier) -> Completeness:
         status = SectionStatus(key=key, number=section["number"], title=section["title"], saved=key in data)
         if spec.form_class is None:
             status.saved = True
-            status.missing = _formless_missing(key, dossier)
+            status.missing = formless_missing(key, dossier)
         elif key not in data:
             status.missing = ["尚未填写保存"]
         else:

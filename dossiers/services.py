@@ -78,9 +78,12 @@ def dossier_create(*, actor: User, round_: Round, level: str, kind: str) -> Doss
         raise OutsideWindow(f"当前不在{window.describe()}内，不能新建申报。")
     if (level, kind) not in policy.applications():
         raise ValidationFailed("本批次不受理该级别与申报类型的组合。", details={"field": "kind"})
-    if Dossier.objects.filter(round=round_, applicant=actor, level=level).exists():
+    existing = Dossier.objects.filter(round=round_, applicant=actor).first()
+    if existing is not None:
         raise ValidationFailed(
-            f"您在本批次已有{policy.level_label(level)}的申报材料，请直接继续填写。", details={"field": "level"}
+            f"您在本批次已有申报材料 {existing.serial_number}（{existing.level_label}·{existing.kind_label}）。"
+            "每人每个评审批次只能申报一个级别，请继续填写已有的申报材料。",
+            details={"field": "application", "dossier": existing.pk},
         )
     dossier = Dossier.objects.create(
         round=round_,
@@ -162,7 +165,7 @@ def attachment_upload(
         raise NotFound("未找到该申报材料。")
     require_editable(dossier)
     doc = _doc_type_for(section, doc_type)
-    limits = dossier.round.policy.attachments
+    limits = dossier.round.policy.attachment_limits(doc.key)
     # Checked before anything is written: a refused file leaves every saved attachment as it was.
     image = clean_jpeg(read_limited(upload, int(limits["max_bytes"])), limits=limits)
     storage = Attachment._meta.get_field("file").storage

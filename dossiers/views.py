@@ -23,6 +23,7 @@ from core.errors import DomainError, ValidationFailed
 from core.pages import is_htmx, refusals_shown
 from dossiers import services
 from dossiers.models import Attachment, Dossier
+from dossiers.section_rules import attachment_rules, section_rules
 from dossiers.sections import SECTIONS, SectionSpec, build_data, context_for, row_to_form
 from dossiers.selectors import (
     attachment_visible,
@@ -30,6 +31,7 @@ from dossiers.selectors import (
     dossier_completeness,
     dossier_of_applicant,
     dossiers_of_applicant,
+    formless_missing,
     section_data,
 )
 from rounds.models import Round
@@ -50,9 +52,12 @@ def _visible_attachment(request: HttpRequest, pk: int) -> Attachment:
 # ---- list and create --------------------------------------------------------------------------------
 
 
-def application_choices() -> list[tuple[str, str]]:
+def application_choices(taken_rounds: frozenset[int] = frozenset()) -> list[tuple[str, str]]:
+    """(round, level, kind) choices of the rounds open for filing, except those the applicant already filed in."""
     choices = []
     for round_ in rounds_open_for_filing():
+        if round_.pk in taken_rounds:
+            continue
         policy = round_.policy
         for level, kind in policy.applications():
             choices.append(
@@ -67,11 +72,11 @@ def application_choices() -> list[tuple[str, str]]:
 class DossierCreateForm(forms.Form):
     application = forms.ChoiceField(label="申报批次、级别与类型", choices=[])
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, taken_rounds: frozenset[int] = frozenset(), **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         application = self.fields["application"]
         assert isinstance(application, forms.ChoiceField)  # declared just above
-        application.choices = [("", "请选择"), *application_choices()]
+        application.choices = [("", "请选择"), *application_choices(taken_rounds)]
         application.error_messages["required"] = "请选择申报批次、级别与类型。"
 
 
@@ -79,7 +84,11 @@ class DossierCreateForm(forms.Form):
 @refusals_shown()
 def dossier_list(request: HttpRequest) -> HttpResponse:
     user = signed_in_user(request)
-    form = DossierCreateForm(request.POST or None)
+    dossiers = list(dossiers_of_applicant(user))
+    open_rounds = {r.pk for r in rounds_open_for_filing()}
+    # One dossier per person per round: rounds already filed in are not offered again, and the page says why.
+    taken = [d for d in dossiers if d.round_id in open_rounds]
+    form = DossierCreateForm(request.POST or None, taken_rounds=frozenset(d.round_id for d in taken))
     if request.method == "POST" and form.is_valid():
         round_id, level, kind = form.cleaned_data["application"].split("|")
         try:
@@ -97,7 +106,7 @@ def dossier_list(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "dossiers/list.html",
-        {"dossiers": dossiers_of_applicant(user), "form": form},
+        {"dossiers": dossiers, "form": form, "taken": taken},
     )
 
 
@@ -181,7 +190,9 @@ def _section_context(
         "spec": spec,
         "meta": meta,
         "editor": editor,
-        "saved": key in data,
+        # A section without a form (15 信息遮盖) is done when its owner's check finds nothing missing.
+        "saved": key in data if spec.form_class is not None else not formless_missing(key, dossier),
+        "rules": section_rules(dossier, key),
         "saved_now": saved_now,
         "editable": dossier.is_editable_by_applicant,
         "attachments_block": _attachments_context(dossier, key),
@@ -256,6 +267,16 @@ def dossier_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @refusals_shown()
 @require_GET
+def section_nav_fragment(request: HttpRequest, pk: int) -> HttpResponse:
+    dossier = _own(request, pk)
+    return render(
+        request, "dossiers/_section_nav.html", {"dossier": dossier, "completeness": dossier_completeness(dossier)}
+    )
+
+
+@login_required
+@refusals_shown()
+@require_GET
 def completeness_fragment(request: HttpRequest, pk: int) -> HttpResponse:
     dossier = _own(request, pk)
     return render(
@@ -278,6 +299,10 @@ def _attachments_context(dossier: Dossier, key: str, error: str = "", doc_type: 
         "error": error,
         "selected_doc_type": doc_type,
         "max_mb": int(limits["max_bytes"]) / 1024 / 1024,
+        "rules": attachment_rules(dossier.round.policy, key),
+        # Read by dossier.js to downscale phone photos before they travel (the server checks again).
+        "max_bytes": int(limits["max_bytes"]),
+        "min_side": int(limits["min_side_px"]),
     }
 
 
@@ -301,21 +326,25 @@ def attachment_upload(request: HttpRequest, pk: int, key: str) -> HttpResponse:
     dossier = _own(request, pk)
     if key not in SECTIONS:
         raise Http404("没有这个栏目。")
-    upload = request.FILES.get("file")
+    # dossier.js sends one file per request; a page without JavaScript may send several at once.
+    uploads = request.FILES.getlist("file")
     doc_type = request.POST.get("doc_type", "")
-    if upload is None:
+    if not uploads:
         return _attachments_response(request, dossier, key, error="请选择要上传的 JPG 图片。", doc_type=doc_type)
-    try:
-        services.attachment_upload(
-            dossier_id=dossier.pk,
-            actor=signed_in_user(request),
-            section=key,
-            doc_type=doc_type,
-            upload=upload,
-            original_name=upload.name or "",
-        )
-    except DomainError as exc:
-        return _attachments_response(request, dossier, key, error=exc.message, doc_type=doc_type)
+    for done, upload in enumerate(uploads):
+        try:
+            services.attachment_upload(
+                dossier_id=dossier.pk,
+                actor=signed_in_user(request),
+                section=key,
+                doc_type=doc_type,
+                upload=upload,
+                original_name=upload.name or "",
+            )
+        except DomainError as exc:
+            error = f"“{upload.name}”：{exc.message}" if len(uploads) > 1 else exc.message
+            dossier.refresh_from_db()
+            return _attachments_response(request, dossier, key, error=error, doc_type=doc_type, changed=done > 0)
     dossier.refresh_from_db()
     return _attachments_response(request, dossier, key, changed=True)
 

@@ -19,7 +19,7 @@ from accounts.models import User
 from core.errors import NotFound, PermissionDenied
 from dossiers.access import dossier_visible_to
 from dossiers.models import Attachment, Dossier
-from dossiers.sections import is_unit_record
+from dossiers.sections import is_unit_record, withheld_from_experts
 from masking.detection import Identifiers
 from masking.models import AttachmentMasking, MaskingStatus
 
@@ -150,8 +150,9 @@ class ServedFile:
 def attachment_file_for(user: User, attachment: Attachment, variant: str = FileVariant.ORIGINAL) -> ServedFile:
     """The file of `attachment` that `user` may receive, or a refusal.
 
-    Experts asking for anything get the masked copy or nothing: the original is never theirs, and a
-    dossier not assigned to them does not exist for them.
+    Experts asking for anything get the masked copy or nothing: the original is never theirs, a
+    dossier not assigned to them does not exist for them, and identity documents (ID card, photo, signed
+    commitment: `DocType.withheld_from_experts`) do not exist for them in any variant.
     """
     dossier = attachment.dossier
     if variant not in (FileVariant.ORIGINAL, FileVariant.MASKED):
@@ -161,8 +162,9 @@ def attachment_file_for(user: User, attachment: Attachment, variant: str = FileV
             return ServedFile(attachment.file, variant, f"attachment-{attachment.pk}.jpg")
         return ServedFile(_masked_file(attachment), variant, f"attachment-{attachment.pk}-masked.jpg")
     if may_see_masked_only(user, dossier):
-        if is_unit_record(attachment.section, attachment.doc_type):
-            raise NotFound("未找到该附件。")  # the unit's records are never shown to experts
+        if is_unit_record(attachment.section, attachment.doc_type) or withheld_from_experts(attachment):
+            # The unit's records and identity documents are never review material (SPEC 2).
+            raise NotFound("未找到该附件。")
         if variant != FileVariant.MASKED:
             raise PermissionDenied("评审专家只能查看遮盖后的材料。")
         masking = masking_of(attachment)
@@ -182,9 +184,10 @@ def _masked_file(attachment: Attachment) -> FieldFile:
 
 
 def masked_attachments(dossier: Dossier) -> list[Attachment]:
-    """The attachments with a confirmed masked copy that passed its recheck: all blind review may show."""
+    """The attachments with a confirmed masked copy that passed its recheck and are review material (identity
+    documents never are): all blind review may show."""
     return [
         item.attachment
         for item in masking_items(dossier)
-        if item.masking is not None and item.masking.servable_to_experts
+        if item.masking is not None and item.masking.servable_to_experts and not withheld_from_experts(item.attachment)
     ]

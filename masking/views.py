@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.files.storage import default_storage
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts.auth import signed_in_user
-from core.errors import DomainError, NotFound, PermissionDenied
+from core.pages import refusals_shown
 from dossiers.models import Attachment
 from dossiers.sections import doc_type_label
 from dossiers.selectors import dossier_of_applicant
@@ -17,13 +18,7 @@ from masking import services
 from masking.coverage import KIND_LABELS
 from masking.decisions import dossier_masking_decisions, experts_assigned, office_dossier
 from masking.selectors import MaskingItem, attachment_file_for, masking_items, masking_of, masking_summary
-
-
-def _http_error(exc: DomainError) -> HttpResponse:
-    if isinstance(exc, NotFound):
-        raise Http404(exc.message) from exc
-    status = 403 if isinstance(exc, PermissionDenied) else 400
-    return HttpResponse(exc.message, status=status, content_type="text/plain; charset=utf-8")
+from masking.thumbnails import thumbnail_of
 
 
 def section_label(attachment: Attachment) -> str:
@@ -72,11 +67,9 @@ def _card_context(item: MaskingItem, editable: bool) -> dict[str, object]:
 
 @login_required
 @require_GET
+@refusals_shown(page=True)
 def dossier_masking(request: HttpRequest, dossier_id: int) -> HttpResponse:
-    try:
-        dossier = dossier_of_applicant(signed_in_user(request), dossier_id)
-    except DomainError as exc:
-        return _http_error(exc)
+    dossier = dossier_of_applicant(signed_in_user(request), dossier_id)
     editable = dossier.is_editable_by_applicant
     cards = [_card_context(item, editable) for item in masking_items(dossier)]
     return render(
@@ -104,38 +97,49 @@ def attachment_card(request: HttpRequest, attachment_id: int) -> HttpResponse:
 
 @login_required
 @require_GET
+@refusals_shown(page=True)
 def dossier_summary(request: HttpRequest, dossier_id: int) -> HttpResponse:
-    try:
-        dossier = dossier_of_applicant(signed_in_user(request), dossier_id)
-    except DomainError as exc:
-        return _http_error(exc)
+    dossier = dossier_of_applicant(signed_in_user(request), dossier_id)
     return render(request, "masking/_summary.html", {"dossier": dossier, "summary": masking_summary(dossier)})
 
 
 @login_required
 @require_POST
+@refusals_shown()
 def attachment_retry(request: HttpRequest, attachment_id: int) -> HttpResponse:
     item = _own_item(request, attachment_id)
-    try:
-        services.masking_retry(actor=signed_in_user(request), attachment_id=attachment_id)
-    except DomainError as exc:
-        messages.error(request, exc.message)
+    services.masking_retry(actor=signed_in_user(request), attachment_id=attachment_id)
     return redirect("masking:dossier", dossier_id=item.attachment.dossier_id)
 
 
 @login_required
 @require_GET
+@refusals_shown(page=True)
 def attachment_image(request: HttpRequest, attachment_id: int, variant: str) -> HttpResponse | FileResponse:
     """An attachment image as the selector allows it for this user (original or masked copy)."""
     attachment = Attachment.objects.select_related("dossier").filter(pk=attachment_id).first()
     if attachment is None:
         raise Http404("未找到该附件。")
-    try:
-        served = attachment_file_for(signed_in_user(request), attachment, variant)
-    except DomainError as exc:
-        return _http_error(exc)
+    served = attachment_file_for(signed_in_user(request), attachment, variant)
     response = FileResponse(served.file.open("rb"), content_type="image/jpeg", filename=served.download_name)
     response["Cache-Control"] = "private, no-store"
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+@login_required
+@require_GET
+@refusals_shown(page=True)
+def attachment_thumbnail(request: HttpRequest, attachment_id: int, variant: str) -> HttpResponse | FileResponse:
+    """A small copy of the file the selector allows this user (the same gate as the full image)."""
+    attachment = Attachment.objects.select_related("dossier").filter(pk=attachment_id).first()
+    if attachment is None:
+        raise Http404("未找到该附件。")
+    served = attachment_file_for(signed_in_user(request), attachment, variant)
+    name = thumbnail_of(served.file)
+    response = FileResponse(default_storage.open(name, "rb"), content_type="image/jpeg")
+    # Private: the gate decided for this user; a shared cache must not hand it to anyone else.
+    response["Cache-Control"] = "private, max-age=3600"
     response["X-Content-Type-Options"] = "nosniff"
     return response
 
@@ -145,12 +149,10 @@ def attachment_image(request: HttpRequest, attachment_id: int, variant: str) -> 
 
 @login_required
 @require_GET
+@refusals_shown(page=True)
 def office_dossier_masking(request: HttpRequest, dossier_id: int) -> HttpResponse:
     """The office's view of a dossier's masking decisions: found / masked / marked and why / recheck."""
-    try:
-        dossier = office_dossier(signed_in_user(request), dossier_id)
-    except DomainError as exc:
-        return _http_error(exc)
+    dossier = office_dossier(signed_in_user(request), dossier_id)
     return render(
         request,
         "masking/office_dossier.html",
@@ -164,22 +166,16 @@ def office_dossier_masking(request: HttpRequest, dossier_id: int) -> HttpRespons
 
 @login_required
 @require_POST
+@refusals_shown()
 def office_recover(request: HttpRequest, attachment_id: int) -> HttpResponse:
     attachment = Attachment.objects.filter(pk=attachment_id).first()
     if attachment is None:
         raise Http404("未找到该附件。")
-    chosen = request.POST.getlist("finding")
-    try:
-        services.masking_office_recover(
-            actor=signed_in_user(request),
-            attachment_id=attachment_id,
-            finding_ids=chosen,
-            reason=request.POST.get("reason", ""),
-        )
-    except NotFound as exc:
-        raise Http404(exc.message) from exc
-    except DomainError as exc:
-        messages.error(request, exc.message)
-    else:
-        messages.success(request, "已重新遮盖，遮盖后的图片将再次复查。")
+    services.masking_office_recover(
+        actor=signed_in_user(request),
+        attachment_id=attachment_id,
+        finding_ids=request.POST.getlist("finding"),
+        reason=request.POST.get("reason", ""),
+    )
+    messages.success(request, "已重新遮盖，遮盖后的图片将再次复查。")
     return redirect("masking:office", dossier_id=attachment.dossier_id)

@@ -7,6 +7,7 @@ import time
 import uuid
 from collections.abc import Callable
 
+from django.conf import settings
 from django.core.cache import cache
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
@@ -38,7 +39,16 @@ def _storage() -> None:
         default_storage.delete(name)
 
 
+def _queue() -> None:
+    """The huey queue answers (Redis in production): a web server that cannot queue OCR or PDFs is unhealthy."""
+    from huey.contrib.djhuey import HUEY  # why: djhuey builds its queue from settings at import, after setup
+
+    HUEY.storage.queue_size()  # raises when Redis (or the SQLite file) does not answer
+
+
 CHECKS: dict[str, Callable[[], None]] = {"database": _database, "cache": _cache, "storage": _storage}
+if not getattr(settings, "HUEY_IMMEDIATE", False):
+    CHECKS["queue"] = _queue
 
 
 def health_report() -> tuple[bool, dict[str, dict[str, object]]]:

@@ -3,6 +3,7 @@ from django.apps import AppConfig
 
 class RoundsConfig(AppConfig):
     name = "rounds"
+    verbose_name = "评审批次"
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:

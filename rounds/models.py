@@ -15,10 +15,10 @@ class Round(models.Model):
     year = models.PositiveIntegerField("年度")
     policy_data = models.JSONField("策略")
     policy_version = models.PositiveIntegerField("策略版本")
-    policy_sha256 = models.CharField(max_length=64)
+    policy_sha256 = models.CharField("策略文件校验值", max_length=64)
     source_file = models.CharField("策略文件", max_length=255, blank=True)
     is_demo = models.BooleanField("演示批次", default=False)
-    loaded_at = models.DateTimeField(auto_now=True)
+    loaded_at = models.DateTimeField("载入时间", auto_now=True)
 
     class Meta:
         verbose_name = "评审批次"

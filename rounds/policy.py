@@ -164,6 +164,11 @@ POLICY_SCHEMA: dict[str, Any] = {
                 "min_side_px": {"type": "integer", "minimum": 1},
                 "max_per_section": {"type": "integer", "minimum": 1, "maximum": 500},
                 "max_per_dossier": {"type": "integer", "minimum": 1, "maximum": 2000},
+                # A slot whose standard format is smaller than a scanned page (the one-inch photo: 295×413).
+                "min_side_px_by_doc_type": {
+                    "type": "object",
+                    "additionalProperties": {"type": "integer", "minimum": 1},
+                },
             },
         },
         "sections": {
@@ -175,6 +180,8 @@ POLICY_SCHEMA: dict[str, Any] = {
                     "key": {"type": "string"},
                     "number": {"type": "integer"},
                     "title": {"type": "string"},
+                    # Standard return reasons a reviewer picks from (free text is still allowed).
+                    "return_reasons": {"type": "array", "items": {"type": "string", "minLength": 1}},
                 },
             },
         },
@@ -262,6 +269,11 @@ def _check_required_names(data: dict[str, Any], source: str) -> None:
             f"必须恰好列出通知第五部分的 {len(_section_keys)} 个栏目，{'；'.join(p for p in problems if p)}",
             source=source,
         )
+
+
+def clause_label(clause: str) -> str:
+    """A policy `clause` as a reader sees it: "notice 五(二)" → "通知五(二)", "our reading" → "本平台解读"."""
+    return str(clause).replace("notice ", "通知").replace("our reading", "本平台解读")
 
 
 def _path(error: jsonschema.ValidationError) -> str:
@@ -497,9 +509,21 @@ class Policy:
     def attachments(self) -> dict[str, Any]:
         return dict(self.data["attachments"])
 
+    def attachment_limits(self, doc_type: str) -> dict[str, Any]:
+        """The attachment limits for one kind of document: the round's, with the slot's own minimum side if any."""
+        limits = self.attachments
+        own = limits.get("min_side_px_by_doc_type", {}).get(doc_type)
+        if own is not None:
+            limits["min_side_px"] = int(own)
+        return limits
+
     @property
     def sections(self) -> list[dict[str, Any]]:
         return sorted(self.data["sections"], key=lambda s: s["number"])
+
+    def return_reasons(self, key: str) -> list[str]:
+        """The standard reasons a reviewer may pick when returning this section (policy `sections[].return_reasons`)."""
+        return [str(r) for r in self.section(key).get("return_reasons") or []]
 
     def section(self, key: str) -> dict[str, Any]:
         for s in self.data["sections"]:

@@ -71,7 +71,10 @@ def round_create_demo(*, base_slug: str, today: dt.date) -> Round:
         window["end"] = _shift(window["end"], offset)
     new_year = today.year
     policy["slug"] = f"demo-{base_slug}"
-    policy["name"] = f"【演示】{policy['name']}"
+    # Named for the year it computes with (dossier numbers, assessment years, the roster's 年度), and
+    # openly a demo: "演示批次 · 2026年自治州工程系列…", not the real round's 2023 title.
+    real_name = str(policy["name"]).replace(str(policy["year"]), str(new_year))
+    policy["name"] = f"演示批次 · {real_name}"
     policy["year"] = new_year
     policy = validate_policy(policy, source="demo")
     sha = hashlib.sha256(json.dumps(policy, sort_keys=True, ensure_ascii=False).encode()).hexdigest()

@@ -29,6 +29,7 @@ DEBIAN_PACKAGES = {
     "fonts-wqy-zenhei": "/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc",
     "chromium": "/usr/bin/chromium",
     "poppler-utils": "/usr/bin/pdftoppm",
+    "gettext": "/usr/bin/msgfmt",  # compiles the interface's zh_Hans catalogue (locale/)
 }
 
 
@@ -81,7 +82,10 @@ def cmd_setup() -> dict[str, str]:
     ensure_debian_packages(DEBIAN_PACKAGES)
     ensure_venv()
     (ROOT / "var").mkdir(exist_ok=True)
-    return {**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings.local"}
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings.local"}
+    # The interface's strings are English msgids with Chinese translations: compile locale/*.po to .mo.
+    manage("compilemessages", "--ignore", ".venv", "--verbosity", "0", env=env)
+    return env
 
 
 def cmd_run() -> int:

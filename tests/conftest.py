@@ -9,12 +9,32 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from django.core.management import call_command
+from django.test import signals as test_signals
 
 # Playwright's sync API runs an event loop in the test thread; Django must still allow ORM calls there.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
 CHROMIUM = "/usr/bin/chromium"
+
+
+LOCALE = Path(__file__).resolve().parent.parent / "locale"
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    """The interface's Chinese comes from locale/*/LC_MESSAGES/django.mo (not versioned): compile every
+    catalogue whose .po is newer than its .mo, so a fresh checkout tests what `dev.py` serves."""
+    stale = [
+        po
+        for po in LOCALE.glob("*/LC_MESSAGES/django.po")
+        if not po.with_suffix(".mo").exists() or po.with_suffix(".mo").stat().st_mtime < po.stat().st_mtime
+    ]
+    if stale:
+        call_command("compilemessages", "--ignore", ".venv", verbosity=0)
+        # Catalogues already read before the compilation (start-up checks) would stay empty: Django's own
+        # handler of a LOCALE_PATHS change (the one override_settings uses) drops them, so they are read again.
+        test_signals.language_changed(setting="LOCALE_PATHS")
 
 
 @pytest.fixture(autouse=True)
@@ -110,3 +130,10 @@ def today() -> dt.date:
     from django.utils import timezone
 
     return timezone.localdate()
+
+
+def confirm_if_asked(page) -> None:
+    """Press 确定 in the shared confirmation dialog (static/js/confirm.js) when the last click opened it."""
+    dialog = page.locator("#confirm-dialog[open]")
+    if dialog.count():
+        dialog.locator("#confirm-ok").click()

@@ -234,6 +234,8 @@ class DossierAction(Action[Dossier]):
     form: ClassVar[str] = ""
     # Whether the queue may apply it to several dossiers at once (those with a form open that form).
     bulk: ClassVar[bool] = True
+    # Whether it needs input only its own form asks for (dates, reasons): then bulk_act() refuses it.
+    needs_input: ClassVar[bool] = False
 
     def __init__(self, rule: TransitionRule) -> None:
         self.rule = rule
@@ -412,6 +414,7 @@ class StartPublicityAction(DossierAction):
     """开始单位公示: moves with its publicity (workflow.services.publicity_start, one or several dossiers)."""
 
     form = "publicity"
+    needs_input = True
 
     def execute(self, actor: User | None, subject_id: int, **params: Any) -> Dossier:
         # workflow.services builds on this module; the publicity step lives there.
@@ -431,10 +434,11 @@ class StartPublicityAction(DossierAction):
 
 
 class RecommendAction(DossierAction):
-    """同意推荐 with the notice's fixed opinion, only after the publicity ended without an upheld objection."""
+    """同意推荐 with the notice's fixed opinion, only after the publicity ended without an upheld objection.
+    The opinion is the policy's fixed text, so the queue may recommend several dossiers at once (each checked
+    on its own)."""
 
     form = "recommend"
-    bulk = False
 
     def check(self, actor: User | None, subject: Dossier, **params: Any) -> None:
         super().check(actor, subject, **params)
@@ -489,7 +493,8 @@ class ReturnAction(DossierAction):
     the reviewer must confirm that first (`confirm_final`)."""
 
     form = "return"
-    bulk = False
+    bulk = False  # each return carries its own reasons per section: one dossier at a time
+    needs_input = True
 
     def check(self, actor: User | None, subject: Dossier, **params: Any) -> None:
         super().check(actor, subject, **params)
@@ -608,10 +613,11 @@ def submit_action_name(dossier: Dossier) -> str:
 
 def bulk_act(*, actor: User, dossier_ids: Iterable[int], action: str) -> tuple[list[Dossier], dict[int, DomainError]]:
     """Apply one step to several dossiers; each is its own transaction, so one refusal (e.g. another officer
-    got there first) does not undo the others. Steps with their own form are refused. Returns (done, refused)."""
+    got there first) does not undo the others. Steps needing their own form's input are refused.
+    Returns (done, refused)."""
     kind = ACTION_CLASSES.get(action, DossierAction)
-    if not kind.bulk or kind.form:
-        raise ValidationFailed(f"“{action}”不能批量办理。", details={"action": action})
+    if not kind.bulk or kind.needs_input:
+        raise ValidationFailed("该操作须逐份办理，不能批量办理。", details={"action": action})
     done: list[Dossier] = []
     refused: dict[int, DomainError] = {}
     for dossier_id in dossier_ids:

@@ -120,13 +120,14 @@ class Notification(models.Model):
 
 
 class OutboxMessage(models.Model):
-    """A side effect (a transition's notifications, an e-mail) written in the same transaction as the
+    """A side effect (a transition's notifications, an e-mail, a text message) written in the same transaction as the
     change that causes it, delivered after the commit and retried until delivered (workflow/outbox.py):
     a crash after the commit delays a message, never loses it."""
 
     class Topic(models.TextChoices):
         TRANSITION = "transition", "状态变更通知"
         EMAIL = "email", "邮件"
+        SMS = "sms", "短信"
 
     topic = models.CharField(max_length=16, choices=Topic.choices)
     # What the message is about ("transition:12", "notification:40"): one message per key and topic.
@@ -148,3 +149,25 @@ class OutboxMessage(models.Model):
 
     def __str__(self) -> str:
         return self.key
+
+
+class AttachmentCheck(models.Model):
+    """A reviewer's tick on one attachment of a dossier they review (the per-attachment checklist)."""
+
+    reviewer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="attachment_checks", verbose_name="审核人"
+    )
+    attachment = models.ForeignKey(
+        "dossiers.Attachment", on_delete=models.CASCADE, related_name="checks", verbose_name="附件"
+    )
+    checked_at = models.DateTimeField("核对时间", auto_now=True)
+
+    class Meta:
+        verbose_name = "附件核对记录"
+        verbose_name_plural = "附件核对记录"
+        constraints = [
+            models.UniqueConstraint(fields=["reviewer", "attachment"], name="one_check_per_reviewer_attachment")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.reviewer_id} ✓ {self.attachment_id}"

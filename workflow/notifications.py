@@ -21,6 +21,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import RoleAssignment, User
+from core.sms import send_sms
 from dossiers.access import LEVEL_ROLES, organization_for_level
 from dossiers.models import Dossier
 from workflow.actions import dossier_transitioned, level_of_state
@@ -66,7 +67,25 @@ def notify(*, recipients: list[User], dossier: Dossier | None, kind: str, title:
         if item.recipient.email:
             message = outbox_write(topic=OutboxMessage.Topic.EMAIL, key=f"notification:{item.pk}")
             deliver_on_commit(message, in_worker=True)
+        if item.kind in SMS_KINDS and item.recipient.phone:
+            message = outbox_write(topic=OutboxMessage.Topic.SMS, key=f"notification:{item.pk}")
+            deliver_on_commit(message, in_worker=True)
     return created
+
+
+# What an applicant must not miss reaches their phone too (core.sms; the e-mail carries the full text).
+SMS_KINDS = {Notification.Kind.RETURNED, Notification.Kind.REMINDER, Notification.Kind.ABANDONED}
+
+
+@handles(OutboxMessage.Topic.SMS)
+def _deliver_sms(message: OutboxMessage) -> None:
+    """At least once, like the e-mail."""
+    notification_id = int(message.key.split(":", 1)[1])
+    item = Notification.objects.select_related("recipient").filter(pk=notification_id).first()
+    if item is not None and item.recipient.phone:
+        link = f"{settings.SITE_URL.rstrip('/')}{item.url}" if item.url else settings.SITE_URL
+        send_sms(phone=item.recipient.phone, text=f"{item.title}。详情请登录平台查看：{link}")
+    mark_delivered(message)
 
 
 @handles(OutboxMessage.Topic.EMAIL)

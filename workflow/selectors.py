@@ -20,11 +20,14 @@ from accounts.models import User
 from core.errors import NotFound
 from documents.models import DocumentKind, GeneratedDocument
 from dossiers.access import dossiers_in_scope_of_reviewer, reviewer_levels, visible_dossier
-from dossiers.models import Dossier, Submission
+from dossiers.display import field_path_label, field_value_label, section_display
+from dossiers.models import Attachment, Dossier, Submission
+from dossiers.sections import doc_type_label
+from dossiers.selectors import attachments_by_section, section_data
 from dossiers.states import RETURNED, RETURNED_FINAL, UNIT_PUBLICITY
 from rounds.models import Round
 from workflow.actions import available_actions, level_of_state
-from workflow.models import Notification, Publicity, Transition
+from workflow.models import AttachmentCheck, Notification, Publicity, Transition
 
 
 @dataclass
@@ -86,6 +89,20 @@ def reviewer_queue(user: User, filters: QueueFilters | None = None, *, today: dt
     return rows
 
 
+def next_in_queue(user: User, current: Dossier, *, today: dt.date | None = None) -> Dossier | None:
+    """The dossier after `current` in the reviewer's own queue (待我处理, the queue's order), or None.
+
+    After an action `current` has usually left the queue: the next one is then the first dossier of the
+    queue that came after it in the same order (submission time, then id), so the clerk carries on in place.
+    """
+    rows = [row.dossier for row in reviewer_queue(user, today=today) if row.dossier.pk != current.pk]
+    if not rows:
+        return None
+    position = (current.submitted_at or timezone.now(), current.pk)
+    later = [d for d in rows if (d.submitted_at or timezone.now(), d.pk) > position]
+    return later[0] if later else rows[0]
+
+
 def _publicity_ends(dossier_ids: list[int]) -> dict[int, dt.date]:
     ends: dict[int, dt.date] = {}
     for publicity in (
@@ -109,6 +126,12 @@ def status_counts(user: User) -> list[tuple[str, str, int]]:
     return sorted(
         ((s, labels[s], n) for s, n in totals.items()), key=lambda row: order.index(row[0]) if row[0] in order else 99
     )
+
+
+def dossiers_named(by_id: dict[int, Any]) -> list[tuple[Dossier, Any]]:
+    """(dossier with its applicant, value) for each id of `by_id`: messages name people, never ids."""
+    dossiers = Dossier.objects.select_related("applicant").in_bulk(list(by_id))
+    return [(dossiers[pk], value) for pk, value in by_id.items() if pk in dossiers]
 
 
 def reviewer_dossier(user: User, dossier_id: int) -> Dossier:
@@ -241,13 +264,13 @@ def _section_titles(dossier: Dossier) -> dict[str, str]:
 
 
 def _attachment_view(snapshot: dict[str, Any]) -> dict[str, Any]:
-    """Attachments keyed by section and file hash, so a re-upload of the same image is no change."""
+    """Attachments keyed by section and file hash, so a re-upload of the same image is no change; each key
+    starts with the material's name in words (the doc type's label, never its key)."""
     result: dict[str, Any] = {}
     for a in snapshot.get("attachments") or []:
-        label = a.get("doc_type") or "附件"
-        result.setdefault(a.get("section", ""), {})[f"{label}:{str(a.get('sha256', ''))[:10]}"] = a.get(
-            "original_name", ""
-        )
+        section = a.get("section", "")
+        label = doc_type_label(section, a["doc_type"]) if a.get("doc_type") else "附件"
+        result.setdefault(section, {})[f"{label}:{str(a.get('sha256', ''))[:10]}"] = a.get("original_name", "")
     return result
 
 
@@ -261,15 +284,21 @@ def snapshot_diff(dossier: Dossier, before: dict[str, Any] | None, after: dict[s
         b = _flatten(new_sections.get(key, {}))
         for path in sorted(set(a) | set(b)):
             if a.get(path) != b.get(path):
-                changes.append(Change(key, titles[key], path, a.get(path), b.get(path)))
+                before_value = None if path not in a else field_value_label(key, path, a[path])
+                after_value = None if path not in b else field_value_label(key, path, b[path])
+                changes.append(Change(key, titles[key], field_path_label(key, path), before_value, after_value))
     old_files, new_files = _attachment_view(before or {}), _attachment_view(after)
     for key in sorted(set(old_files) | set(new_files)):
         removed = set(old_files.get(key, {})) - set(new_files.get(key, {}))
         added = set(new_files.get(key, {})) - set(old_files.get(key, {}))
         for item in sorted(removed):
-            changes.append(Change(key, titles.get(key, key), f"附件 {item.split(':')[0]}", old_files[key][item], None))
+            changes.append(
+                Change(key, titles.get(key, "附件"), f"附件：{item.split(':')[0]}", old_files[key][item], None)
+            )
         for item in sorted(added):
-            changes.append(Change(key, titles.get(key, key), f"附件 {item.split(':')[0]}", None, new_files[key][item]))
+            changes.append(
+                Change(key, titles.get(key, "附件"), f"附件：{item.split(':')[0]}", None, new_files[key][item])
+            )
     return changes
 
 
@@ -294,3 +323,60 @@ def submission_diffs(dossier: Dossier) -> list[SubmissionDiff]:
 
 def notifications_of(user: User) -> QuerySet[Notification]:
     return Notification.objects.filter(recipient=user).select_related("dossier")
+
+
+# ---- the review page's materials: sections, attachments, the reviewer's checklist ----------------------
+
+
+@dataclass
+class ReviewAttachment:
+    attachment: Attachment
+    label: str
+    checked: bool
+
+    @property
+    def pk(self) -> int:
+        return self.attachment.pk
+
+
+@dataclass
+class ReviewSection:
+    key: str
+    number: int
+    title: str
+    display: Any
+    attachments: list[ReviewAttachment]
+    standard_reasons: list[str]
+
+
+def review_sections(user: User, dossier: Dossier) -> list[ReviewSection]:
+    """Every section in the notice's order with its values, its attachments (each with this reviewer's tick)
+    and the policy's standard return reasons for it."""
+    data = section_data(dossier)
+    by_section = attachments_by_section(dossier)
+    ticked = set(
+        AttachmentCheck.objects.filter(reviewer=user, attachment__dossier=dossier).values_list(
+            "attachment_id", flat=True
+        )
+    )
+    policy = dossier.round.policy
+    return [
+        ReviewSection(
+            key=meta["key"],
+            number=meta["number"],
+            title=meta["title"],
+            display=section_display(meta["key"], data.get(meta["key"])),
+            attachments=[
+                ReviewAttachment(a, doc_type_label(meta["key"], a.doc_type), a.pk in ticked)
+                for a in by_section.get(meta["key"], [])
+            ],
+            standard_reasons=policy.return_reasons(meta["key"]),
+        )
+        for meta in policy.sections
+    ]
+
+
+def checklist_progress(sections: list[ReviewSection]) -> tuple[int, int]:
+    """(ticked, total) attachments of the review page."""
+    items = [a for s in sections for a in s.attachments]
+    return sum(a.checked for a in items), len(items)

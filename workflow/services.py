@@ -18,14 +18,15 @@ from django.utils import timezone
 
 from accounts.models import Role, User
 from accounts.services import audit
-from core.errors import DomainError, ValidationFailed
+from core.errors import DomainError, NotFound, ValidationFailed
 from documents.services import publicity_notice_owe, publicity_result_owe
-from dossiers.access import require_role
-from dossiers.models import Dossier
+from dossiers.access import dossiers_in_scope_of_reviewer, require_role
+from dossiers.models import Attachment, Dossier
 from dossiers.states import RETURNED
+from rounds.policy import clause_label
 from rounds.workdays import publicity_end
 from workflow.actions import PublicityNotEnded, act, dossier_action
-from workflow.models import Publicity, Transition
+from workflow.models import AttachmentCheck, Publicity, Transition
 from workflow.notifications import notify_return_reminder
 
 logger = logging.getLogger(__name__)
@@ -65,8 +66,9 @@ def publicity_start(
     minimum = policy.publicity_min_working_days
     days = working_days or minimum
     if days < minimum:
+        clause = clause_label(policy.data["publicity"]["min_working_days"]["clause"])
         raise ValidationFailed(
-            f"公示期不少于 {minimum} 个工作日（{policy.data['publicity']['min_working_days']['clause']}）。",
+            f"公示期不少于 {minimum} 个工作日（{clause}）。",
             details={"field": "working_days", "minimum": minimum},
         )
     for dossier in dossiers:
@@ -194,3 +196,21 @@ def return_deadlines_process(*, now: dt.datetime | None = None) -> dict[str, lis
 
 def last_return(dossier: Dossier) -> Transition | None:
     return dossier.transitions.filter(action="return").order_by("-id").first()
+
+
+# ---- the reviewer's per-attachment checklist -----------------------------------------------------------
+
+
+def attachment_check_set(*, actor: User, attachment_id: int, checked: bool) -> bool:
+    """Tick (or untick) one attachment on the actor's own checklist; only reviewers with the dossier in scope.
+
+    Not a state change of the dossier: the tick is the reviewer's own note, kept per reviewer × attachment.
+    """
+    attachment = Attachment.objects.filter(pk=attachment_id, dossier__in=dossiers_in_scope_of_reviewer(actor)).first()
+    if attachment is None:
+        raise NotFound("未找到该附件。")
+    if checked:
+        AttachmentCheck.objects.update_or_create(reviewer=actor, attachment=attachment)
+    else:
+        AttachmentCheck.objects.filter(reviewer=actor, attachment=attachment).delete()
+    return checked

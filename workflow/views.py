@@ -9,11 +9,13 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from accounts.auth import signed_in_user
@@ -31,13 +33,17 @@ from dossiers.states import UNIT_PUBLICITY
 from workflow import actions, selectors, services
 from workflow.models import Notification
 
-LEVEL_LABELS = {"unit": "推荐单位", "county": "县（市）", "prefecture": "州评委会办公室"}
+LEVEL_LABELS = {
+    "unit": gettext_lazy("Recommending unit"),
+    "county": gettext_lazy("County (city)"),
+    "prefecture": gettext_lazy("Prefecture committee office"),
+}
 
 
 def _require_reviewer(request: HttpRequest) -> list[tuple[str, Organization]]:
     levels = reviewer_levels(signed_in_user(request))
     if not levels:
-        raise DjangoPermissionDenied("只有审核人员可以访问审核队列。")
+        raise DjangoPermissionDenied(_("Only reviewers may open the review queue."))
     return levels
 
 
@@ -80,8 +86,9 @@ def queue(request: HttpRequest) -> HttpResponse:
             "levels": Level.choices,
             "kinds": Kind.choices,
             "my_levels": [(LEVEL_LABELS[lvl], org) for lvl, org in levels],
-            # Returns and recommendations stay one by one: each carries its own reasons / result.
+            # Returns stay one by one (each carries its own reasons); recommendations may go in bulk.
             "bulk_actions": actions.bulk_menu(user, [row.dossier for row in rows]),
+            "recommendation_text": rows[0].dossier.round.policy.text("recommendation_opinion") if rows else "",
             "is_unit_reviewer": any(lvl == "unit" for lvl, _ in levels),
         },
     )
@@ -95,16 +102,25 @@ def bulk(request: HttpRequest) -> HttpResponse:
     action = request.POST.get("action", "")
     ids = [i for i in (_int_or_none(v) for v in request.POST.getlist("ids")) if i is not None]
     if not ids:
-        raise ValidationFailed("请先勾选申报材料。")
+        raise ValidationFailed(_("Tick the dossiers first."))
     if actions.ACTION_CLASSES.get(action) is actions.StartPublicityAction:
         # One publicity for the ticked dossiers: its own form asks for the dates and the contact.
         query = "&".join(f"ids={i}" for i in ids)
         return HttpResponseRedirect(f"{reverse('workflow:publicity_new')}?{query}")
     done, refused = actions.bulk_act(dossier_ids=ids, action=action, actor=signed_in_user(request))
     if done:
-        messages.success(request, f"已办理 {len(done)} 份：{actions.dossier_action(done[0], action).label}。")
-    for dossier_id, refusal in refused.items():
-        messages.error(request, f"申报 #{dossier_id} 未办理：{refusal.message}")
+        label = actions.dossier_action(done[0], action).label
+        names = "、".join(d.applicant.display_name for d in done)
+        messages.success(
+            request,
+            _("Done for %(count)d (%(action)s): %(names)s.") % {"count": len(done), "action": label, "names": names},
+        )
+    for dossier, refusal in selectors.dossiers_named(refused):
+        messages.error(
+            request,
+            _("%(name)s (%(number)s) not done: %(reason)s")
+            % {"name": dossier.applicant.display_name, "number": dossier.serial_number, "reason": refusal.message},
+        )
     return redirect("workflow:queue")
 
 
@@ -115,6 +131,8 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
     owed_documents_settle(dossier=dossier)  # a publicity file still owed (its job never ran) is drawn now
     allowed = actions.available_actions(user, dossier)
     forms = {a.form for a in allowed}
+    sections = selectors.review_sections(user, dossier)
+    ticked, total = selectors.checklist_progress(sections)
     return render(
         request,
         "workflow/detail.html",
@@ -137,7 +155,10 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
             "pending": actions.pending_actions(user, dossier),
             "publicities": list(selectors.dossier_publicities(dossier)),
             "documents": selectors.publicity_documents(dossier),
-            "sections": dossier.round.policy.sections,
+            "sections": sections,
+            "checked_count": ticked,
+            "attachment_count": total,
+            "next_dossier": selectors.next_in_queue(user, dossier),
             "open_return": selectors.open_return(dossier),
             "diffs": selectors.submission_diffs(dossier),
             "opinion": services.recommendation_opinion(dossier),
@@ -187,9 +208,9 @@ def act(request: HttpRequest, pk: int) -> HttpResponse:
     name = request.POST.get("action", "")
     action = actions.dossier_action(dossier, name)
     if action.form not in ("", "recommend"):
-        raise ValidationFailed("不支持的操作。")
+        raise ValidationFailed(_("This step is not offered here."))
     dossier = action.execute(user, dossier.pk, version=_version(request))
-    messages.success(request, f"已办理，当前状态：{dossier.status_label}。")
+    messages.success(request, _("Done. Status now: %(status)s.") % {"status": dossier.status_label})
     return redirect("workflow:detail", pk=dossier.pk)
 
 
@@ -200,7 +221,10 @@ def return_dossier(request: HttpRequest, pk: int) -> HttpResponse:
     user = signed_in_user(request)
     dossier = selectors.reviewer_dossier(user, pk)
     reasons = [
-        {"section": s["key"], "reason": request.POST.get(f"reason_{s['key']}", "")}
+        {
+            "section": s["key"],
+            "reason": _section_reason(request, s["key"], dossier.round.policy.return_reasons(s["key"])),
+        }
         for s in dossier.round.policy.sections
     ]
     dossier = actions.act(
@@ -214,10 +238,44 @@ def return_dossier(request: HttpRequest, pk: int) -> HttpResponse:
     )
     deadline = timezone.localtime(dossier.return_deadline) if dossier.return_deadline else None
     if deadline:
-        messages.success(request, f"已退回申报人，修改截止 {deadline:%Y-%m-%d %H:%M}。")
+        messages.success(
+            request,
+            _("Returned to the applicant; changes due by %(deadline)s.") % {"deadline": f"{deadline:%Y-%m-%d %H:%M}"},
+        )
     else:
         messages.success(request, f"已退回申报人，已达提交次数上限，申报终止（{dossier.status_label}）。")
     return redirect("workflow:detail", pk=dossier.pk)
+
+
+def _section_reason(request: HttpRequest, key: str, standard: list[str]) -> str:
+    """The picked standard reasons of a section (only the policy's own texts) and the free text, as one reason."""
+    picked = [text for text in request.POST.getlist(f"standard_{key}") if text in standard]
+    free = request.POST.get(f"reason_{key}", "").strip()
+    return "；".join([*picked, *([free] if free else [])])
+
+
+@login_required
+def next_dossier(request: HttpRequest, pk: int) -> HttpResponse:
+    """The dossier after this one in the reviewer's queue (its order); back to the queue when none is left."""
+    user = signed_in_user(request)
+    nxt = selectors.next_in_queue(user, selectors.reviewer_dossier(user, pk))
+    if nxt is None:
+        messages.info(request, _("No other dossier is waiting in your queue."))
+        return redirect("workflow:queue")
+    return redirect("workflow:detail", pk=nxt.pk)
+
+
+@login_required
+@require_POST
+def attachment_check(request: HttpRequest, attachment_id: int) -> HttpResponse:
+    """Tick or untick an attachment on the reviewer's checklist (the page posts it in the background)."""
+    try:
+        checked = services.attachment_check_set(
+            actor=signed_in_user(request), attachment_id=attachment_id, checked=request.POST.get("checked") == "1"
+        )
+    except DomainError as exc:
+        return JsonResponse({"error": exc.message}, status=404)
+    return JsonResponse({"checked": checked})
 
 
 @login_required
@@ -230,8 +288,10 @@ def dossier_submit(request: HttpRequest, pk: int) -> HttpResponse:
     dossier = actions.act(
         actor=user, dossier_id=dossier.pk, action=actions.submit_action_name(dossier), version=_version(request)
     )
+    # Said from where the dossier now waits: a resubmission goes back to the level that returned it.
+    where = LEVEL_LABELS.get(actions.level_of_state(dossier, dossier.status) or "unit", "推荐单位")
     messages.success(
-        request, f"已提交至推荐单位（第 {dossier.submission_count} 次提交）。提交后材料不可修改，请留意审核进度。"
+        request, f"已提交至{where}（第 {dossier.submission_count} 次提交）。提交后材料不可修改，请留意审核进度。"
     )
     return redirect("dossiers:detail", pk=dossier.pk)
 
@@ -272,7 +332,9 @@ def publicity_new(request: HttpRequest) -> HttpResponse:
     in_scope = selectors.dossiers_in_scope_of_reviewer(user).filter(pk__in=ids).select_related("applicant", "round")
     dossiers = list(in_scope)
     if len(dossiers) != len(set(ids)) or not dossiers:
-        messages.error(request, "请在审核队列中勾选本单位处于“推荐单位审核中”的申报材料后再开始公示。")
+        messages.error(
+            request, _("Tick dossiers of your unit under unit review in the review queue, then start the publicity.")
+        )
         return redirect("workflow:queue")
     policy = dossiers[0].round.policy
     context: dict[str, Any] = {
@@ -286,7 +348,7 @@ def publicity_new(request: HttpRequest) -> HttpResponse:
         try:
             start = dt.date.fromisoformat(request.POST.get("start", ""))
         except ValueError:
-            messages.error(request, "请填写正确的公示开始日期。")
+            messages.error(request, _("Enter a valid first day of the publicity."))
             return render(request, "workflow/publicity_new.html", context)
         try:
             publicity = services.publicity_start(
@@ -301,8 +363,12 @@ def publicity_new(request: HttpRequest) -> HttpResponse:
             return render(request, "workflow/publicity_new.html", context)
         messages.success(
             request,
-            f"公示已开始：{publicity.start:%Y-%m-%d} 至 {publicity.end:%Y-%m-%d}"
-            f"（{publicity.working_days} 个工作日）。",
+            _("Publicity started: %(start)s to %(end)s (%(days)d working days).")
+            % {
+                "start": f"{publicity.start:%Y-%m-%d}",
+                "end": f"{publicity.end:%Y-%m-%d}",
+                "days": publicity.working_days,
+            },
         )
         return redirect("workflow:publicity_detail", pk=publicity.pk)
     return render(request, "workflow/publicity_new.html", context)
@@ -322,9 +388,9 @@ def publicity_detail(request: HttpRequest, pk: int) -> HttpResponse:
                 objections=request.POST.get("objections", ""),
                 objection_upheld=request.POST.get("upheld") == "1",
             )
-            messages.success(request, "公示结果已记录，公示结果文件已生成。")
+            messages.success(request, _("Publicity result recorded; its file has been drawn."))
         elif request.POST.get("step") == "recommend":
-            _recommend_all(request, publicity.dossiers.filter(status=UNIT_PUBLICITY))
+            _recommend_all(request, publicity.dossiers.filter(status=UNIT_PUBLICITY).select_related("applicant"))
         return redirect("workflow:publicity_detail", pk=publicity.pk)
     today = timezone.localdate()
     return render(
@@ -347,13 +413,13 @@ def _recommend_all(request: HttpRequest, dossiers: Iterable[Dossier]) -> None:
     for dossier in dossiers:
         try:
             actions.act(actor=user, dossier_id=dossier.pk, action="recommend")
-            done.append(dossier.serial_number)
+            done.append(dossier.applicant.display_name)
         except DomainError as exc:
-            refused.append(f"{dossier.serial_number}：{exc.message}")
+            refused.append(f"{dossier.applicant.display_name}（{dossier.serial_number}）：{exc.message}")
     for message in refused:
         messages.error(request, message)
     if done:
-        messages.success(request, f"已同意推荐：{'、'.join(done)}。")
+        messages.success(request, _("Recommended: %(names)s.") % {"names": "、".join(done)})
 
 
 # ---- notifications -----------------------------------------------------------------------------------

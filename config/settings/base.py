@@ -24,6 +24,8 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "huey.contrib.djhuey",
+    # Listed so that /api/docs serves Swagger UI from ninja's own static files, not from a CDN (works offline).
+    "ninja",
     "axes",
     "core",
     "accounts",
@@ -43,6 +45,8 @@ MIDDLEWARE = [
     # First: an over-size body is refused before any middleware (CSRF reads POST) touches it.
     "core.middleware.RequestSizeLimitMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    # Sees the final response: hands stored files to the object store or the proxy (FILE_DELIVERY below).
+    "ops.files.OffloadFileMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -127,6 +131,9 @@ AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
 AXES_HTTP_RESPONSE_CODE = 429
 AXES_USERNAME_FORM_FIELD = "username"
+# django-axes' admin pages are English only; an administrator unlocks an account with
+# `manage.py axes_reset_username USERNAME` (or axes_reset_ip ADDRESS) instead.
+AXES_ENABLE_ADMIN = False
 # Failed sign-ins one address may make per minute before it is asked to wait (never a lock-out).
 LOGIN_FAILURES_PER_ADDRESS_PER_MINUTE = env.int("LOGIN_FAILURES_PER_ADDRESS_PER_MINUTE", default=30)
 
@@ -160,6 +167,17 @@ else:
         "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
     }
+# django-storages reads these from the settings (the keys themselves boto3 takes from AWS_ACCESS_KEY_ID /
+# AWS_SECRET_ACCESS_KEY). The endpoint is the address browsers reach too: presigned URLs are signed for it.
+AWS_STORAGE_BUCKET_NAME = env("AWS_STORAGE_BUCKET_NAME", default="")
+AWS_S3_ENDPOINT_URL = env("AWS_S3_ENDPOINT_URL", default=None)
+AWS_S3_REGION_NAME = env("AWS_S3_REGION_NAME", default=None)
+AWS_QUERYSTRING_EXPIRE = env.int("AWS_QUERYSTRING_EXPIRE", default=60)
+AWS_DEFAULT_ACL = None  # objects stay private: only presigned URLs open them
+AWS_S3_SIGNATURE_VERSION = "s3v4"
+# How a file leaves a permission-checked view (ops/files.py): "presigned" (S3: a 302 to a URL valid for
+# AWS_QUERYSTRING_EXPIRE seconds), "accel" (X-Accel-Redirect to the proxy), "django" (the worker streams it).
+FILE_DELIVERY = env("FILE_DELIVERY", default="presigned" if AWS_STORAGE_BUCKET_NAME else "django")
 
 # Uploads: the attachment limits themselves come from the round's policy (≤ 20 MB, validated); these
 # bound what reaches it. A request body above the limit is refused from its Content-Length before it
@@ -174,6 +192,8 @@ UPLOAD_DECODE_CONCURRENCY = env.int("UPLOAD_DECODE_CONCURRENCY", default=2)
 
 EMAIL_BACKEND = env("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
 EMAIL_FILE_PATH = env("EMAIL_FILE_PATH", default=str(BASE_DIR / "var" / "mail"))  # the file-based backend
+# Short messages to applicants (returns, deadline reminders, abandonment): core.sms backends by dotted path.
+SMS_BACKEND = env("SMS_BACKEND", default="core.sms.ConsoleBackend")
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="职称申报平台 <noreply@localhost>")
 
 # Background work: SQLite storage by default, Redis when REDIS_URL is set; immediate in tests.

@@ -336,7 +336,8 @@ def _ce_exemption(rs: RuleSet, p: Profile) -> tuple[bool, str]:
     grounds = [a for a in dict.fromkeys(p.special_assignments) if a in rs.ce_exemption_assignments]
     if grounds:
         named = "、".join(assignment_phrase(a) for a in grounds)
-        return True, f"{named}，已获批继续教育免试（附件4），免于继续教育学时要求"
+        # Said as a claim: the approval form (附件4) is a required upload, checked by completeness, not here.
+        return True, f"{named}，申报继续教育免试（须上传附件4 审批表），免于继续教育学时要求"
     allowed = "、".join(a.label for a in SpecialAssignment if a.value in rs.ce_exemption_assignments)
     return False, (
         f"继续教育免试（附件4）仅适用于{allowed}工作人员（在岗或已返回），所填工作经历中没有上述工作，免试不成立"

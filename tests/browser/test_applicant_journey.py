@@ -145,6 +145,9 @@ def test_applicant_journey(page, live_server, open_round, orgs, artifacts_dir, t
     page.screenshot(path=str(shots / "06-complete.png"), full_page=True)
 
     page.click("#submit-dossier")
+    dialog = page.locator("#confirm-dialog[open]")
+    assert "第 1 次提交" in dialog.inner_text() and "不可修改" in dialog.inner_text()
+    dialog.locator("#confirm-ok").click()
     page.locator("#dossier-status[data-status=submitted]").wait_for()
     page.screenshot(path=str(shots / "07-submitted.png"), full_page=True)
     dossier.refresh_from_db()

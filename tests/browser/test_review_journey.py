@@ -21,7 +21,7 @@ from demo.setup import DEMO_PASSWORD
 from dossiers import services as dossier_services
 from dossiers.models import Dossier
 from masking.services import masking_confirm
-from tests.conftest import login
+from tests.conftest import confirm_if_asked, login
 from tests.dossiers.conftest import fill_sections, upload_required
 from tests.dossiers.helpers import jpeg_bytes
 from workflow.models import Notification, Publicity, Transition
@@ -55,6 +55,7 @@ def _open_from_queue(page, live_server, dossier, status=""):
 
 def _click_action(page, label: str) -> None:
     page.locator("#actions button", has_text=label).click()
+    confirm_if_asked(page)
     page.wait_for_load_state("networkidle")
 
 
@@ -73,6 +74,7 @@ def test_review_journey(browser, live_server, contexts, open_round, demo_users, 
     me.goto(f"{live_server.url}/dossiers/{dossier.pk}/")
     me.locator("#completeness-state", has_text="全部完整，可以提交").wait_for()
     me.click("#submit-dossier")
+    confirm_if_asked(me)
     me.locator("#dossier-status[data-status=submitted]").wait_for()
     me.screenshot(path=str(shots / "01-applicant-submitted.png"))
 
@@ -139,6 +141,7 @@ def test_review_journey(browser, live_server, contexts, open_round, demo_users, 
         county.fill("#return-form [name=reason_papers]", "论文需上传期刊封面与目录页。")
         county.screenshot(path=str(shots / "05-county-return-form.png"), full_page=True)
         county.locator("#return-form button[type=submit]").click()
+        confirm_if_asked(county)
         county.locator("#open-return").wait_for()
         dossier.refresh_from_db()
         assert dossier.status == "returned" and dossier.returned_by_level == "county"
@@ -160,7 +163,9 @@ def test_review_journey(browser, live_server, contexts, open_round, demo_users, 
         me.locator("#section-work_summary .msg-success").wait_for()
         me.reload()
         me.click("#submit-dossier")
+        confirm_if_asked(me)
         me.locator("#dossier-status[data-status=recommended]").wait_for()
+        me.locator(".msg-success", has_text="已提交至县（市）").wait_for()
         dossier.refresh_from_db()
         assert dossier.submission_count == 2
 

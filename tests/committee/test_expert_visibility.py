@@ -16,7 +16,7 @@ from PIL import Image
 from accounts.models import Role, User
 from committee.models import ExpertAssignment
 from committee.services import expert_assign
-from core.errors import PermissionDenied
+from core.errors import NotFound, PermissionDenied
 from demo.setup import DEMO_PASSWORD
 from dossiers.models import Attachment, Dossier
 from masking import services
@@ -98,7 +98,7 @@ def test_every_expert_response_is_free_of_the_applicants_identity(blind_setup, d
     for url in pages:
         response = client.get(url)
         assert response.status_code == 200, url
-        texts.append(response.content.decode())
+        texts.append(_readable(response))
     assert assignment.pseudonym in texts[0] and assignment.pseudonym in texts[1]
     listed = json.loads(texts[3])["materials"]
     # Only the two confirmed attachments are offered.
@@ -186,3 +186,136 @@ def test_only_the_prefecture_office_assigns_experts(blind_setup, demo_users) -> 
     again = expert_assign(actor=None, dossier=blind_setup["dossier"], expert=demo_users["demo_expert"])
     assert again.pk == blind_setup["assignment"].pk
     assert ExpertAssignment.objects.count() == 1
+
+
+# --- blind review of a received dossier: typed content redacted, identity documents never served ---------
+
+
+@pytest.fixture
+def blind(stage_round, demo_users, upload, certificate, django_capture_on_commit_callbacks):
+    from tests.committee.blind import blind_dossier
+
+    return blind_dossier(
+        stage_round,
+        demo_users["demo_applicant"],
+        demo_users["demo_prefecture"],
+        demo_users["demo_expert"],
+        upload,
+        certificate,
+        django_capture_on_commit_callbacks,
+    )
+
+
+def _readable(response: Any) -> str:
+    """The response as a person reads it: JSON decoded, so \\u-escaped names are scanned as names."""
+    text = response.content.decode()
+    if response.get("Content-Type", "").startswith("application/json"):
+        return json.dumps(json.loads(text), ensure_ascii=False)
+    return text
+
+
+def _scan(text: str, forbidden: list[str], where: str) -> None:
+    for s in forbidden:
+        assert s not in text, (where, s)
+
+
+def test_every_expert_page_and_api_response_is_scanned_for_identity(blind) -> None:
+    from committee.redaction import EMPLOYER_MARK, NAME_MARK
+
+    client = _client(blind.expert)
+    a = blind.assignment.pk
+    urls = [
+        "/committee/review/",
+        f"/committee/review/{a}/",
+        "/api/committee/review/assignments",
+        f"/api/committee/review/assignments/{a}",
+        "/committee/expert/",
+        f"/committee/expert/{a}/",
+        "/api/committee/expert/assignments",
+        f"/api/committee/expert/assignments/{a}",
+    ]
+    for url in urls:
+        response = client.get(url)
+        assert response.status_code == 200, url
+        text = _readable(response)
+        _scan(text, blind.forbidden(), url)
+        assert blind.assignment.pseudonym in text, url
+    page = client.get(f"/committee/review/{a}/").content.decode()
+    # The content needed to judge is there, with the identifying parts replaced.
+    assert "盐渍土路基处治难题" in page and "G218线改建工程" in page and "先进个人" in page
+    assert NAME_MARK in page and EMPLOYER_MARK in page
+    detail = json.loads(client.get(f"/api/committee/review/assignments/{a}").content)
+    assert [s["key"] for s in detail["sections"]][:3] == ["work_history", "achievements", "awards"]
+    assert sorted(m["id"] for m in detail["materials"]) == sorted(x.pk for x in blind.reviewed)
+    # Every offered file is served, and its bytes carry nothing identifying either.
+    for m in detail["materials"]:
+        response = client.get(m["url"] + "?download=1")
+        assert response.status_code == 200 and isinstance(response, FileResponse)
+        body = b"".join(response.streaming_content)
+        for s in blind.forbidden():
+            assert s.encode() not in body
+        _scan(response["Content-Disposition"], blind.forbidden(), m["url"])
+
+
+def test_identity_documents_are_never_served_to_the_expert(blind, demo_users) -> None:
+    client = _client(blind.expert)
+    a = blind.assignment.pk
+    listed = json.loads(client.get(f"/api/committee/expert/assignments/{a}").content)["materials"]
+    assert {m["id"] for m in listed} == {x.pk for x in blind.reviewed}
+    for attachment in blind.identity:
+        # Confirmed and rechecked clean like any review material: only its doc type keeps it from the expert.
+        assert AttachmentMasking.objects.get(attachment=attachment).servable_to_experts
+        for variant in (FileVariant.MASKED, FileVariant.ORIGINAL):
+            with pytest.raises(NotFound):
+                attachment_file_for(blind.expert, attachment, variant)
+        for url in [
+            f"/committee/review/{a}/files/{attachment.pk}.jpg",
+            f"/committee/review/{a}/files/{attachment.pk}.jpg?download=1",
+            f"/committee/expert/{a}/files/{attachment.pk}.jpg",
+            f"/masking/attachments/{attachment.pk}/masked.jpg",
+            f"/masking/attachments/{attachment.pk}/original.jpg",
+            f"/dossiers/attachments/{attachment.pk}/file.jpg",
+            f"/api/masking/attachments/{attachment.pk}",
+        ]:
+            response = client.get(url)
+            assert response.status_code == 404, (url, response.status_code)
+    # The officers of the chain still receive them (the gate withholds them from experts only).
+    office = demo_users["demo_prefecture"]
+    assert attachment_file_for(office, blind.identity[0]).variant == FileVariant.ORIGINAL
+
+
+def test_documents_zip_and_pdf_routes_refuse_the_expert(blind, demo_users, django_capture_on_commit_callbacks) -> None:
+    from documents.models import DocumentKind, GeneratedDocument
+    from documents.services import evaluation_form_generate
+
+    dossier = blind.dossier
+    # The office prints the evaluation form (it carries the photo): the expert may not fetch that PDF.
+    form = evaluation_form_generate(dossier=dossier, actor=demo_users["demo_prefecture"])
+    assert GeneratedDocument.objects.filter(kind=DocumentKind.EVALUATION_FORM, dossier=dossier).exists()
+    client = _client(blind.expert)
+    refused = [
+        f"/documents/dossier/{dossier.pk}/evaluation-form/",
+        f"/documents/dossier/{dossier.pk}/commitment/",
+        f"/documents/dossier/{dossier.pk}/ce-exemption/",
+        f"/documents/files/{form.pk}/",
+        f"/api/documents/dossiers/{dossier.pk}/evaluation-form",
+        f"/api/documents/dossiers/{dossier.pk}/commitment",
+        f"/api/documents/dossiers/{dossier.pk}/downloads",
+        f"/api/documents/files/{form.pk}",
+        f"/api/dossiers/{dossier.pk}",
+        "/documents/batches/",
+    ]
+    for url in refused:
+        response = client.get(url)
+        assert response.status_code in (403, 404) or b"%PDF" not in response.content, url
+        assert not response.get("Content-Type", "").startswith(("application/pdf", "application/zip")), url
+        if not isinstance(response, FileResponse):
+            _scan(_readable(response), blind.forbidden(), url)
+    # A batch (ZIP of evaluation forms) of the dossier's unit: refused before anything is drawn.
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            "/api/documents/batches",
+            data=json.dumps({"round": dossier.round.slug, "organization": dossier.unit.code}),
+            content_type="application/json",
+        )
+    assert response.status_code in (403, 404), response.content

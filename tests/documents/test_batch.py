@@ -11,7 +11,7 @@ from django.urls import reverse
 
 from core.errors import DomainError, PermissionDenied
 from documents.models import BatchJob, DocumentKind, GeneratedDocument
-from documents.services import batch_job_create, batch_job_run
+from documents.services import batch_job_create, batch_job_run, folder_name
 from tests.documents.conftest import make_dossier, walk_to
 from tests.factories import UserFactory
 
@@ -53,9 +53,12 @@ def test_batch_page_queues_a_job_that_builds_one_zip(
     assert response.status_code == 302 and response["Location"] == reverse("documents:batch_detail", args=[job.pk])
     assert (job.status, job.total, job.processed, job.percent) == ("done", 2, 2, 100)
     texts = _zip_names_and_texts(job)
-    assert sorted(texts) == sorted(f"U-KRLJT/{d.serial_number}-评审表.pdf" for d in two_at_committee)
+    # Folders are named by the unit's name, as people know it; the unit code stays out of the archive.
+    folder = "库尔勒交通建设工程有限公司"
+    assert {d.unit.name for d in two_at_committee} == {folder}
+    assert sorted(texts) == sorted(f"{folder}/{d.serial_number}-评审表.pdf" for d in two_at_committee)
     for dossier in two_at_committee:
-        assert dossier.serial_number in texts[f"U-KRLJT/{dossier.serial_number}-评审表.pdf"]
+        assert dossier.serial_number in texts[f"{folder}/{dossier.serial_number}-评审表.pdf"]
     # Each form in the ZIP is a genuine, verifiable form.
     assert GeneratedDocument.objects.filter(kind=DocumentKind.EVALUATION_FORM).count() == 2
 
@@ -115,3 +118,9 @@ def test_failed_job_is_reported_not_left_spinning(two_at_committee, open_round, 
     job.refresh_from_db()
     assert job.status == "failed" and job.error and job.finished_at is not None
     assert job.processed == 1 and job.result is None
+
+
+def test_folder_names_keep_the_unit_name_and_drop_path_separators():
+    assert folder_name("库尔勒交通建设工程有限公司") == "库尔勒交通建设工程有限公司"
+    assert folder_name("甲/乙:丙") == "甲_乙_丙"
+    assert folder_name(" . ") == "未命名单位"

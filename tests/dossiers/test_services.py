@@ -6,6 +6,7 @@ import datetime as dt
 import io
 
 import pytest
+from django.db import IntegrityError, transaction
 from PIL import Image
 
 from core.errors import DomainError, ErrorCode, NotFound, PermissionDenied, ValidationFailed
@@ -54,9 +55,24 @@ def test_create_refused_for_officers(open_round, demo_users):
         services.dossier_create(actor=demo_users["demo_unit"], round_=open_round, level="mid", kind="evaluation")
 
 
-def test_one_dossier_per_level_and_round(dossier, open_round, applicant):
-    with pytest.raises(ValidationFailed):
-        services.dossier_create(actor=applicant, round_=open_round, level="mid", kind="initial")
+def test_one_dossier_per_person_and_round(dossier, open_round, applicant):
+    # Another level is refused too: one application per person per round, and the message says which one exists.
+    with pytest.raises(ValidationFailed) as exc:
+        services.dossier_create(actor=applicant, round_=open_round, level="junior", kind="evaluation")
+    assert dossier.serial_number in exc.value.message
+    assert "每人每个评审批次只能申报一个级别" in exc.value.message
+
+
+def test_one_dossier_per_round_is_a_database_constraint(dossier):
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Dossier.objects.create(
+            round=dossier.round,
+            applicant=dossier.applicant,
+            unit=dossier.unit,
+            level="junior",
+            kind="evaluation",
+            serial_number="BZ-second",
+        )
 
 
 # ---- attachments ------------------------------------------------------------------------------------

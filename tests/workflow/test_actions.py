@@ -137,11 +137,15 @@ def test_generic_api_route_takes_any_step_with_one_schema(client, submitted, dem
     assert Publicity.objects.filter(dossiers=submitted).count() == 1
 
 
-def test_bulk_refuses_steps_with_their_own_form(submitted, demo_users):
-    with pytest.raises(ValidationFailed):
-        from workflow.actions import bulk_act
+def test_bulk_refuses_steps_that_need_their_own_form(submitted, demo_users):
+    from workflow.actions import bulk_act
 
-        bulk_act(dossier_ids=[submitted.pk], action="recommend", actor=demo_users["demo_unit"])
+    for name in ("return", "start_publicity", "submit"):
+        with pytest.raises(ValidationFailed, match="须逐份办理"):
+            bulk_act(dossier_ids=[submitted.pk], action=name, actor=demo_users["demo_unit"])
+    # 同意推荐 takes no input (the opinion is the policy's text): bulk, each dossier checked on its own.
+    done, refused = bulk_act(dossier_ids=[submitted.pk], action="recommend", actor=demo_users["demo_unit"])
+    assert done == [] and "不能执行“同意推荐”" in refused[submitted.pk].message
 
 
 # ---- files owed, not written inside the transaction ---------------------------------------------------

@@ -281,7 +281,7 @@ def test_three_submissions_then_refusal(submitted, demo_users):
     change = diffs[-1].changes[0]
     assert (change.section, change.path, change.before, change.after) == (
         "work_summary",
-        "text",
+        "任现职以来个人工作总结",  # the field's label, never its stored key
         "第一次提交的工作总结。",
         "第 2 次修改",
     )

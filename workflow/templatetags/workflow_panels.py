@@ -15,13 +15,7 @@ register = template.Library()
 @register.inclusion_tag("workflow/_dossier_panel.html", takes_context=True)
 def workflow_dossier_panel(context, dossier):
     info = selectors.open_return(dossier)
-    titles = {s["key"]: s for s in dossier.round.policy.sections}
-    reasons = []
-    if info:
-        for key, texts in info.by_section.items():
-            section = titles.get(key, {"title": key, "number": 99})
-            reasons.append({"key": key, "number": section["number"], "title": section["title"], "reasons": texts})
-        reasons.sort(key=lambda r: r["number"])
+    reasons = _reasons_by_section(dossier, info)
     return {
         "dossier": dossier,
         "request": context.get("request"),
@@ -32,6 +26,24 @@ def workflow_dossier_panel(context, dossier):
         "documents": selectors.publicity_documents(dossier),
         "opinion": _opinion(dossier),
     }
+
+
+def _reasons_by_section(dossier: Any, info: selectors.ReturnInfo | None) -> list[dict[str, Any]]:
+    titles = {s["key"]: s for s in dossier.round.policy.sections}
+    reasons = []
+    for key, texts in (info.by_section if info else {}).items():
+        section = titles.get(key, {"title": "其他", "number": 99})
+        reasons.append({"key": key, "number": section["number"], "title": section["title"], "reasons": texts})
+    return sorted(reasons, key=lambda r: r["number"])
+
+
+@register.simple_tag
+def open_return_summary(dossier: Any) -> dict[str, Any]:
+    """`{% open_return_summary dossier as ret %}`: the open return's reasons by section (for the applicant's
+    page: reasons first, the section navigation marks returned sections); empty when nothing is returned."""
+    info = selectors.open_return(dossier)
+    reasons = _reasons_by_section(dossier, info)
+    return {"open_return": info, "reasons": reasons, "keys": [r["key"] for r in reasons]}
 
 
 def _opinion(dossier: Any) -> str | None:

@@ -15,9 +15,36 @@
     }
   }
 
+  // 放大/缩小: the stage grows inside a scrolling frame, so small name boxes can be drawn with a finger on
+  // a phone (pinch-zoom cannot work over the drawing surface, which takes every touch).
+  function addZoom(editor) {
+    var stage = editor.querySelector(".mask-stage");
+    if (!stage || stage.parentNode.classList.contains("mask-zoom-wrap")) return;
+    var wrap = document.createElement("div");
+    wrap.className = "mask-zoom-wrap";
+    stage.parentNode.insertBefore(wrap, stage);
+    wrap.appendChild(stage);
+    var bar = document.createElement("div");
+    bar.className = "mask-zoom";
+    bar.innerHTML = '<button type="button" class="btn btn-secondary" data-zoom="-1">－ 缩小</button>' +
+      '<span class="mask-zoom-level">100%</span>' +
+      '<button type="button" class="btn btn-secondary" data-zoom="1">＋ 放大</button>';
+    wrap.parentNode.insertBefore(bar, wrap);
+    var level = 1;
+    bar.addEventListener("click", function (evt) {
+      var b = evt.target.closest("button[data-zoom]");
+      if (!b) return;
+      level = Math.max(1, Math.min(4, level + Number(b.dataset.zoom)));
+      stage.style.width = level * 100 + "%";
+      stage.style.maxWidth = level > 1 ? "none" : "";
+      bar.querySelector(".mask-zoom-level").textContent = level * 100 + "%";
+    });
+  }
+
   function init(editor) {
     if (editor.dataset.ready) return;
     editor.dataset.ready = "1";
+    addZoom(editor);
     var width = Number(editor.dataset.width), height = Number(editor.dataset.height);
     var editable = editor.dataset.editable === "1";
     var svg = editor.querySelector("svg");

@@ -1,0 +1,160 @@
+"""Deadline day: applicants sign in, open and save sections, upload a JPG and check their status; clerks work
+their queues. Driven by benchmarks/load/run.py (headless, loopback only); readable alone:
+
+    .venv/bin/locust -f benchmarks/load/locustfile.py --headless -u 50 -r 10 -t 60s --host http://127.0.0.1:8100
+
+Applicant k signs in as the k-th bulk applicant with a draft dossier (benchmarks/seeding.py: `scale{i}` with
+i % 12 in {0, 1}). Every answered save is appended to SAVES_LOG (dossier, section, text) so the run can read
+each dossier back at the end and count lost saves.
+"""
+
+from __future__ import annotations
+
+import io
+import itertools
+import json
+import os
+import random
+import threading
+import uuid
+from typing import Any
+
+from locust import HttpUser, between, task
+from PIL import Image, ImageDraw
+
+PASSWORD = os.environ.get("LOAD_PASSWORD", "Demo@2023pass")
+SAVES_LOG = os.environ.get("SAVES_LOG", "/tmp/i14-load/saves.jsonl")
+STATE_CYCLE = 12  # len(benchmarks.seeding.STATE_MIX): indexes 0 and 1 of each cycle are drafts
+CLERKS = ["demo_unit", "demo_county", "demo_prefecture"]
+_applicants = itertools.count()
+_clerks = itertools.count()
+_log_lock = threading.Lock()
+
+
+def _jpg() -> bytes:
+    """A scanned-looking page above the policy's minimum side (300 px), about 40 KB."""
+    img = Image.new("RGB", (900, 1200), "white")
+    draw = ImageDraw.Draw(img)
+    for y in range(80, 1150, 40):
+        draw.line([(60, y), (840, y)], fill=(180, 180, 180), width=2)
+    draw.text((80, 40), "LOAD TEST PAPER", fill="black")
+    out = io.BytesIO()
+    img.save(out, format="JPEG", quality=80)
+    return out.getvalue()
+
+
+JPG = _jpg()
+SUMMARY = "任现职以来，认真履行岗位职责，负责公路工程施工技术管理与质量控制。" * 8
+
+
+def _log_save(entry: dict[str, Any]) -> None:
+    with _log_lock, open(SAVES_LOG, "a", encoding="utf-8") as out:
+        out.write(json.dumps(entry, ensure_ascii=False) + "\n")
+
+
+class _SignedIn(HttpUser):
+    abstract = True
+
+    def sign_in(self, username: str) -> bool:
+        self.client.get("/accounts/login/", name="login page")
+        response = self.client.post(
+            "/accounts/login/",
+            data={
+                "username": username,
+                "password": PASSWORD,
+                "csrfmiddlewaretoken": self.client.cookies.get("csrftoken", ""),
+            },
+            headers={"Referer": self.host or ""},
+            name="login (POST)",
+            allow_redirects=False,
+        )
+        return response.status_code == 302
+
+    def api_headers(self) -> dict[str, str]:
+        return {"X-CSRFToken": self.client.cookies.get("csrftoken", ""), "Referer": self.host or ""}
+
+
+class Applicant(_SignedIn):
+    weight = 9
+    wait_time = between(1, 3)
+
+    def on_start(self) -> None:
+        k = next(_applicants)
+        self.username = f"scale{STATE_CYCLE * (k // 2) + k % 2:07d}"
+        self.dossier_id = 0
+        if self.sign_in(self.username):
+            dossiers = self.client.get("/api/dossiers/", name="API my dossiers").json()
+            self.dossier_id = dossiers[0]["id"] if dossiers else 0
+
+    @task(3)
+    def dossier_page(self) -> None:
+        if self.dossier_id:
+            self.client.get(f"/dossiers/{self.dossier_id}/", name="dossier page")
+
+    @task(2)
+    def section_form(self) -> None:
+        if self.dossier_id:
+            self.client.get(f"/dossiers/{self.dossier_id}/sections/work_summary/", name="section form")
+
+    @task(3)
+    def save_section(self) -> None:
+        if not self.dossier_id:
+            return
+        text = f"{SUMMARY}（保存 {uuid.uuid4().hex}）"
+        with self.client.put(
+            f"/api/dossiers/{self.dossier_id}/sections/work_summary",
+            json={"data": {"text": text}},
+            headers=self.api_headers(),
+            name="API save section",
+            catch_response=True,
+        ) as response:
+            if response.status_code == 200:
+                _log_save({"dossier": self.dossier_id, "key": "work_summary", "text": text})
+            else:
+                response.failure(f"save answered {response.status_code}: {response.text[:200]}")
+
+    @task(1)
+    def upload_jpg(self) -> None:
+        if self.dossier_id:
+            self.client.post(
+                f"/api/dossiers/{self.dossier_id}/sections/papers/attachments",
+                data={"doc_type": "paper"},
+                files={"file": (f"paper-{random.randrange(10**6)}.jpg", JPG, "image/jpeg")},
+                headers=self.api_headers(),
+                name="API upload JPG",
+            )
+
+    @task(2)
+    def status(self) -> None:
+        if self.dossier_id:
+            self.client.get(f"/api/dossiers/{self.dossier_id}", name="API dossier status")
+
+
+class Clerk(_SignedIn):
+    weight = 1
+    wait_time = between(2, 5)
+
+    def on_start(self) -> None:
+        self.sign_in(CLERKS[next(_clerks) % len(CLERKS)])
+
+    @task(3)
+    def queue_page(self) -> None:
+        self.client.get("/review/", name="clerk queue page")
+
+    @task(1)
+    def queue_next_page(self) -> None:
+        self.client.get("/review/?all=1&page=2", name="clerk queue page 2, all states")
+
+    @task(2)
+    def queue_api(self) -> None:
+        self.client.get("/api/workflow/queue", name="API clerk queue")
+
+
+class Bare(HttpUser):
+    """The floor: a bare Django view on the same server (run alone, named on the command line)."""
+
+    wait_time = between(1, 3)
+
+    @task
+    def bare(self) -> None:
+        self.client.get("/bench/bare/", name="bare view")

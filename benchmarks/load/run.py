@@ -1,0 +1,223 @@
+"""Deadline-day load on the production settings: gunicorn + PostgreSQL + Redis (huey queue and cache), loopback only.
+
+    .venv/bin/python benchmarks/load/run.py [--users 50,200,500] [--duration 60] [--dossiers 10000]
+        [--database-url postgres://postgres@127.0.0.1:5432/i14_scale_load] [--redis-url redis://127.0.0.1:6379/14]
+
+Recreates its own database, seeds the demo organisations and officers and `--dossiers` bulk dossiers
+(benchmarks/seeding.py; every applicant's password hashed with the production hasher), flushes its own Redis
+database number, collects static files, starts gunicorn with deploy/gunicorn.conf.py (`--workers`, 4
+threads each) and one huey worker process on 127.0.0.1, then for each number of users runs locust headless
+(benchmarks/load/locustfile.py: applicants and clerks, 9:1) for `--duration` seconds, and the bare view alone
+at the same number of users for a third of that. At the end every dossier that was saved is read back from
+PostgreSQL and compared with the last save the server answered 200 to: a difference is a lost save.
+Locust runs on the same two cores as the server (its own CPU use is part of what the figures show).
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent.parent
+WORK = Path("/tmp/i14-load")
+PY = Path(sys.executable)
+BIN = PY.parent
+PASSWORD = "Demo@2023pass"
+STATE_CYCLE = 12  # benchmarks.seeding.STATE_MIX: two drafts in every twelve dossiers
+
+
+def _env(args: argparse.Namespace) -> dict[str, str]:
+    return {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "benchmarks.load.settings",
+        "DATABASE_URL": args.database_url,
+        "REDIS_URL": args.redis_url,
+        "DJANGO_SECRET_KEY": "load-bench-" + "k" * 60,
+        "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost",
+        "MEDIA_ROOT": str(WORK / "media"),
+        "STATIC_ROOT": str(WORK / "static"),
+        "SAVES_LOG": str(WORK / "saves.jsonl"),
+        "LOAD_PASSWORD": PASSWORD,
+        "LOG_LEVEL": "WARNING",
+        "GUNICORN_ACCESSLOG": "",  # no access log: writing it would be part of the measure
+        "PYTHONPATH": str(ROOT),
+    }
+
+
+def prepare(args: argparse.Namespace) -> dict[str, float]:
+    """Seed (in this process, with the load settings) and measure the password hasher."""
+    os.environ.update(_env(args))
+    sys.path.insert(0, str(ROOT))
+    from benchmarks.pgdb import recreate_postgres_database  # before Django reads DATABASE_URL
+
+    recreate_postgres_database(args.database_url)
+    import django
+
+    django.setup()
+    import redis
+    from django.contrib.auth.hashers import check_password, get_hasher, make_password
+    from django.core.management import call_command
+
+    from benchmarks.seeding import analyze, grow_to, seed_base  # models: only after django.setup()
+
+    redis.Redis.from_url(args.redis_url).flushdb()  # our own database number only
+    call_command("migrate", verbosity=0)
+    call_command("collectstatic", interactive=False, verbosity=0)
+    seed_base(with_review_dossiers=False)
+    hashed = make_password(PASSWORD)
+    grow_to(args.dossiers, password_hash=hashed)
+    analyze()
+    started = time.perf_counter()
+    for _ in range(5):
+        check_password(PASSWORD, hashed)
+    hasher = get_hasher()
+    return {
+        "hasher": hasher.algorithm,  # type: ignore[dict-item]
+        "check_ms": (time.perf_counter() - started) / 5 * 1000,
+        "params": str(hasher.safe_summary(hashed)),  # type: ignore[dict-item]
+    }
+
+
+def _wait_up(url: str, seconds: float = 60) -> None:
+    deadline = time.time() + seconds
+    while time.time() < deadline:
+        try:
+            with urllib.request.urlopen(url, timeout=2) as response:
+                if response.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.5)
+    raise SystemExit(f"server did not answer at {url}")
+
+
+def _locust(env: dict[str, str], host: str, users: int, seconds: int, classes: list[str], prefix: Path) -> None:
+    command = [
+        str(BIN / "locust"),
+        "-f",
+        str(ROOT / "benchmarks/load/locustfile.py"),
+        "--headless",
+        "-u",
+        str(users),
+        "-r",
+        str(max(10, users // 10)),
+        "-t",
+        f"{seconds}s",
+        "--host",
+        host,
+        "--csv",
+        str(prefix),
+        "--only-summary",
+        "--loglevel",
+        "WARNING",
+        *classes,
+    ]
+    subprocess.run(command, env=env, cwd=ROOT, check=False, stdout=subprocess.DEVNULL)
+
+
+def _rows(prefix: Path) -> list[dict[str, str]]:
+    with open(f"{prefix}_stats.csv", encoding="utf-8") as handle:
+        return list(csv.DictReader(handle))
+
+
+def _lost_saves(args: argparse.Namespace) -> tuple[int, int]:
+    """(saves answered 200, dossiers whose stored text is not their last answered save)."""
+    from dossiers.models import DossierSection  # Django is set up by prepare()
+
+    last: dict[int, str] = {}
+    count = 0
+    log = WORK / "saves.jsonl"
+    for line in log.read_text(encoding="utf-8").splitlines() if log.exists() else []:
+        entry = json.loads(line)
+        last[entry["dossier"]] = entry["text"]
+        count += 1
+    stored = dict(
+        DossierSection.objects.filter(dossier_id__in=list(last), key="work_summary").values_list(
+            "dossier_id", "data__text"
+        )
+    )
+    return count, sum(1 for dossier, text in last.items() if stored.get(dossier) != text)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--users", default="50,200")
+    parser.add_argument("--duration", type=int, default=60)
+    parser.add_argument("--dossiers", type=int, default=10_000)
+    parser.add_argument("--workers", type=int, default=3)
+    parser.add_argument("--port", type=int, default=8114)
+    parser.add_argument("--database-url", default="postgres://postgres@127.0.0.1:5432/i14_scale_load")
+    parser.add_argument("--redis-url", default="redis://127.0.0.1:6379/14")
+    parser.add_argument("--report-only", action="store_true", help="print the last run's figures again")
+    args = parser.parse_args()
+    users = [int(u) for u in args.users.split(",")]
+    if args.report_only:
+        os.environ.update(_env(args))
+        sys.path.insert(0, str(ROOT))
+        import django
+
+        django.setup()
+        _print([(n, _rows(WORK / f"u{n}"), _rows(WORK / f"bare{n}")) for n in users], *_lost_saves(args))
+        return
+    if max(users) // 2 * STATE_CYCLE > args.dossiers:
+        raise SystemExit("not enough draft dossiers for that many applicants: raise --dossiers")
+    shutil.rmtree(WORK, ignore_errors=True)
+    WORK.mkdir(parents=True)
+    started = time.perf_counter()
+    hasher = prepare(args)
+    print(f"seeded {args.dossiers:,} dossiers in {time.perf_counter() - started:.0f} s")
+    print(f"password hasher: {hasher['hasher']} {hasher['params']}: {hasher['check_ms']:.0f} ms per check")
+    env = {**_env(args), "GUNICORN_BIND": f"127.0.0.1:{args.port}", "GUNICORN_WORKERS": str(args.workers)}
+    host = f"http://127.0.0.1:{args.port}"
+    server = subprocess.Popen(
+        [str(BIN / "gunicorn"), "-c", str(ROOT / "deploy/gunicorn.conf.py"), "config.wsgi:application"],
+        env=env,
+        cwd=ROOT,
+        stderr=open(WORK / "gunicorn.log", "w"),  # noqa: SIM115 (lives as long as the server)
+    )
+    worker = subprocess.Popen(
+        [str(PY), "manage.py", "run_huey", "--workers", "1", "--worker-type", "process"],
+        env=env,
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=open(WORK / "huey.log", "w"),  # noqa: SIM115
+    )
+    try:
+        _wait_up(f"{host}/bench/bare/")
+        for n in users:
+            _locust(env, host, n, args.duration, ["Applicant", "Clerk"], WORK / f"u{n}")
+            _locust(env, host, n, max(15, args.duration // 3), ["Bare"], WORK / f"bare{n}")
+    finally:
+        for process in (server, worker):
+            process.send_signal(signal.SIGTERM)
+        for process in (server, worker):
+            try:
+                process.wait(timeout=60)
+            except subprocess.TimeoutExpired:
+                process.kill()  # requests still queued at the end of the run: nobody waits for them now
+    _print([(n, _rows(WORK / f"u{n}"), _rows(WORK / f"bare{n}")) for n in users], *_lost_saves(args))
+
+
+def _print(report: list[tuple[int, list[dict[str, str]], list[dict[str, str]]]], saves: int, lost: int) -> None:
+    print("\n| users | request | count | errors | p50 ms | p95 ms | p99 ms | req/s |")
+    print("| --- | --- | --- | --- | --- | --- | --- | --- |")
+    for n, rows, bare in report:
+        for row in [*rows, *[r for r in bare if r["Name"] != "Aggregated"]]:
+            name = "**all (applicants + clerks)**" if row["Name"] == "Aggregated" else row["Name"]
+            print(
+                f"| {n} | {name} | {row['Request Count']} | {row['Failure Count']} | {row['50%']} | {row['95%']} "
+                f"| {row['99%']} | {float(row['Requests/s']):.1f} |"
+            )
+    print(f"\nsaves answered 200: {saves}; read back different (lost): {lost}")
+
+
+if __name__ == "__main__":
+    main()

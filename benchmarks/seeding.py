@@ -1,0 +1,194 @@
+"""Seeding for the scale and load benchmarks: the demo set-up plus N bulk dossiers, grown in steps.
+
+The demo set-up (`seed_demo`) gives every role its realistic pages (dossiers built through the services,
+with attachments, publicity, returns and expert assignments). The bulk dossiers around it are written with
+`bulk_create` (seeding 100,000 dossiers through every review step would benchmark the workflow, not the
+pages): spread over 200 extra units in the nine counties plus the demo units, over every state of the
+chain, each with its basic_info section, its submit transition, publicities for the ones in publicity,
+return deadlines for the returned ones, and one expert assignment in ten of those the committee received.
+`grow_to(n)` adds only what is missing, so one database serves 1k, then 10k, then 100k.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.db import connection, transaction
+from django.utils import timezone
+
+from accounts.models import Organization, Role, RoleAssignment, User
+from committee.models import ExpertAssignment
+from demo.seed import seed_demo
+from demo.setup import COUNTIES, make_credit_code, seed_organizations, seed_rounds, seed_users
+from dossiers.models import Dossier, DossierSection
+from rounds.models import Round
+from workflow.models import Publicity, Transition
+
+BULK_UNITS = 200
+BULK_PREFIX = "SC-"
+# Every state a dossier sits in on a busy day; drafts and the chain's steps weigh most.
+STATE_MIX = [
+    "draft",
+    "draft",
+    "submitted",
+    "unit_review",
+    "unit_publicity",
+    "recommended",
+    "county_review",
+    "prefecture_review",
+    "committee_received",
+    "returned",
+    "passed",
+    "submitted",
+]
+KINDS = [("junior", "initial"), ("mid", "evaluation"), ("mid", "conferral"), ("junior", "evaluation")]
+LEVEL_OF_RETURN = ["unit", "county", "prefecture"]
+
+
+def demo_round() -> Round:
+    return Round.objects.get(is_demo=True)
+
+
+def seed_base(*, with_review_dossiers: bool = True) -> None:
+    """The demo set-up and the bulk units (once). Without review dossiers: organisations, officers, rounds only
+    (the review dossiers' uploads wait for OCR, which the load benchmark leaves to its worker)."""
+    if not User.objects.filter(username="demo_prefecture").exists():
+        if with_review_dossiers:
+            seed_demo()
+        else:
+            seed_users(seed_organizations())
+            seed_rounds()
+    if Organization.objects.filter(code__startswith="U-SC").exists():
+        return
+    counties = {org.code: org for org in Organization.objects.filter(code__in=[code for code, _ in COUNTIES])}
+    units = []
+    for i in range(BULK_UNITS):
+        county = counties[COUNTIES[i % len(COUNTIES)][0]]
+        enterprise = i % 2 == 0
+        units.append(
+            Organization(
+                code=f"U-SC{i:04d}",
+                name=f"规模测试单位{i:04d}",
+                kind=Organization.Kind.UNIT,
+                parent=county,
+                registration_county=county,
+                unit_type="enterprise" if enterprise else "institution",
+                unit_level="county",
+                credit_code=make_credit_code(f"SC{i:05d}") if enterprise else "",
+            )
+        )
+    Organization.objects.bulk_create(units)
+
+
+def bulk_count() -> int:
+    return Dossier.objects.filter(serial_number__startswith=BULK_PREFIX).count()
+
+
+def _units() -> list[Organization]:
+    # The demo units are in the rotation, so the demo reviewers' queues grow with the data too.
+    demo = list(Organization.objects.filter(code__in=["U-KRLJT", "U-QMYH"]).order_by("code"))
+    return demo + list(Organization.objects.filter(code__startswith="U-SC").order_by("code"))
+
+
+def grow_to(total: int, *, password_hash: str = "!", chunk: int = 5000) -> None:
+    """Add bulk dossiers until there are `total` of them (applicants get `password_hash`)."""
+    start = bulk_count()
+    units = _units()
+    round_ = demo_round()
+    for first in range(start, total, chunk):
+        _add_chunk(round_, units, first, min(first + chunk, total), password_hash)
+
+
+@transaction.atomic
+def _add_chunk(round_: Round, units: list[Organization], first: int, last: int, password_hash: str) -> None:
+    now = timezone.now()
+    users = User.objects.bulk_create(
+        [User(username=f"scale{i:07d}", full_name=f"测试{i:07d}", password=password_hash) for i in range(first, last)],
+        batch_size=2000,
+    )
+    dossiers = []
+    for user, i in zip(users, range(first, last), strict=True):
+        status = STATE_MIX[i % len(STATE_MIX)]
+        level, kind = KINDS[i % len(KINDS)]
+        filed = status != "draft"
+        dossiers.append(
+            Dossier(
+                round=round_,
+                applicant=user,
+                unit=units[i % len(units)],
+                level=level,
+                kind=kind,
+                serial_number=f"{BULK_PREFIX}{i:07d}",
+                status=status,
+                submission_count=1 if filed else 0,
+                submitted_at=now - dt.timedelta(days=i % 20, minutes=i % 1440) if filed else None,
+                returned_by_level=LEVEL_OF_RETURN[i % 3] if status == "returned" else "",
+                return_deadline=now + dt.timedelta(hours=6 + i % 60) if status == "returned" else None,
+            )
+        )
+    dossiers = Dossier.objects.bulk_create(dossiers, batch_size=2000)
+    RoleAssignment.objects.bulk_create(
+        [RoleAssignment(user_id=d.applicant_id, role=Role.APPLICANT, organization_id=d.unit_id) for d in dossiers],
+        batch_size=4000,
+    )
+    DossierSection.objects.bulk_create(
+        [
+            DossierSection(
+                dossier=d,
+                key="basic_info",
+                data={"name": f"测试{i:07d}", "sex": "男" if i % 2 else "女", "phone": "13800000000"},
+            )
+            for d, i in zip(dossiers, range(first, last), strict=True)
+        ],
+        batch_size=4000,
+    )
+    Transition.objects.bulk_create(
+        [
+            Transition(dossier=d, action="submit", from_state="draft", to_state="submitted", submission_number=1)
+            for d in dossiers
+            if d.status != "draft"
+        ],
+        batch_size=4000,
+    )
+    _publicise(round_, [d for d in dossiers if d.status == "unit_publicity"], now.date())
+    expert = User.objects.get(username="demo_expert")
+    received = [d for d in dossiers if d.status == "committee_received"][::10]
+    ExpertAssignment.objects.bulk_create(
+        [ExpertAssignment(expert=expert, dossier=d, pseudonym=f"申报人 S-{d.pk}") for d in received], batch_size=2000
+    )
+
+
+def _publicise(round_: Round, dossiers: list[Dossier], today: dt.date) -> None:
+    """One publicity per unit for the dossiers of this chunk in publicity."""
+    by_unit: dict[int, list[Dossier]] = {}
+    for d in dossiers:
+        by_unit.setdefault(d.unit_id, []).append(d)
+    publicities = Publicity.objects.bulk_create(
+        [
+            Publicity(
+                round=round_,
+                unit_id=unit_id,
+                start=today - dt.timedelta(days=2),
+                end=today + dt.timedelta(days=3),
+                working_days=5,
+                contact="人事科 0996-0000000",
+            )
+            for unit_id in by_unit
+        ]
+    )
+    through = Publicity.dossiers.through
+    through.objects.bulk_create(
+        [
+            through(publicity_id=p.pk, dossier_id=d.pk)
+            for p, members in zip(publicities, by_unit.values(), strict=True)
+            for d in members
+        ],
+        batch_size=4000,
+    )
+
+
+def analyze() -> None:
+    """Fresh planner statistics after a bulk load (autovacuum would take its time)."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")

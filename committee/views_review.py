@@ -1,0 +1,122 @@
+"""The expert's blind-review pages: assigned dossiers under their pseudonym, the redacted typed content of
+the judged sections, the masked attachments the visibility gate allows, and the opinion and score form.
+
+Templates receive only what committee.blind_review returns (pseudonym, round, level, kind, redacted text,
+material ids and labels): never the dossier, its applicant or its unit."""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import FileResponse, HttpRequest, HttpResponse, HttpResponseBase
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET, require_POST
+
+from accounts.auth import signed_in_user
+from committee.blind_review import (
+    opinion_of,
+    opinion_refusal,
+    pending_material_count,
+    review_materials,
+    review_sections,
+)
+from committee.models import ExpertAssignment, ExpertOpinion
+from committee.opinions import MAX_SCORE, opinion_submit
+from committee.selectors import assignment_of_expert, assignments_of_expert
+from core.errors import NotFound
+from core.pages import refusals_shown
+from masking.selectors import FileVariant, attachment_file_for
+
+
+class OpinionForm(forms.Form):
+    opinion = forms.CharField(label="评审意见", widget=forms.Textarea(attrs={"rows": 6}), max_length=5000)
+    score = forms.DecimalField(label="评分（0—100）", min_value=0, max_value=MAX_SCORE, decimal_places=2)
+
+
+def _heading(assignment: ExpertAssignment) -> dict[str, str]:
+    dossier = assignment.dossier
+    return {
+        "pseudonym": assignment.pseudonym,
+        "round_name": dossier.round.name,
+        "level": dossier.level_label,
+        "kind": dossier.kind_label,
+    }
+
+
+@login_required
+@require_GET
+@refusals_shown()
+def review_list(request: HttpRequest) -> HttpResponse:
+    assignments = assignments_of_expert(signed_in_user(request)).select_related("opinion")
+    rows = [
+        {"id": a.pk, **_heading(a), "opinion": getattr(a, "opinion", None), "refusal": opinion_refusal(a)}
+        for a in assignments
+    ]
+    return render(request, "committee/review/list.html", {"rows": rows})
+
+
+def _initial(opinion: ExpertOpinion | None) -> dict[str, object]:
+    return {"opinion": opinion.opinion, "score": opinion.score} if opinion else {}
+
+
+def _dossier_page(request: HttpRequest, assignment: ExpertAssignment, form: OpinionForm) -> HttpResponse:
+    dossier = assignment.dossier
+    materials = review_materials(dossier)
+    context = {
+        "assignment_id": assignment.pk,
+        **_heading(assignment),
+        "sections": review_sections(dossier),
+        "materials": materials,
+        "pending": pending_material_count(dossier, len(materials)),
+        "opinion": opinion_of(assignment),
+        "refusal": opinion_refusal(assignment),
+        "form": form,
+    }
+    return render(request, "committee/review/dossier.html", context)
+
+
+@login_required
+@require_GET
+@refusals_shown()
+def review_dossier(request: HttpRequest, assignment_id: int) -> HttpResponse:
+    assignment = assignment_of_expert(signed_in_user(request), assignment_id)
+    return _dossier_page(request, assignment, OpinionForm(initial=_initial(opinion_of(assignment))))
+
+
+@login_required
+@require_POST
+@refusals_shown(back="committee:review_dossier")
+def review_opinion(request: HttpRequest, assignment_id: int) -> HttpResponseBase:
+    expert = signed_in_user(request)
+    assignment = assignment_of_expert(expert, assignment_id)
+    form = OpinionForm(request.POST)
+    if not form.is_valid():
+        # The expert's text stays in the form, with the reasons beside it.
+        return _dossier_page(request, assignment, form)
+    opinion_submit(
+        actor=expert, assignment=assignment, opinion=form.cleaned_data["opinion"], score=form.cleaned_data["score"]
+    )
+    messages.success(request, f"已保存对{assignment.pseudonym}的评审意见和评分。")
+    return redirect("committee:review_dossier", assignment_id=assignment.pk)
+
+
+@login_required
+@require_GET
+@refusals_shown()
+def review_file(request: HttpRequest, assignment_id: int, attachment_id: int) -> FileResponse:
+    expert = signed_in_user(request)
+    assignment = assignment_of_expert(expert, assignment_id)
+    attachment = assignment.dossier.attachments.filter(pk=attachment_id).first()
+    if attachment is None:
+        raise NotFound("未找到该材料。")
+    served = attachment_file_for(expert, attachment, FileVariant.MASKED)
+    response = FileResponse(
+        served.file.open("rb"),
+        content_type="image/jpeg",
+        as_attachment=request.GET.get("download") == "1",
+        filename=served.download_name,
+    )
+    response["Cache-Control"] = "private, no-store"
+    response["X-Content-Type-Options"] = "nosniff"
+    return response

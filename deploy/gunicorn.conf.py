@@ -1,0 +1,26 @@
+"""gunicorn configuration of one app server (deploy/compose.yaml runs two or more of these behind Caddy).
+
+Threads, not only processes: a request spends much of its time waiting for PostgreSQL and Redis, and a
+thread costs far less memory than a process. Workers are recycled after a bounded number of requests so a
+large response never pins its memory for the life of the server.
+"""
+
+import multiprocessing
+import os
+
+bind = os.environ.get("GUNICORN_BIND", "0.0.0.0:8000")
+workers = int(os.environ.get("GUNICORN_WORKERS", multiprocessing.cpu_count() * 2))
+worker_class = "gthread"
+threads = int(os.environ.get("GUNICORN_THREADS", 4))
+# Recycle workers (jittered so they do not all restart at once).
+max_requests = int(os.environ.get("GUNICORN_MAX_REQUESTS", 2000))
+max_requests_jitter = 200
+timeout = int(os.environ.get("GUNICORN_TIMEOUT", 60))
+graceful_timeout = 30
+keepalive = 5
+# The proxy in front terminates TLS and sets X-Forwarded-*; trust it only from the private network.
+forwarded_allow_ips = os.environ.get("GUNICORN_FORWARDED_ALLOW_IPS", "127.0.0.1")
+accesslog = os.environ.get("GUNICORN_ACCESSLOG", "-") or None
+errorlog = "-"
+# Load the app before forking: workers share its memory pages (copy-on-write).
+preload_app = True

@@ -268,6 +268,9 @@ def _attachment_record(
     # not at all, so a crash right after the commit cannot leave a file nobody will ever look at. They
     # start their background work on commit.
     signals.attachment_uploaded.send(sender=Attachment, attachment=attachment)
+    # Listeners cached their rows on the instance (get_or_create sets the reverse one-to-one); their
+    # background work changes those rows later, so the caller gets an instance without the stale copies.
+    attachment.refresh_from_db()
     return attachment
 
 

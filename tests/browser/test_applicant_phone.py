@@ -18,7 +18,7 @@ from demo.setup import DEMO_PASSWORD
 from dossiers import services as dossier_services
 from dossiers.models import Attachment, Dossier
 from dossiers.states import RECOMMENDED
-from tests.conftest import login
+from tests.conftest import confirm_if_asked, login
 from tests.dossiers.conftest import fill_sections
 from tests.dossiers.helpers import jpeg_bytes
 
@@ -190,11 +190,12 @@ def test_return_navigation_and_confirmations(browser, live_server, contexts, ope
     county = _as(browser, live_server, "demo_county", screen, contexts)
     county.goto(f"{live_server.url}/review/dossier/{dossier.pk}/")
     county.locator("#actions button", has_text="开始县（市）审核").click()
+    confirm_if_asked(county)
     county.locator("#dossier-status[data-status=county_review]").wait_for()
     county.locator("#actions button", has_text="审核通过").click()
     dialog = county.locator("#confirm-dialog[open]")
     dialog.wait_for()
-    assert "不能撤回" in dialog.inner_text()
+    assert "不能撤销" in dialog.inner_text()
     county.screenshot(path=str(shots / f"{screen}-07-reviewer-confirm.png"))
     dialog.locator("#confirm-cancel").click()
     assert Dossier.objects.get(pk=dossier.pk).status == "county_review"
@@ -202,7 +203,7 @@ def test_return_navigation_and_confirmations(browser, live_server, contexts, ope
     county.fill("#return-form [name=reason_work_summary]", "工作总结请补充主持的项目。")
     county.fill("#return-form [name=reason_papers]", "论文请补传期刊封面。")
     county.locator("#return-form button[type=submit]").click()
-    county.locator("#confirm-dialog[open]", has_text="确定退回申报人吗").wait_for()
+    county.locator("#confirm-dialog[open]", has_text="按所填原因退回").wait_for()
     county.locator("#confirm-ok").click()
     county.locator("#open-return").wait_for()
 

@@ -81,7 +81,7 @@ def test_recording_during_a_round_asks_to_confirm_then_cancels_the_application(c
 
     # The ban feeds eligibility by itself: the self-check and the command's profile both carry it.
     check = next(c for c in dossier_self_check(dossier).checks if c.rule == "fraud_ban")
-    assert not check.passed and f"{stage_round.year + 1}—{stage_round.year + 3} 年不得申报" in check.reason
+    assert not check.passed and f"{stage_round.year + 1}—{stage_round.year + 3} 年度不得申报" in check.reason
 
 
 def test_the_ban_reaches_the_eligibility_command_profile(case, office, stage_round, tmp_path, capsys) -> None:

@@ -46,26 +46,30 @@ OFFICE = "demo_prefecture"
 DEMO_EXPERTS = [
     ("demo_expert", "评审专家甲", "正高级工程师", "公路与运输", None),
     ("demo_expert2", "评审专家乙", "高级工程师", "公路与运输", None),
-    ("demo_expert3", "评审专家丙", "高级工程师", "道路工程", "U-KRLJT"),
+    ("demo_expert3", "评审专家丙", "高级工程师", "道路工程", "U-BZGL"),
     ("demo_expert4", "评审专家丁", "高级工程师", "桥梁工程", None),
     ("demo_expert5", "评审专家戊", "正高级工程师", "交通运输", None),
     ("demo_expert6", "评审专家己", "高级工程师", "公路养护", None),
     ("demo_expert7", "评审专家庚", "高级工程师", "公路与运输", None),
 ]
 OUTSIDE_INSTITUTE = "新疆交通规划勘察设计研究院"
+# The prefecture-level unit's reviewer (its dossiers go to 库尔勒市's county reviewer, as its registration says).
+BZGL_REVIEWER = ("demo_unit_bz", "刘红（单位人事）")
+OFFICERS = {**UNIT_OFFICERS, "U-BZGL": (BZGL_REVIEWER[0], "demo_county")}
 
-# (key, username, name, sex, unit, birth, exempt, what the demo leaves it at). 且末县公路养护站 is below the
-# county level: its applicants are exempt from the defence under notice 六(一) whatever their assignments.
+# (key, username, name, sex, unit, birth, exempt, what the demo leaves it at). Applicants of county-level and
+# lower units (库尔勒交通建设, 且末县公路养护站) are exempt from the defence under notice 六(一) whatever their
+# assignments; those of the prefecture's 公路管理局 defend.
 CAST = [
     ("unpaid", "demo_c_fee", "王磊", "男", "U-QMYH", "19880512", True, "待缴费"),
-    ("no_paper", "demo_c_paper", "李娜", "女", "U-KRLJT", "19890303", False, "已缴费，纸质评审表未到"),
-    ("to_score", "demo_c_defence", "张伟", "男", "U-KRLJT", "19870721", False, "今日答辩，待评委评分"),
+    ("no_paper", "demo_c_paper", "李娜", "女", "U-BZGL", "19890303", False, "已缴费，纸质评审表未到"),
+    ("to_score", "demo_c_defence", "张伟", "男", "U-BZGL", "19870721", False, "今日答辩，待评委评分"),
     ("exempt", "demo_c_exempt", "刘婷", "女", "U-QMYH", "19860109", True, "免于答辩，取平均分"),
-    ("voting_a", "demo_c_vote1", "陈晨", "男", "U-KRLJT", "19850614", False, "今日评审会议表决中"),
-    ("voting_b", "demo_c_vote2", "杨帆", "男", "U-KRLJT", "19840228", False, "今日评审会议表决中"),
-    ("certified", "demo_c_cert", "赵静", "女", "U-KRLJT", "19830917", False, "评审通过，已发电子证书"),
-    ("passed", "demo_c_passed", "黄勇", "男", "U-KRLJT", "19860402", False, "评审通过，待发证书"),
-    ("failed", "demo_c_failed", "周洁", "女", "U-KRLJT", "19871125", False, "评审未通过，已申请复查"),
+    ("voting_a", "demo_c_vote1", "陈晨", "男", "U-BZGL", "19850614", False, "今日评审会议表决中"),
+    ("voting_b", "demo_c_vote2", "杨帆", "男", "U-BZGL", "19840228", False, "今日评审会议表决中"),
+    ("certified", "demo_c_cert", "赵静", "女", "U-BZGL", "19830917", False, "评审通过，已发电子证书"),
+    ("passed", "demo_c_passed", "黄勇", "男", "U-BZGL", "19860402", False, "评审通过，待发证书"),
+    ("failed", "demo_c_failed", "周洁", "女", "U-BZGL", "19871125", False, "评审未通过，已申请复查"),
 ]
 
 
@@ -284,6 +288,14 @@ def seed_committee_stage(
     today = today or timezone.localdate()
     round_ = committee_round(today)
     rows = seed_experts(orgs, password)
+    demo_account(
+        username=BZGL_REVIEWER[0],
+        full_name=BZGL_REVIEWER[1],
+        role=Role.UNIT_REVIEWER,
+        organization=orgs["U-BZGL"],
+        password=password,
+    )
+    rows.append((BZGL_REVIEWER[0], password, Role.UNIT_REVIEWER.label, orgs["U-BZGL"].name))
     with override_settings(EMAIL_BACKEND="django.core.mail.backends.dummy.EmailBackend"):
         fresh = not Dossier.objects.filter(round=round_).exists()
         dossiers: dict[str, Dossier] = {}
@@ -294,7 +306,7 @@ def seed_committee_stage(
             )
             rows.append((username, password, f"申报人（演示评审阶段：{label}）", unit.name))
             if fresh:
-                unit_officer, county_officer = UNIT_OFFICERS[unit_code]
+                unit_officer, county_officer = OFFICERS[unit_code]
                 with _on(today - dt.timedelta(days=45)):
                     created = _create_and_drive(
                         round_,

@@ -154,9 +154,11 @@ def _create_and_drive(
                 note="请一次性修改以上栏目后重新提交。",
             )
         return dossier
-    with _at(after + dt.timedelta(days=1)):
-        act(actor=county, dossier_id=dossier.pk, action="county_accept")
-        act(actor=county, dossier_id=dossier.pk, action="county_approve")
+    # A prefecture-level unit's recommendation goes straight to the prefecture (no county step).
+    if Dossier.objects.get(pk=dossier.pk).status == RECOMMENDED:
+        with _at(after + dt.timedelta(days=1)):
+            act(actor=county, dossier_id=dossier.pk, action="county_accept")
+            act(actor=county, dossier_id=dossier.pk, action="county_approve")
     if target == COMMITTEE_RECEIVED:
         with _at(after + dt.timedelta(days=2)):
             act(actor=_officer("demo_prefecture"), dossier_id=dossier.pk, action="prefecture_accept")

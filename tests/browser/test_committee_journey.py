@@ -48,7 +48,6 @@ def _as(browser: Browser, live_server, username: str, password: str, contexts: l
     contexts.append(context)
     page = context.new_page()
     page.set_default_timeout(20000)
-    page.on("dialog", lambda dialog: dialog.accept())  # hx-confirm before a count or a ballot
     login(page, live_server, username, password)
     return page
 
@@ -65,8 +64,8 @@ def test_committee_journey(browser, live_server, contexts, open_round, orgs, dem
     round_ = open_committee_windows(open_round)
     today = timezone.localdate()
     # Two defended mid-level applicants of 库尔勒交通建设; one of 且末县公路养护站, exempt under 六(一).
-    strong = received_dossier(round_, orgs["U-KRLJT"], name="钱多多")
-    weak = received_dossier(round_, orgs["U-KRLJT"], name="孙少少")
+    strong = received_dossier(round_, orgs["U-BZGL"], name="钱多多")
+    weak = received_dossier(round_, orgs["U-BZGL"], name="孙少少")
     exempt = received_dossier(round_, orgs["U-QMYH"], name="吴免免", exempt=True)
     experts = [make_expert(orgs["BZ"]) for _ in range(6)]
     url = live_server.url
@@ -166,6 +165,7 @@ def test_committee_journey(browser, live_server, contexts, open_round, orgs, dem
         form_row = voter.locator(f"tr[data-dossier='{dossier.pk}']")
         form_row.locator(f"input[value={choice}]").check()
         form_row.locator("button[type=submit]").click()
+        voter.locator("#confirm-dialog #confirm-ok").click()  # the site's one confirmation dialog
         voter.locator(f"tr[data-dossier='{dossier.pk}'] .voted").wait_for()
         voter.wait_for_load_state("networkidle")
     voter.locator(f"tr[data-dossier='{weak.pk}'] .voted").wait_for()
@@ -178,6 +178,7 @@ def test_committee_journey(browser, live_server, contexts, open_round, orgs, dem
     office.goto(f"{url}/committee/office/meetings/{meeting.pk}/")
     for dossier, result in ((strong, "通过"), (weak, "未通过")):
         office.locator(f"#vote-table tr[data-dossier='{dossier.pk}'] .count-form button").click()
+        office.locator("#confirm-dialog #confirm-ok").click()
         office.locator(f"#vote-table tr[data-dossier='{dossier.pk}'] .result", has_text=result).wait_for()
         office.wait_for_load_state("networkidle")
     assert office.locator(f"#vote-table tr[data-dossier='{strong.pk}'] .result").inner_text() == "通过"

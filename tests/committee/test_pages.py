@@ -64,7 +64,7 @@ def payment_xlsx(rows: list[list[object]]) -> io.BytesIO:
 @pytest.fixture
 def desk(stage_round, orgs, office):
     """Two mid-level dossiers that defend, one exempt (访惠聚), all at 评审委员会已接收材料."""
-    defended = [received_dossier(stage_round, orgs["U-KRLJT"]) for _ in range(2)]
+    defended = [received_dossier(stage_round, orgs["U-BZGL"]) for _ in range(2)]
     exempt = received_dossier(stage_round, orgs["U-QMYH"], exempt=True)
     return {"round": stage_round, "defended": defended, "exempt": exempt, "office": client_for(office)}
 
@@ -229,14 +229,14 @@ def test_expert_pool_edit_and_the_draws_recorded_with_recusals(desk, orgs, exper
         {
             "title": "正高级工程师",
             "specialty": "桥梁",
-            "unit": orgs["U-KRLJT"].pk,
+            "unit": orgs["U-BZGL"].pk,
             "organization_name": "",
             "status": "active",
         },
     )
     assert refused_code(edit) is None
     expert.refresh_from_db()
-    assert (expert.title, expert.unit_id) == ("正高级工程师", orgs["U-KRLJT"].pk)
+    assert (expert.title, expert.unit_id) == ("正高级工程师", orgs["U-BZGL"].pk)
     assert AuditEvent.objects.get(action="expert_updated").extra["changed"]["title"] == ["高级工程师", "正高级工程师"]
     # A group below the legal minimum is refused.
     assert refused_code(post_step(client, "round", round_.pk, "committee_draw", {"size": "10", "seed": "s1"})) is None

@@ -54,6 +54,9 @@ _NAV: list[tuple[Role, str, str]] = [
     (Role.PREFECTURE_OFFICER, "花名册与评审表", "documents:roster"),
     # Blind review: the expert's assigned dossiers, redacted content and opinions (committee app).
     (Role.EXPERT, "评审任务", "committee:review_list"),
+    # The committee stage: the office's pages, the expert's defence sheets and ballot (committee app).
+    (Role.PREFECTURE_OFFICER, "评审委员会", "committee:office"),
+    (Role.EXPERT, "答辩与会议投票", "committee:vote"),
     # The office's register of confirmed fraud and its statistics (committee app).
     (Role.PREFECTURE_OFFICER, "弄虚作假记录", "committee:fraud_list"),
     (Role.PREFECTURE_OFFICER, "评审统计", "committee:stats"),

@@ -8,12 +8,17 @@ class CommitteeConfig(AppConfig):
 
     def ready(self) -> None:
         # why: selectors import models, which the app registry forbids before ready().
+        from committee.actions import CertificateIssueAction
         from committee.selectors import is_assigned_expert
         from committee.stage import REQUIRED_STATES
         from masking.selectors import register_masked_reader
         from rounds.policy import require_states
+        from workflow.actions import ACTION_CLASSES
 
         # Masking serves files below committee; it learns here who may receive masked copies only.
         register_masked_reader(is_assigned_expert)
         # The committee's steps move dossiers into these states: every policy must define them.
         require_states("评审委员会", REQUIRED_STATES)
+        # The policy's 发放电子证书 row carries the certificate (importing committee.actions registers the
+        # committee's other steps on their subjects).
+        ACTION_CLASSES["certificate_issue"] = CertificateIssueAction

@@ -5,11 +5,7 @@ The PDF is produced after commit (a rolled-back issue leaves no file); until it 
 
 from __future__ import annotations
 
-from django.db import transaction
-from django.utils import timezone
-
 from accounts.models import User
-from accounts.services import audit
 from committee.models import Certificate
 from committee.permissions import require_office
 from committee.results import confirmed_publicity
@@ -17,7 +13,7 @@ from committee.stage import PASSED
 from committee.transitions import dossier_move
 from core.errors import AlreadyRecorded, IllegalTransition, NotFound
 from documents.models import DocumentKind, GeneratedDocument
-from documents.services import certificate_document_generate, new_verification_code
+from documents.services import certificate_document_generate
 from dossiers.models import Dossier
 from rounds.models import Round
 
@@ -37,24 +33,11 @@ def certificate_issue_check(actor: User | None, dossier: Dossier) -> None:
         raise IllegalTransition("评审结果公示结束并确认后才能发放证书。")
 
 
-@transaction.atomic
 def certificate_issue(*, actor: User, dossier: Dossier) -> Certificate:
-    # Lock the round: numbers are a per-round sequence, two officers issuing at once must not share one.
-    round_ = Round.objects.select_for_update().get(pk=dossier.round_id)
-    dossier = Dossier.objects.select_related("round", "unit").get(pk=dossier.pk)
-    certificate_issue_check(actor, dossier)
-    sequence = Certificate.objects.filter(dossier__round=round_).count() + 1
-    certificate = Certificate.objects.create(
-        dossier=dossier,
-        number=certificate_number(round_, sequence),
-        verification_code=new_verification_code(),
-        issued_on=timezone.localdate(),
-        issued_by=actor,
-    )
-    dossier_move(dossier=dossier, action="certificate_issue", actor=actor, note=certificate.number)
-    audit(actor, "certificate_issued", certificate, dossier=dossier.pk, number=certificate.number)
-    transaction.on_commit(lambda: certificate_document(certificate))
-    return certificate
+    """Issue through the policy's `certificate_issue` action (committee.actions.CertificateIssueAction), which
+    creates the certificate in the same transaction as the move and draws its PDF after commit."""
+    dossier_move(dossier=dossier, action="certificate_issue", actor=actor)
+    return Certificate.objects.get(dossier=dossier)
 
 
 def certificate_document(certificate: Certificate) -> GeneratedDocument:

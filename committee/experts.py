@@ -44,6 +44,41 @@ def expert_register(
     return expert
 
 
+def expert_update_check(actor: User | None, expert: Expert) -> None:
+    require_office(actor)
+
+
+@transaction.atomic
+def expert_update(
+    *,
+    actor: User,
+    expert: Expert,
+    title: str,
+    specialty: str,
+    unit: Organization | None,
+    organization_name: str,
+    status: str,
+) -> Expert:
+    """The office edits a pool entry (title, specialty, unit, status); the audit row keeps before and after."""
+    expert = Expert.objects.select_for_update().get(pk=expert.pk)
+    expert_update_check(actor, expert)
+    if not title or not specialty:
+        raise ValidationFailed("请填写专家的职称和专业。")
+    if unit is None and not organization_name.strip():
+        raise ValidationFailed("请填写专家的工作单位（回避审查依据）。")
+    if status not in Expert.Status.values:
+        raise ValidationFailed(f"未知的专家状态“{status}”。")
+    fields = ("title", "specialty", "unit_id", "organization_name", "status")
+    before = {f: getattr(expert, f) for f in fields}
+    expert.title, expert.specialty, expert.unit = title, specialty, unit
+    expert.organization_name, expert.status = organization_name.strip(), status
+    expert.save()
+    after = {f: getattr(expert, f) for f in fields}
+    changed = {f: [before[f], after[f]] for f in fields if before[f] != after[f]}
+    audit(actor, "expert_updated", expert, changed=changed)
+    return expert
+
+
 def expert_status_set(*, actor: User, expert: Expert, status: str) -> Expert:
     require_office(actor)
     if status not in Expert.Status.values:

@@ -93,11 +93,16 @@ def objection_record(
     return objection
 
 
-@transaction.atomic
-def objection_resolve(*, actor: User, objection: Objection, resolution: str) -> Objection:
+def objection_resolve_check(actor: User | None, objection: Objection) -> None:
     require_office(actor, objection.dossier)
     if objection.resolved_at is not None:
         raise AlreadyRecorded("该异议已处理。")
+
+
+@transaction.atomic
+def objection_resolve(*, actor: User, objection: Objection, resolution: str) -> Objection:
+    objection = Objection.objects.select_for_update().select_related("dossier").get(pk=objection.pk)
+    objection_resolve_check(actor, objection)
     if not resolution.strip():
         raise ValidationFailed("请填写处理结果。")
     objection.resolution, objection.resolved_at, objection.resolved_by = resolution.strip(), timezone.now(), actor
@@ -128,11 +133,16 @@ def recheck_request(
     return request
 
 
-@transaction.atomic
-def recheck_answer(*, actor: User, request: RecheckRequest, answer: str) -> RecheckRequest:
+def recheck_answer_check(actor: User | None, request: RecheckRequest) -> None:
     require_office(actor, request.dossier)
     if request.answered_at is not None:
         raise AlreadyRecorded("该复查申请已答复。")
+
+
+@transaction.atomic
+def recheck_answer(*, actor: User, request: RecheckRequest, answer: str) -> RecheckRequest:
+    request = RecheckRequest.objects.select_for_update().select_related("dossier").get(pk=request.pk)
+    recheck_answer_check(actor, request)
     if not answer.strip():
         raise ValidationFailed("请填写答复内容。")
     request.answer, request.answered_at, request.answered_by = answer.strip(), timezone.now(), actor

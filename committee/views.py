@@ -1,22 +1,77 @@
-"""Expert pages (blind review): assigned dossiers under a pseudonym, masked images only.
+"""Committee pages.
 
-Nothing here reads the applicant, the unit, section data or original file names: the expert sees the
-pseudonym, the round, level and kind, and attachments served by masking.selectors.attachment_file_for.
+- The expert's blind review (assigned dossiers under a pseudonym, masked images only): nothing there reads
+  the applicant, the unit, section data or original file names.
+- The prefecture office's pages for every committee step (board, fees, paper, defence, experts and draws,
+  meetings, results, certificates), the expert's defence sheet and secret ballot, the applicant's re-check
+  request and the public certificate lookup: thin views over committee.office (reads) and the committee's
+  steps in the action registry (committee.actions), with refusals mapped by core.pages.
 """
 
 from __future__ import annotations
 
+import datetime as dt
+from typing import Any
+
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
-from django.shortcuts import render
-from django.views.decorators.http import require_GET
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_GET, require_POST
 
 from accounts.auth import signed_in_user
+from accounts.models import Organization, Role, User
+from committee.actions import committee_act
+from committee.certificates import certificate_by_number, certificate_document
+from committee.defence import DEFENCE_WINDOW
+from committee.draws import draw_replay
+from committee.fees import FEE_WINDOW, fees_create_for_round
+from committee.meetings import attendance_numbers, minutes_verify, vote_readiness
+from committee.models import (
+    Ballot,
+    BallotCast,
+    Certificate,
+    CommitteeMember,
+    DefenceOutcome,
+    DefenceScore,
+    DefenceSession,
+    Draw,
+    Expert,
+    ExpertAssignment,
+    ExpertConflict,
+    Fee,
+    FeeImport,
+    Meeting,
+    MeetingItem,
+    ResultsPublicity,
+    ReviewGroup,
+    VoteCount,
+)
+from committee.office import (
+    board_rows,
+    current_results_publicity,
+    office_rounds,
+    round_meetings,
+    step_counts,
+    units_of,
+    window_over,
+)
+from committee.paper import PAPER_WINDOW, dossier_for_form_code
+from committee.permissions import require_expert, require_office
+from committee.rules import needed_for_share, quorum_met
 from committee.selectors import assignment_of_expert, assignments_of_expert
-from core.errors import DomainError
+from committee.stage import CERTIFIED, RECEIVED
+from core.errors import DomainError, NotFound, ValidationFailed
+from core.pages import is_htmx, refusals_shown
+from documents.selectors import mask_name
 from dossiers.models import Dossier
 from dossiers.sections import doc_type_label
 from masking.selectors import FileVariant, attachment_file_for, masked_attachments, masking_items
+from rounds.models import Round
+from workflow.actions import act
 
 
 def _section_title(dossier: Dossier, key: str) -> str:
@@ -95,3 +150,501 @@ def expert_file(request: HttpRequest, assignment_id: int, attachment_id: int) ->
     response["Cache-Control"] = "private, no-store"
     response["X-Content-Type-Options"] = "nosniff"
     return response
+
+
+# ---- the office's pages -------------------------------------------------------------------------------------
+
+SUCCESS: dict[str, str] = {
+    "fee_import": "缴费清单已导入。",
+    "fees_flag_overdue": "已标记逾期未缴的申报。",
+    "fee_payment_record": "缴费已登记。",
+    "paper_receipt_record": "已登记收到纸质评审表。",
+    "roster_receipt_record": "已登记收到花名册。",
+    "defence_schedule": "答辩场次已安排。",
+    "defence_settle": "答辩结果已重新计算。",
+    "defence_score": "评分已保存，同组免答辩人员的平均分已重新计算。",
+    "expert_register": "专家已入库。",
+    "expert_update": "专家信息已保存。",
+    "conflict_declare": "回避关系已登记。",
+    "committee_draw": "评审委员会已抽取。",
+    "group_draw": "评议组已抽取。",
+    "meeting_create": "评审会议已创建。",
+    "attendance_record": "出席情况已登记。",
+    "voting_open": "已开始表决。",
+    "ballot_cast": "您的选票已投出（无记名）。",
+    "vote_count": "已计票。",
+    "minutes_seal": "会议纪要已生成并封存。",
+    "minutes_correct": "更正纪要已生成并封存。",
+    "results_publicity_start": "评审结果公示已开始。",
+    "objection_record": "异议已登记。",
+    "objection_resolve": "异议处理结果已登记。",
+    "recheck_request": "复查申请已提交，办公室答复后将在此显示。",
+    "recheck_answer": "复查答复已登记。",
+    "results_confirm": "评审结果已确认。",
+}
+
+DATE_FIELDS = ("paid_on", "received_on", "held_on", "starts_on")
+LIST_FIELDS = ("dossiers", "panel", "present")
+
+
+def _params(request: HttpRequest) -> dict[str, Any]:
+    """A step's input from the posted form: dates parsed, lists kept as lists, sheet items gathered."""
+    params: dict[str, Any] = {}
+    for key in request.POST:
+        if key in ("csrfmiddlewaretoken", "next"):
+            continue
+        if key in LIST_FIELDS:
+            params[key] = request.POST.getlist(key)
+        elif key.startswith("item_"):
+            params.setdefault("items", {})[key.removeprefix("item_")] = request.POST[key].strip()
+        elif key in DATE_FIELDS:
+            try:
+                params[key] = dt.date.fromisoformat(request.POST[key].strip())
+            except ValueError as exc:
+                raise ValidationFailed("日期格式不正确，请按 年-月-日 填写。", details={"field": key}) from exc
+        else:
+            params[key] = request.POST[key]
+    upload = request.FILES.get("file")
+    if upload is not None:
+        params["file_name"], params["data"] = upload.name or "upload.xlsx", upload.read()
+    return params
+
+
+def _next(request: HttpRequest, action: str, result: Any) -> str:
+    if action == "fee_import":
+        return reverse("committee:fee_import", args=[result.pk])
+    if action == "meeting_create":
+        return reverse("committee:meeting", args=[result.pk])
+    target = request.POST.get("next", "")
+    if target and url_has_allowed_host_and_scheme(target, {request.get_host()}, request.is_secure()):
+        return target
+    return request.headers.get("Referer") or reverse("committee:office")
+
+
+@login_required
+@require_POST
+@refusals_shown()
+def step(request: HttpRequest, subject: str, subject_id: int, action: str) -> HttpResponse:
+    """Every committee form posts here: the named step of the action registry on the named subject."""
+    result = committee_act(
+        actor=signed_in_user(request), subject=subject, subject_id=subject_id, action=action, **_params(request)
+    )
+    messages.success(request, SUCCESS.get(action, "已办理。"))
+    target = _next(request, action, result)
+    if is_htmx(request):
+        response = HttpResponse(status=204)
+        response["HX-Redirect"] = target
+        return response
+    return redirect(target)
+
+
+def _office(request: HttpRequest) -> User:
+    return require_office(signed_in_user(request))
+
+
+def _round(request: HttpRequest, slug: str) -> Round:
+    user = _office(request)
+    round_ = office_rounds(user).filter(slug=slug).first()
+    if round_ is None:
+        raise NotFound("未找到该评审批次，或本办公室在该批次没有评审委员会已接收的申报。")
+    return round_
+
+
+def _context(request: HttpRequest, round_: Round, tab: str, **extra: Any) -> dict[str, Any]:
+    return {"round": round_, "tab": tab, "today": timezone.localdate(), **extra}
+
+
+@login_required
+@refusals_shown()
+def office(request: HttpRequest) -> HttpResponse:
+    rounds = list(office_rounds(_office(request)))
+    if len(rounds) == 1:
+        return redirect("committee:board", slug=rounds[0].slug)
+    return render(request, "committee/office/rounds.html", {"rounds": rounds})
+
+
+@login_required
+@refusals_shown()
+def board(request: HttpRequest, slug: str) -> HttpResponse:
+    round_ = _round(request, slug)
+    rows = board_rows(signed_in_user(request), round_)
+    overdue = [row for row in rows if row.overdue]
+    return render(
+        request,
+        "committee/office/board.html",
+        _context(request, round_, "board", rows=rows, counts=step_counts(rows), overdue=overdue),
+    )
+
+
+@login_required
+@refusals_shown()
+def fees_page(request: HttpRequest, slug: str) -> HttpResponse:
+    round_ = _round(request, slug)
+    fees_create_for_round(round_)
+    rows = board_rows(signed_in_user(request), round_)
+    window = round_.policy.window(FEE_WINDOW)
+    return render(
+        request,
+        "committee/office/fees.html",
+        _context(
+            request,
+            round_,
+            "fees",
+            rows=rows,
+            window=window,
+            methods=[(v, label) for v, label in Fee.Method.choices if v != Fee.Method.IMPORT],
+            imports=FeeImport.objects.filter(round=round_)[:10],
+            paid_total=sum(r.fee.amount_yuan for r in rows if r.fee and r.fee.is_paid),
+            due_total=sum(r.fee.amount_yuan for r in rows if r.fee),
+            window_over=window_over(round_, FEE_WINDOW, timezone.localdate()),
+        ),
+    )
+
+
+@login_required
+@refusals_shown()
+def fee_import_page(request: HttpRequest, pk: int) -> HttpResponse:
+    _office(request)
+    record = FeeImport.objects.select_related("round").filter(pk=pk).first()
+    if record is None:
+        raise NotFound("未找到该导入记录。")
+    _round(request, record.round.slug)
+    rows = record.rows.select_related("fee__dossier").order_by("row_number")
+    return render(
+        request, "committee/office/fee_import.html", _context(request, record.round, "fees", record=record, rows=rows)
+    )
+
+
+@login_required
+@refusals_shown()
+def paper_page(request: HttpRequest, slug: str) -> HttpResponse:
+    round_ = _round(request, slug)
+    code = request.GET.get("code", "").strip()
+    if code:
+        try:
+            found = dossier_for_form_code(code)
+        except NotFound as exc:
+            messages.error(request, exc.message)
+            return redirect("committee:paper", slug=slug)
+        if found.round_id != round_.pk:
+            messages.error(request, f"该评审表属于“{found.round.name}”，不是本批次。")
+            return redirect("committee:paper", slug=slug)
+        return redirect(reverse("committee:paper", args=[slug]) + f"?found={found.pk}#dossier-{found.pk}")
+    rows = board_rows(signed_in_user(request), round_)
+    return render(
+        request,
+        "committee/office/paper.html",
+        _context(
+            request,
+            round_,
+            "paper",
+            units=units_of(rows),
+            window=round_.policy.window(PAPER_WINDOW),
+            found=_int(request.GET.get("found")),
+        ),
+    )
+
+
+def _int(value: str | None) -> int | None:
+    try:
+        return int(value) if value else None
+    except ValueError:
+        return None
+
+
+@login_required
+@refusals_shown()
+def defence_page(request: HttpRequest, slug: str) -> HttpResponse:
+    round_ = _round(request, slug)
+    rows = board_rows(signed_in_user(request), round_)
+    scheduled = set(DefenceSession.objects.filter(round=round_).values_list("dossiers", flat=True))
+    to_schedule = [
+        r
+        for r in rows
+        if r.requirement == "参加答辩" and r.dossier.status == RECEIVED and r.dossier.pk not in scheduled
+    ]
+    return render(
+        request,
+        "committee/office/defence.html",
+        _context(
+            request,
+            round_,
+            "defence",
+            rows=rows,
+            to_schedule=to_schedule,
+            sessions=DefenceSession.objects.filter(round=round_).prefetch_related("panel", "dossiers"),
+            panel_choices=Expert.objects.filter(status=Expert.Status.ACTIVE).select_related("user"),
+            window=round_.policy.window(DEFENCE_WINDOW),
+            pass_score=round_.policy.defence_value("pass_score"),
+            scored=round_.policy.defence_value("scored"),
+        ),
+    )
+
+
+@login_required
+@refusals_shown()
+def defence_session(request: HttpRequest, pk: int) -> HttpResponse:
+    """The panel member's score sheets for one session (the office sees the same page, read-only)."""
+    user = signed_in_user(request)
+    session = DefenceSession.objects.select_related("round").filter(pk=pk).first()
+    if session is None:
+        raise NotFound("未找到该答辩场次。")
+    is_member = session.panel.filter(pk=user.pk).exists()
+    if not is_member:
+        require_office(user)
+    sheet = session.round.policy.defence_value("sheet")
+    mine = {s.dossier_id: s for s in DefenceScore.objects.filter(session=session, member=user)}
+    dossiers = [
+        {
+            "dossier": d,
+            "mine": mine.get(d.pk),
+            "items": [
+                {**row, "value": (mine[d.pk].items.get(row["key"], "") if d.pk in mine else "")} for row in sheet
+            ],
+            "sheets": DefenceScore.objects.filter(session=session, dossier=d).count(),
+            "outcome": DefenceOutcome.objects.filter(dossier=d).first(),
+        }
+        for d in session.dossiers.select_related("applicant", "unit").order_by("serial_number")
+    ]
+    return render(
+        request,
+        "committee/defence_session.html",
+        {"session": session, "dossiers": dossiers, "is_member": is_member, "sheet": sheet},
+    )
+
+
+@login_required
+@refusals_shown()
+def experts_page(request: HttpRequest) -> HttpResponse:
+    _office(request)
+    pool = Expert.objects.select_related("user", "unit").prefetch_related("conflicts")
+    candidates = (
+        User.objects.filter(roles__role=Role.EXPERT)
+        .exclude(expert_profile__isnull=False)
+        .distinct()
+        .order_by("username")
+    )
+    return render(
+        request,
+        "committee/office/experts.html",
+        {
+            "pool": pool,
+            "candidates": candidates,
+            "units": Organization.objects.filter(kind=Organization.Kind.UNIT).order_by("code"),
+            "statuses": Expert.Status.choices,
+            "conflict_kinds": ExpertConflict.Kind.choices,
+            "rounds": office_rounds(signed_in_user(request)),
+        },
+    )
+
+
+@login_required
+@refusals_shown()
+def draws_page(request: HttpRequest, slug: str) -> HttpResponse:
+    round_ = _round(request, slug)
+    rows = board_rows(signed_in_user(request), round_)
+    grouped = set(ReviewGroup.objects.filter(round=round_).values_list("dossiers", flat=True))
+    experts = {e.pk: e for e in Expert.objects.select_related("user")}
+    records = [
+        {
+            "draw": d,
+            "drawn": [experts[pk] for pk in d.drawn if pk in experts],
+            "skipped": [{"expert": experts.get(s["expert"]), "reason": s["reason"]} for s in d.skipped],
+            "replays": draw_replay(d),
+        }
+        for d in Draw.objects.filter(round=round_).order_by("created_at", "id")
+    ]
+    return render(
+        request,
+        "committee/office/draws.html",
+        _context(
+            request,
+            round_,
+            "draws",
+            members=CommitteeMember.objects.filter(round=round_).select_related("expert__user", "expert__unit"),
+            groups=ReviewGroup.objects.filter(round=round_).prefetch_related("members__user", "dossiers"),
+            ungrouped=[r for r in rows if r.dossier.status == RECEIVED and r.dossier.pk not in grouped],
+            records=records,
+            active=Expert.objects.filter(status=Expert.Status.ACTIVE).count(),
+            group_min=round_.policy.committee_value("group_min"),
+        ),
+    )
+
+
+@login_required
+@refusals_shown()
+def meetings_page(request: HttpRequest, slug: str) -> HttpResponse:
+    round_ = _round(request, slug)
+    rows = board_rows(signed_in_user(request), round_)
+    on_agenda = set(MeetingItem.objects.filter(meeting__round=round_).values_list("dossier_id", flat=True))
+    ready = [r for r in rows if r.dossier.pk not in on_agenda and not vote_readiness(r.dossier)]
+    waiting = [
+        (r, vote_readiness(r.dossier)) for r in rows if r.dossier.pk not in on_agenda and r.dossier.status == RECEIVED
+    ]
+    return render(
+        request,
+        "committee/office/meetings.html",
+        _context(
+            request,
+            round_,
+            "meetings",
+            meetings=round_meetings(round_),
+            ready=ready,
+            waiting=[w for w in waiting if w[1]],
+        ),
+    )
+
+
+def _meeting_context(meeting: Meeting) -> dict[str, Any]:
+    members, present = attendance_numbers(meeting)
+    ratio = meeting.round.policy.committee_ratio("quorum")
+    attendance = {a.expert_id: a.present for a in meeting.attendance.all()}
+    counts = {c.dossier_id: c for c in meeting.counts.all()}
+    items = [
+        {
+            "item": item,
+            "cast": BallotCast.objects.filter(meeting=meeting, dossier=item.dossier).count(),
+            "count": counts.get(item.dossier_id),
+            "pseudonym": ExpertAssignment.objects.filter(dossier=item.dossier)
+            .values_list("pseudonym", flat=True)
+            .first(),
+        }
+        for item in meeting.items.select_related("dossier__applicant", "dossier__unit").order_by(
+            "dossier__serial_number"
+        )
+    ]
+    minutes = [{"record": m, "intact": minutes_verify(m)} for m in meeting.minutes.order_by("sealed_at", "id")]
+    return {
+        "meeting": meeting,
+        "round": meeting.round,
+        "members": CommitteeMember.objects.filter(round=meeting.round).select_related("expert__user"),
+        "attendance": attendance,
+        "member_count": members,
+        "present": present,
+        "needed": needed_for_share(members, ratio),
+        "quorum_ok": quorum_met(members=members, present=present, ratio=ratio),
+        "pass_needed": needed_for_share(present, meeting.round.policy.committee_ratio("pass_ratio")),
+        "items": items,
+        "minutes": minutes,
+        "tab": "meetings",
+    }
+
+
+@login_required
+@refusals_shown()
+def meeting_page(request: HttpRequest, pk: int) -> HttpResponse:
+    _office(request)
+    meeting = Meeting.objects.select_related("round").filter(pk=pk).first()
+    if meeting is None:
+        raise NotFound("未找到该评审会议。")
+    _round(request, meeting.round.slug)
+    return render(request, "committee/office/meeting.html", _meeting_context(meeting))
+
+
+@login_required
+@refusals_shown()
+def results_page(request: HttpRequest, slug: str) -> HttpResponse:
+    round_ = _round(request, slug)
+    rows = board_rows(signed_in_user(request), round_)
+    publicity = current_results_publicity(round_)
+    return render(
+        request,
+        "committee/office/results.html",
+        _context(
+            request,
+            round_,
+            "results",
+            rows=[r for r in rows if r.count is not None or r.certificate is not None],
+            publicity=publicity,
+            objections=publicity.objections.select_related("dossier__applicant") if publicity else [],
+            rechecks=publicity.rechecks.select_related("dossier__applicant") if publicity else [],
+            min_days=round_.policy.committee_value("results_publicity_days"),
+            confirmed=confirmed_publicity_of(round_),
+        ),
+    )
+
+
+def confirmed_publicity_of(round_: Round) -> ResultsPublicity | None:
+    return ResultsPublicity.objects.filter(round=round_, confirmed_at__isnull=False).first()
+
+
+@login_required
+@require_POST
+@refusals_shown()
+def certificate_issue_view(request: HttpRequest, dossier_id: int) -> HttpResponse:
+    """发放电子证书: the policy's certificate_issue action (it creates the certificate with the move)."""
+    act(actor=signed_in_user(request), dossier_id=dossier_id, action="certificate_issue")
+    messages.success(request, "电子证书已发放。")
+    return redirect(request.headers.get("Referer") or reverse("committee:office"))
+
+
+@login_required
+@refusals_shown()
+def certificate_pdf(request: HttpRequest, pk: int) -> FileResponse:
+    """The certificate PDF: the office of its prefecture, or the applicant themself."""
+    user = signed_in_user(request)
+    certificate = Certificate.objects.select_related("dossier__round", "dossier__unit").filter(pk=pk).first()
+    if certificate is None:
+        raise NotFound("未找到该证书。")
+    if certificate.dossier.applicant_id != user.pk:
+        require_office(user, certificate.dossier)
+    document = certificate_document(certificate)
+    return FileResponse(document.file.open("rb"), content_type="application/pdf", filename=f"{certificate.number}.pdf")
+
+
+@require_GET
+def certificate_lookup(request: HttpRequest) -> HttpResponse:
+    """Public: is there a certificate with this number? Shows what the verification page shows, no more."""
+    number = request.GET.get("number", "").strip()
+    context: dict[str, Any] = {"number": number}
+    if number:
+        try:
+            certificate = certificate_by_number(number)
+        except NotFound:
+            context["missing"] = True
+        else:
+            dossier = certificate.dossier
+            context["certificate"] = certificate
+            context["holder"] = mask_name(dossier.applicant.display_name)
+            context["title"] = dossier.level_label
+            context["round_name"] = dossier.round.name
+            context["valid"] = dossier.status == CERTIFIED
+            context["verify_url"] = reverse("documents:verify", args=[certificate.verification_code])
+    return render(request, "committee/certificate_lookup.html", context, status=404 if "missing" in context else 200)
+
+
+# ---- the expert's ballot ------------------------------------------------------------------------------------
+
+
+@login_required
+@refusals_shown()
+def vote_list(request: HttpRequest) -> HttpResponse:
+    """The expert's defence panels (score sheets), and the meetings where they are recorded present and the
+    vote is open: one ballot per dossier."""
+    expert = require_expert(signed_in_user(request))
+    meetings = Meeting.objects.filter(
+        attendance__expert=expert, attendance__present=True, voting_opened_at__isnull=False
+    ).select_related("round")
+    cast = set(BallotCast.objects.filter(expert=expert).values_list("meeting_id", "dossier_id"))
+    agenda = [
+        {
+            "meeting": m,
+            "items": [
+                {
+                    "item": item,
+                    "pseudonym": ExpertAssignment.objects.filter(dossier=item.dossier)
+                    .values_list("pseudonym", flat=True)
+                    .first()
+                    or item.dossier.serial_number,
+                    "voted": (m.pk, item.dossier_id) in cast,
+                    "closed": VoteCount.objects.filter(meeting=m, dossier=item.dossier).exists(),
+                }
+                for item in m.items.select_related("dossier").order_by("dossier__serial_number")
+            ],
+        }
+        for m in meetings
+    ]
+    sessions = DefenceSession.objects.filter(panel=expert.user).select_related("round").order_by("-held_on")
+    return render(
+        request, "committee/vote.html", {"agenda": agenda, "choices": Ballot.Choice.choices, "sessions": sessions}
+    )

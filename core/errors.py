@@ -27,6 +27,7 @@ class ErrorCode(StrEnum):
     MASKING_UNCOVERED = "masking_uncovered"
     POLICY_INVALID = "policy_invalid"
     DOCUMENT_UNAVAILABLE = "document_unavailable"
+    REQUEST_TOO_LARGE = "request_too_large"
     NOT_AUTHENTICATED = "not_authenticated"
     METHOD_NOT_ALLOWED = "method_not_allowed"
     THROTTLED = "throttled"
@@ -44,6 +45,7 @@ HTTP_STATUS: dict[ErrorCode, int] = {
     ErrorCode.NOT_FOUND: 404,
     ErrorCode.CONCURRENT_UPDATE: 409,
     ErrorCode.ILLEGAL_TRANSITION: 409,
+    ErrorCode.REQUEST_TOO_LARGE: 413,
     ErrorCode.NOT_AUTHENTICATED: 401,
     ErrorCode.METHOD_NOT_ALLOWED: 405,
     ErrorCode.THROTTLED: 429,

@@ -61,9 +61,16 @@ def _at(moment: dt.datetime) -> Iterator[None]:
         yield
 
 
-def _prepare(round_: Round, user: User, name: str, sex: str, birth: str) -> Dossier:
+# A 访惠聚 assignment: exempts the applicant from the defence (notice 六(一)).
+EXEMPTING_ASSIGNMENT = {"type": "fanghuiju_village", "from": "2019-02-01", "to": "2020-02-01"}
+
+
+def _prepare(round_: Round, user: User, name: str, sex: str, birth: str, *, exempt: bool = False) -> Dossier:
     dossier = dossier_services.dossier_create(actor=user, round_=round_, level="mid", kind="evaluation")
-    for key, data in sample_sections(dossier, name=name, sex=sex, birth=birth).items():
+    sections = sample_sections(dossier, name=name, sex=sex, birth=birth)
+    if exempt:
+        sections["basic_info"] = {**sections["basic_info"], "special_assignments": [EXEMPTING_ASSIGNMENT]}
+    for key, data in sections.items():
         dossier_services.section_save(dossier_id=dossier.pk, actor=user, key=key, data=data)
     for section, doc_type in REQUIRED_UPLOADS:
         dossier_services.attachment_upload(
@@ -84,7 +91,14 @@ def _officer(username: str) -> User:
 
 
 def _create_and_drive(
-    round_: Round, user: User, person: tuple[str, str, str], target: str, unit_officer: str, county_officer: str
+    round_: Round,
+    user: User,
+    person: tuple[str, str, str],
+    target: str,
+    unit_officer: str,
+    county_officer: str,
+    *,
+    exempt: bool = False,
 ) -> Dossier:
     """File one dossier and move it along the chain up to `target`, with the clock set back as needed."""
     now = timezone.now()
@@ -92,7 +106,7 @@ def _create_and_drive(
     start_day = max(filing_start, timezone.localdate() - dt.timedelta(days=13))
     begin = timezone.make_aware(dt.datetime.combine(start_day, dt.time(9, 30)))
     with _at(begin if target != SUBMITTED else now - dt.timedelta(hours=3)):
-        dossier = _prepare(round_, user, *person)
+        dossier = _prepare(round_, user, *person, exempt=exempt)
         act(actor=user, dossier_id=dossier.pk, action="submit")
     if target == SUBMITTED:
         return dossier

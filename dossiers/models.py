@@ -99,8 +99,10 @@ class DossierSection(models.Model):
         return f"{self.dossier_id}:{self.key}"
 
 
-def attachment_upload_to(instance: Attachment, filename: str) -> str:
-    return f"attachments/{instance.dossier.round.slug}/{instance.dossier.serial_number}/{uuid.uuid4().hex}.jpg"
+def attachment_upload_to(instance: Attachment | Dossier, filename: str) -> str:
+    """attachments/<round>/<serial>/<random>.jpg; takes the dossier too, as uploads store the file first."""
+    dossier = instance if isinstance(instance, Dossier) else instance.dossier
+    return f"attachments/{dossier.round.slug}/{dossier.serial_number}/{uuid.uuid4().hex}.jpg"
 
 
 class Attachment(models.Model):

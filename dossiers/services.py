@@ -28,9 +28,17 @@ from core.errors import (
 )
 from dossiers import signals
 from dossiers.access import ReviewLevel, require_role
-from dossiers.images import clean_jpeg, read_limited
-from dossiers.models import Attachment, Dossier, DossierSection
-from dossiers.sections import SECTIONS, UNIT_RECORD_TYPES, SectionInvalid, context_for, is_unit_record, validate_section
+from dossiers.images import CleanImage, clean_jpeg, read_limited
+from dossiers.models import Attachment, Dossier, DossierSection, attachment_upload_to
+from dossiers.sections import (
+    SECTIONS,
+    UNIT_RECORD_TYPES,
+    DocType,
+    SectionInvalid,
+    context_for,
+    is_unit_record,
+    validate_section,
+)
 from dossiers.states import EDITABLE_STATES
 from rounds.models import Round
 
@@ -143,13 +151,41 @@ def _delete_file_on_commit(attachment: Attachment) -> None:
         transaction.on_commit(lambda: storage.delete(name))
 
 
-@transaction.atomic
 def attachment_upload(
     *, dossier_id: int, actor: User, section: str, doc_type: str, upload: IO[bytes], original_name: str
 ) -> Attachment:
-    """Check, clean and store one JPG. A single-file slot (e.g. ID card front) replaces its old file."""
-    dossier = _locked_own_dossier(dossier_id, actor)
+    """Check, clean and store one JPG. A single-file slot (e.g. ID card front) replaces its old file.
+
+    The image is decoded and its file written before the transaction opens, so no lock is held while
+    Pillow works (on SQLite every write transaction takes the one write lock). The file is removed again
+    if the row is not written; if the process dies in between, `manage.py storage_cleanup` finds it.
+    """
+    dossier = Dossier.objects.select_related("round").filter(pk=dossier_id).first()
+    if dossier is None or not actor.is_authenticated or dossier.applicant_id != actor.pk:
+        raise NotFound("未找到该申报材料。")
     require_editable(dossier)
+    doc = _doc_type_for(section, doc_type)
+    limits = dossier.round.policy.attachment_limits(doc.key)
+    # Checked before anything is written: a refused file leaves every saved attachment as it was.
+    image = clean_jpeg(read_limited(upload, int(limits["max_bytes"])), limits=limits)
+    storage = Attachment._meta.get_field("file").storage
+    name = storage.save(attachment_upload_to(dossier, "upload.jpg"), ContentFile(image.content))
+    try:
+        return _attachment_record(
+            dossier_id=dossier_id,
+            actor=actor,
+            section=section,
+            doc=doc,
+            image=image,
+            name=name,
+            original_name=original_name,
+        )
+    except BaseException:
+        storage.delete(name)
+        raise
+
+
+def _doc_type_for(section: str, doc_type: str) -> DocType:
     spec = SECTIONS.get(section)
     if spec is None or not spec.doc_types:
         raise ValidationFailed("该栏目不接受附件。", details={"field": "section"})
@@ -158,12 +194,47 @@ def attachment_upload(
         raise ValidationFailed("请选择材料类型。", details={"field": "doc_type"})
     if doc.unit_record:
         raise ValidationFailed(f"“{doc.label}”由推荐单位上传，申报人无需上传。", details={"field": "doc_type"})
-    limits = dossier.round.policy.attachment_limits(doc_type)
-    # Checked before anything is written: a refused file leaves every saved attachment as it was.
-    image = clean_jpeg(read_limited(upload, int(limits["max_bytes"])), limits=limits)
-    replaced = (
-        list(Attachment.objects.filter(dossier=dossier, section=section, doc_type=doc_type)) if doc.single else []
-    )
+    return doc
+
+
+def _check_attachment_caps(dossier: Dossier, section: str, replacing: int) -> None:
+    limits = dossier.round.policy.attachments
+    in_section = Attachment.objects.filter(dossier=dossier, section=section).count() - replacing
+    if in_section >= int(limits["max_per_section"]):
+        raise ValidationFailed(
+            f"本栏附件已达上限（{limits['max_per_section']} 个），请删除不需要的附件后再上传。",
+            details={"field": "file", "reason": "section_full", "limit": limits["max_per_section"]},
+        )
+    in_dossier = Attachment.objects.filter(dossier=dossier).count() - replacing
+    if in_dossier >= int(limits["max_per_dossier"]):
+        raise ValidationFailed(
+            f"本份申报的附件已达上限（{limits['max_per_dossier']} 个），请删除不需要的附件后再上传。",
+            details={"field": "file", "reason": "dossier_full", "limit": limits["max_per_dossier"]},
+        )
+
+
+@transaction.atomic
+def _attachment_record(
+    *,
+    dossier_id: int,
+    actor: User,
+    section: str,
+    doc: DocType,
+    image: CleanImage,
+    name: str,
+    original_name: str,
+) -> Attachment:
+    # The row lock serialises uploads into one dossier: of two uploads into one slot, the second waits.
+    dossier = _locked_own_dossier(dossier_id, actor)
+    require_editable(dossier)
+    replaced = list(Attachment.objects.filter(dossier=dossier, section=section, doc_type=doc.key)) if doc.single else []
+    if any(old.sha256 == image.sha256 for old in replaced):
+        # A double-click (or a retried request) sent the same file twice: the first one stays.
+        raise ConcurrentUpdate(
+            f"“{doc.label}”已上传了同一份文件（可能是重复点击），已保留先上传的文件，无需再次上传。",
+            details={"field": "file", "reason": "duplicate_upload", "doc_type": doc.key},
+        )
+    _check_attachment_caps(dossier, section, len(replaced))
     for old in replaced:
         # Masking drops its results for the old file before the row goes.
         _send_removed(old.pk, dossier)
@@ -172,7 +243,7 @@ def attachment_upload(
     attachment = Attachment(
         dossier=dossier,
         section=section,
-        doc_type=doc_type,
+        doc_type=doc.key,
         original_name=(original_name or "upload.jpg")[:255],
         width=image.width,
         height=image.height,
@@ -180,7 +251,7 @@ def attachment_upload(
         sha256=image.sha256,
         uploaded_by=actor,
     )
-    attachment.file.save("upload.jpg", ContentFile(image.content), save=False)
+    attachment.file.name = name
     attachment.save()
     dossier.version += 1
     dossier.save(update_fields=["version", "updated_at"])
@@ -189,11 +260,17 @@ def attachment_upload(
         "attachment_upload",
         dossier,
         section=section,
-        doc_type=doc_type,
+        doc_type=doc.key,
         attachment=attachment.pk,
         replaced=[a.pk for a in replaced],
     )
-    transaction.on_commit(lambda: signals.attachment_uploaded.send(sender=Attachment, attachment=attachment))
+    # Inside the transaction: what listeners record (masking's pending OCR job) commits with the row or
+    # not at all, so a crash right after the commit cannot leave a file nobody will ever look at. They
+    # start their background work on commit.
+    signals.attachment_uploaded.send(sender=Attachment, attachment=attachment)
+    # Listeners cached their rows on the instance (get_or_create sets the reverse one-to-one); their
+    # background work changes those rows later, so the caller gets an instance without the stale copies.
+    attachment.refresh_from_db()
     return attachment
 
 

@@ -1,4 +1,5 @@
-"""Signals other apps listen to (sent on commit by dossiers.services)."""
+"""Signals other apps listen to, sent by dossiers.services inside the write's transaction (listeners
+write their rows in it and start background work on commit)."""
 
 from django.dispatch import Signal
 

@@ -6,6 +6,7 @@ import uuid
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 
 from dossiers.models import Attachment
 from masking.detection import FlagReason
@@ -78,6 +79,8 @@ class AttachmentMasking(models.Model):
     job_version = models.PositiveIntegerField(default=0)
     attempts = models.PositiveSmallIntegerField(default=0)
     started_at = models.DateTimeField(null=True, blank=True)
+    # Renewed by the running worker's heartbeat (core/leases.py); past it, the job was lost and is re-queued.
+    lease_expires_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
     confirmed_at = models.DateTimeField(null=True, blank=True)
     confirmed_by = models.ForeignKey(
@@ -95,6 +98,15 @@ class AttachmentMasking(models.Model):
     @property
     def in_progress(self) -> bool:
         return self.status in IN_PROGRESS
+
+    @property
+    def stalled(self) -> bool:
+        """Running, but its worker stopped renewing the lease: the sweep will re-queue it."""
+        return (
+            self.status == MaskingStatus.RUNNING
+            and self.lease_expires_at is not None
+            and self.lease_expires_at < timezone.now()
+        )
 
     @property
     def servable_to_experts(self) -> bool:

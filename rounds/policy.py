@@ -155,12 +155,15 @@ POLICY_SCHEMA: dict[str, Any] = {
         },
         "attachments": {
             "type": "object",
-            "required": ["formats", "max_bytes", "max_pixels", "min_side_px"],
+            "required": ["formats", "max_bytes", "max_pixels", "min_side_px", "max_per_section", "max_per_dossier"],
             "properties": {
                 "formats": {"type": "array", "items": {"enum": ["jpeg"]}, "minItems": 1},
-                "max_bytes": {"type": "integer", "minimum": 1024},
-                "max_pixels": {"type": "integer", "minimum": 10000},
+                # Bounded above: these budgets are what keeps one upload from costing the server gigabytes.
+                "max_bytes": {"type": "integer", "minimum": 1024, "maximum": 20 * 1024 * 1024},
+                "max_pixels": {"type": "integer", "minimum": 10000, "maximum": 50_000_000},
                 "min_side_px": {"type": "integer", "minimum": 1},
+                "max_per_section": {"type": "integer", "minimum": 1, "maximum": 500},
+                "max_per_dossier": {"type": "integer", "minimum": 1, "maximum": 2000},
                 # A slot whose standard format is smaller than a scanned page (the one-inch photo: 295×413).
                 "min_side_px_by_doc_type": {
                     "type": "object",
@@ -323,6 +326,9 @@ def validate_policy(data: Any, *, source: str = "") -> dict[str, Any]:
         if app["level"] not in data["fees"]["yuan"].get(app["kind"], {}):
             raise PolicyError(f"fees.yuan.{app['kind']}.{app['level']}", "缺少该级别与类型的评审费", source=source)
     _check_required_names(data, source)
+    limits = data["attachments"]
+    if limits["max_per_section"] > limits["max_per_dossier"]:
+        raise PolicyError("attachments.max_per_section", "每栏附件上限不能大于每份申报附件上限", source=source)
     wf = data["workflow"]
     states = set(wf["states"])
     if wf["initial"] not in states:

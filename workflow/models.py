@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 
 from dossiers.models import Dossier
 
@@ -116,6 +117,38 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return f"{self.recipient_id}: {self.title}"
+
+
+class OutboxMessage(models.Model):
+    """A side effect (a transition's notifications, an e-mail, a text message) written in the same transaction as the
+    change that causes it, delivered after the commit and retried until delivered (workflow/outbox.py):
+    a crash after the commit delays a message, never loses it."""
+
+    class Topic(models.TextChoices):
+        TRANSITION = "transition", "状态变更通知"
+        EMAIL = "email", "邮件"
+        SMS = "sms", "短信"
+
+    topic = models.CharField(max_length=16, choices=Topic.choices)
+    # What the message is about ("transition:12", "notification:40"): one message per key and topic.
+    key = models.CharField(max_length=64)
+    payload = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    # Not before: the retry back-off, and the claim of a deliverer at work (a crashed one's claim runs out).
+    available_at = models.DateTimeField(default=timezone.now)
+    delivered_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    last_error = models.TextField(blank=True)
+
+    class Meta:
+        verbose_name = "待发送消息"
+        verbose_name_plural = "待发送消息"
+        ordering = ["id"]
+        constraints = [models.UniqueConstraint(fields=["topic", "key"], name="one_outbox_message_per_key")]
+        indexes = [models.Index(fields=["delivered_at", "available_at"])]
+
+    def __str__(self) -> str:
+        return self.key
 
 
 class AttachmentCheck(models.Model):

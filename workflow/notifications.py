@@ -1,7 +1,10 @@
 """Notifications: an in-app message per person and an e-mail (Django's backend; console by default).
 
-They follow committed transitions only (workflow.actions sends `dossier_transitioned` on commit), so a
-rolled-back action never tells anyone anything. Who is told is the policy's `workflow.notify`.
+Every transition writes an outbox message in its own transaction (a `post_save` of the Transition row,
+inside the atomic block of workflow.actions), so a rolled-back action never tells anyone anything and a committed
+one always does, even if the process dies right after the commit: the message is delivered at once
+after the commit and, failing that, by the worker's minutely flush (workflow/outbox.py). Each
+notification's e-mail is an outbox message too. Who is told is the policy's `workflow.notify`.
 """
 
 from __future__ import annotations
@@ -11,17 +14,19 @@ from typing import Any
 
 from django.conf import settings
 from django.core.mail import send_mail
+from django.db import transaction
+from django.db.models.signals import post_save
 from django.dispatch import receiver
 from django.urls import reverse
 from django.utils import timezone
-from huey.contrib.djhuey import db_task
 
 from accounts.models import RoleAssignment, User
 from core.sms import send_sms
 from dossiers.access import LEVEL_ROLES, organization_for_level
 from dossiers.models import Dossier
 from workflow.actions import dossier_transitioned, level_of_state
-from workflow.models import Notification, Transition
+from workflow.models import Notification, OutboxMessage, Transition
+from workflow.outbox import deliver_on_commit, handles, mark_delivered, outbox_deliver, outbox_write
 
 logger = logging.getLogger(__name__)
 
@@ -45,7 +50,9 @@ def reviewers_of_level(dossier: Dossier, level: str | None) -> list[User]:
     return list(User.objects.filter(pk__in=ids, is_active=True))
 
 
+@transaction.atomic
 def notify(*, recipients: list[User], dossier: Dossier | None, kind: str, title: str, body: str) -> list[Notification]:
+    """The in-app messages, and an outbox e-mail for each recipient with an address, in one transaction."""
     created = []
     seen: set[int] = set()
     for user in recipients:
@@ -58,9 +65,11 @@ def notify(*, recipients: list[User], dossier: Dossier | None, kind: str, title:
         )
     for item in created:
         if item.recipient.email:
-            notification_email_send(item.pk)
+            message = outbox_write(topic=OutboxMessage.Topic.EMAIL, key=f"notification:{item.pk}")
+            deliver_on_commit(message, in_worker=True)
         if item.kind in SMS_KINDS and item.recipient.phone:
-            notification_sms_send(item.pk)
+            message = outbox_write(topic=OutboxMessage.Topic.SMS, key=f"notification:{item.pk}")
+            deliver_on_commit(message, in_worker=True)
     return created
 
 
@@ -68,28 +77,33 @@ def notify(*, recipients: list[User], dossier: Dossier | None, kind: str, title:
 SMS_KINDS = {Notification.Kind.RETURNED, Notification.Kind.REMINDER, Notification.Kind.ABANDONED}
 
 
-@db_task()
-def notification_sms_send(notification_id: int) -> None:
+@handles(OutboxMessage.Topic.SMS)
+def _deliver_sms(message: OutboxMessage) -> None:
+    """At least once, like the e-mail."""
+    notification_id = int(message.key.split(":", 1)[1])
     item = Notification.objects.select_related("recipient").filter(pk=notification_id).first()
-    if item is None or not item.recipient.phone:
-        return
-    link = f"{settings.SITE_URL.rstrip('/')}{item.url}" if item.url else settings.SITE_URL
-    send_sms(phone=item.recipient.phone, text=f"{item.title}。详情请登录平台查看：{link}")
+    if item is not None and item.recipient.phone:
+        link = f"{settings.SITE_URL.rstrip('/')}{item.url}" if item.url else settings.SITE_URL
+        send_sms(phone=item.recipient.phone, text=f"{item.title}。详情请登录平台查看：{link}")
+    mark_delivered(message)
 
 
-@db_task()
-def notification_email_send(notification_id: int) -> None:
+@handles(OutboxMessage.Topic.EMAIL)
+def _deliver_email(message: OutboxMessage) -> None:
+    """At least once: a crash between sending and marking sends the e-mail again, never drops it."""
+    notification_id = int(message.key.split(":", 1)[1])
     item = Notification.objects.select_related("recipient").filter(pk=notification_id).first()
-    if item is None or item.emailed_at or not item.recipient.email:
-        return
-    link = f"{settings.SITE_URL.rstrip('/')}{item.url}" if item.url else ""
-    send_mail(
-        subject=f"【职称申报平台】{item.title}",
-        message=f"{item.recipient.display_name}：\n\n{item.body}\n\n{link}".rstrip() + "\n",
-        from_email=settings.DEFAULT_FROM_EMAIL,
-        recipient_list=[item.recipient.email],
-    )
-    Notification.objects.filter(pk=item.pk).update(emailed_at=timezone.now())
+    if item is not None and not item.emailed_at and item.recipient.email:
+        link = f"{settings.SITE_URL.rstrip('/')}{item.url}" if item.url else ""
+        send_mail(
+            subject=f"【职称申报平台】{item.title}",
+            message=f"{item.recipient.display_name}：\n\n{item.body}\n\n{link}".rstrip() + "\n",
+            from_email=settings.DEFAULT_FROM_EMAIL,
+            recipient_list=[item.recipient.email],
+        )
+    with transaction.atomic():
+        Notification.objects.filter(pk=notification_id).update(emailed_at=timezone.now())
+        mark_delivered(message)
 
 
 def _deadline_text(dossier: Dossier) -> str:
@@ -125,14 +139,42 @@ def _message(dossier: Dossier, record: Transition) -> tuple[str, str, str]:
     return Notification.Kind.TRANSITION, f"申报状态：{label}", body
 
 
-@receiver(dossier_transitioned)
+@receiver(post_save, sender=Transition, dispatch_uid="workflow.transition_outbox")
+def _transition_outbox(sender: Any, instance: Transition, created: bool, raw: bool = False, **kwargs: Any) -> None:
+    # Runs inside the action's transaction: the message commits (or rolls back) with the transition. A row
+    # loaded from a fixture (a restored backup: raw) is history, and its messages are restored with it.
+    if created and not raw:
+        outbox_write(topic=OutboxMessage.Topic.TRANSITION, key=f"transition:{instance.pk}")
+
+
+@receiver(dossier_transitioned, dispatch_uid="workflow.transition_notify")
 def on_dossier_transitioned(
     sender: Any, dossier: Dossier, transition: Transition, actor: User | None, **kwargs: Any
 ) -> None:
+    """After the commit: deliver the transition's message now (the periodic flush catches what this misses)."""
+    message = OutboxMessage.objects.filter(
+        topic=OutboxMessage.Topic.TRANSITION, key=f"transition:{transition.pk}"
+    ).first()
+    if message is not None:
+        outbox_deliver(message.pk)  # never raises: a failure is recorded on the message and retried
+
+
+@handles(OutboxMessage.Topic.TRANSITION)
+def _deliver_transition(message: OutboxMessage) -> None:
+    """Exactly once: the notifications and the delivered mark commit together."""
+    transition_id = int(message.key.split(":", 1)[1])
+    with transaction.atomic():
+        record = Transition.objects.select_related("actor").filter(pk=transition_id).first()
+        if record is not None:
+            _notify_transition(record)
+        mark_delivered(message)
+
+
+def _notify_transition(transition: Transition) -> None:
+    dossier = Dossier.objects.select_related("round", "unit", "applicant").get(pk=transition.dossier_id)
     recipients_spec: list[str] = (dossier.round.policy.workflow.get("notify") or {}).get(transition.action, [])
     if not recipients_spec:
         return
-    dossier = Dossier.objects.select_related("round", "unit", "applicant").get(pk=dossier.pk)
     recipients: list[User] = []
     for spec in recipients_spec:
         if spec == "applicant":
@@ -142,12 +184,10 @@ def on_dossier_transitioned(
         elif spec == "returning_level":
             recipients += reviewers_of_level(dossier, dossier.returned_by_level)
     # The person who acted needs no message about their own action.
-    recipients = [u for u in recipients if actor is None or u.pk != actor.pk]
+    actor_id = transition.actor_id
+    recipients = [u for u in recipients if actor_id is None or u.pk != actor_id]
     kind, title, body = _message(dossier, transition)
-    try:
-        notify(recipients=recipients, dossier=dossier, kind=kind, title=title, body=body)
-    except Exception:  # the transition is committed; a failed message must not turn it into an error page
-        logger.exception("notification for transition %s failed", transition.pk)
+    notify(recipients=recipients, dossier=dossier, kind=kind, title=title, body=body)
 
 
 def notify_return_reminder(*, dossier: Dossier) -> None:

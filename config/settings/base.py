@@ -42,6 +42,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: an over-size body is refused before any middleware (CSRF reads POST) touches it.
+    "core.middleware.RequestSizeLimitMiddleware",
     "django.middleware.security.SecurityMiddleware",
     # Sees the final response: hands stored files to the object store or the proxy (FILE_DELIVERY below).
     "ops.files.OffloadFileMiddleware",
@@ -82,9 +84,13 @@ TEMPLATES = [
 DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'var' / 'db.sqlite3'}")}
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    # WAL lets the huey worker and the web process share the file without "database is locked".
+    # WAL lets the huey worker and the web process read while one writes. IMMEDIATE makes every
+    # transaction take the write lock when it begins, where the busy timeout waits for it: a DEFERRED
+    # transaction that read first and then needs to write cannot wait (SQLite refuses at once with
+    # "database is locked", as waiting could deadlock).
     DATABASES["default"].setdefault("OPTIONS", {})
-    DATABASES["default"]["OPTIONS"].setdefault("timeout", 20)
+    DATABASES["default"]["OPTIONS"].setdefault("timeout", 30)
+    DATABASES["default"]["OPTIONS"].setdefault("transaction_mode", "IMMEDIATE")
     DATABASES["default"]["OPTIONS"].setdefault("init_command", "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;")
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -173,31 +179,53 @@ AWS_S3_SIGNATURE_VERSION = "s3v4"
 # AWS_QUERYSTRING_EXPIRE seconds), "accel" (X-Accel-Redirect to the proxy), "django" (the worker streams it).
 FILE_DELIVERY = env("FILE_DELIVERY", default="presigned" if AWS_STORAGE_BUCKET_NAME else "django")
 
-# Uploads: the attachment limits themselves come from the round's policy; these only bound memory.
-DATA_UPLOAD_MAX_MEMORY_SIZE = 30 * 1024 * 1024
-FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+# Uploads: the attachment limits themselves come from the round's policy (≤ 20 MB, validated); these
+# bound what reaches it. A request body above the limit is refused from its Content-Length before it
+# is read (core.middleware); an upload is one file and a few fields.
+UPLOAD_REQUEST_MAX_BYTES = env.int("UPLOAD_REQUEST_MAX_BYTES", default=6 * 1024 * 1024)
+DATA_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024  # any body that is not an upload: forms, JSON
+FILE_UPLOAD_MAX_MEMORY_SIZE = 1024 * 1024  # larger files are spooled to a temporary file, not memory
+DATA_UPLOAD_MAX_NUMBER_FILES = 5
+DATA_UPLOAD_MAX_NUMBER_FIELDS = 2000
+# Images decoded at once per process (each needs up to ~100 MB while Pillow works).
+UPLOAD_DECODE_CONCURRENCY = env.int("UPLOAD_DECODE_CONCURRENCY", default=2)
 
 EMAIL_BACKEND = env("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
+EMAIL_FILE_PATH = env("EMAIL_FILE_PATH", default=str(BASE_DIR / "var" / "mail"))  # the file-based backend
 # Short messages to applicants (returns, deadline reminders, abandonment): core.sms backends by dotted path.
 SMS_BACKEND = env("SMS_BACKEND", default="core.sms.ConsoleBackend")
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="职称申报平台 <noreply@localhost>")
 
 # Background work: SQLite storage by default, Redis when REDIS_URL is set; immediate in tests.
 HUEY_IMMEDIATE = env.bool("HUEY_IMMEDIATE", default=False)
+# Each worker process is replaced after this many tasks: what an OCR run leaves allocated (onnxruntime
+# keeps its arena at the largest shapes it has seen) is returned to the system.
+HUEY_CONSUMER = {"max_tasks": env.int("HUEY_MAX_TASKS", default=20)}
 if env("REDIS_URL", default=""):
     HUEY = {
         "huey_class": "huey.RedisHuey",
         "name": "titles",
         "url": env("REDIS_URL"),
         "immediate": HUEY_IMMEDIATE,
+        "consumer": HUEY_CONSUMER,
     }
 else:
     HUEY = {
         "huey_class": "huey.SqliteHuey",
         "name": "titles",
-        "filename": str(BASE_DIR / "var" / "huey.sqlite3"),
+        "filename": env("HUEY_SQLITE_PATH", default=str(BASE_DIR / "var" / "huey.sqlite3")),
         "immediate": HUEY_IMMEDIATE,
+        "consumer": HUEY_CONSUMER,
     }
+
+# Background jobs (OCR, PDF batches) hold a lease renewed by a heartbeat from the running worker; a job
+# whose lease ran out is re-queued by the periodic sweep (core/leases.py), at most JOB_MAX_ATTEMPTS times.
+JOB_LEASE_SECONDS = env.int("JOB_LEASE_SECONDS", default=120)
+JOB_HEARTBEAT_SECONDS = env.float("JOB_HEARTBEAT_SECONDS", default=0) or None
+JOB_MAX_ATTEMPTS = env.int("JOB_MAX_ATTEMPTS", default=3)
+# Notifications and e-mails leave through an outbox (workflow/outbox.py), retried with back-off.
+OUTBOX_MAX_ATTEMPTS = env.int("OUTBOX_MAX_ATTEMPTS", default=10)
+OUTBOX_CLAIM_SECONDS = env.int("OUTBOX_CLAIM_SECONDS", default=90)
 
 # Where the versioned round policy files live (one YAML file per round).
 POLICY_DIR = BASE_DIR / "policies"

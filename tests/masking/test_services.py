@@ -86,7 +86,9 @@ def test_reupload_replaces_the_old_result_and_stale_jobs_do_nothing(dossier, upl
     assert old_name, "confirming with boxes stores a masked copy"
     assert storage.exists(old_name)
 
-    second = upload(dossier, certificate)  # the single-file slot: replaces the first upload
+    rescan = certificate.copy()
+    rescan.putpixel((0, 0), (0, 0, 0))  # a new scan of the page (the very same file again is refused)
+    second = upload(dossier, rescan)  # the single-file slot: replaces the first upload
     assert not AttachmentMasking.objects.filter(attachment_id=first.pk).exists()
     assert not storage.exists(old_name)
     masking = AttachmentMasking.objects.get(attachment=second)

@@ -17,3 +17,6 @@ class Command(BaseCommand):
         self.stdout.write("演示账号（用户名 / 密码 / 角色 / 机构）：")
         for username, password, role, org in result["users"]:
             self.stdout.write(f"  {username:<18} {password}  {role}  {org}")
+        self.stdout.write("评审委员会阶段：")
+        for line in result["committee"]:
+            self.stdout.write(line)

@@ -22,7 +22,7 @@ from documents.models import DocumentKind, GeneratedDocument
 from dossiers.access import dossiers_in_scope_of_reviewer, reviewer_levels, visible_dossier
 from dossiers.display import field_path_label, field_value_label, section_display
 from dossiers.models import Attachment, Dossier, Submission
-from dossiers.sections import doc_type_label
+from dossiers.sections import doc_type_label, is_unit_record
 from dossiers.selectors import attachments_by_section, section_data
 from dossiers.states import RETURNED, RETURNED_FINAL, UNIT_PUBLICITY
 from rounds.models import Round
@@ -367,13 +367,18 @@ def review_sections(user: User, dossier: Dossier) -> list[ReviewSection]:
             title=meta["title"],
             display=section_display(meta["key"], data.get(meta["key"])),
             attachments=[
-                ReviewAttachment(a, doc_type_label(meta["key"], a.doc_type), a.pk in ticked)
+                ReviewAttachment(a, _review_label(meta["key"], a.doc_type), a.pk in ticked)
                 for a in by_section.get(meta["key"], [])
             ],
             standard_reasons=policy.return_reasons(meta["key"]),
         )
         for meta in policy.sections
     ]
+
+
+def _review_label(section: str, doc_type: str) -> str:
+    """The attachment's label; the unit's signed publicity records are marked as the unit's (notice 五(二))."""
+    return doc_type_label(section, doc_type) + ("（推荐单位上传）" if is_unit_record(section, doc_type) else "")
 
 
 def checklist_progress(sections: list[ReviewSection]) -> tuple[int, int]:

@@ -133,7 +133,7 @@ def test_review_journey(browser, live_server, contexts, open_round, demo_users, 
         _open_from_queue(county, live_server, dossier)
         county.locator("#publicity a", has_text="推荐单位公示结果").first.wait_for()  # annex 2 on the dossier
         # The signed records are beside the dossier, in section 13, marked as the unit's.
-        county.locator("#ro-other_attachments .thumb", has_text="推荐单位上传").first.wait_for()
+        county.locator("#ro-other_attachments .review-thumb", has_text="推荐单位上传").first.wait_for()
         _click_action(county, "开始县（市）审核")
         county.locator("#dossier-status[data-status=county_review]").wait_for()
         county.locator("#return-form-box summary").click()

@@ -25,6 +25,7 @@ from masking.services import masking_confirm
 from masking.thumbnails import THUMBNAIL_SIDE
 from tests.conftest import login
 from tests.dossiers.conftest import fill_sections, upload_required
+from tests.workflow.conftest import file_unit_records
 from workflow import actions
 from workflow.models import AttachmentCheck, Transition
 from workflow.services import publicity_result_record, publicity_start
@@ -149,11 +150,12 @@ def test_clerk_reviews_in_one_screen(browser, live_server, contexts, open_round,
     page.screenshot(path=str(shots / "05-next-dossier.png"))
 
     # 5. The colleague's publicity ends; bulk 同意推荐 with the returned dossier ticked too: one done,
-    # the other refused by the applicant's name.
+    # the other refused by the applicant's name. The unit has filed the colleague's signed publicity records.
     publicity = publicity_start(dossier_ids=[second.pk], actor=unit_user, start=timezone.localdate(), contact="人事科")
     after = timezone.make_aware(dt.datetime.combine(publicity.end + dt.timedelta(days=1), dt.time(9, 0)))
     with time_machine.travel(after, tick=True):
         publicity_result_record(publicity_id=publicity.pk, actor=unit_user, objections="无", objection_upheld=False)
+        file_unit_records(second, unit_user)  # the signed annex 1 and 2 come before 同意推荐 (notice 五(二))
         page.goto(f"{live_server.url}/review/?all=1")
         for dossier in (first, second):
             page.locator(f'#queue-table tr[data-dossier="{dossier.pk}"] input[name=ids]').check()

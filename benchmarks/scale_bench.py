@@ -77,9 +77,9 @@ def _pages() -> list[Page]:
         Page("demo_prefecture", "prefecture: roster page", fixed("/documents/roster/")),
         Page("demo_prefecture", "prefecture: batch ZIPs page", fixed("/documents/batches/")),
         Page("demo_prefecture", "API prefecture: queue", fixed("/api/workflow/queue")),
-        Page("demo_expert", "expert: assignments", fixed("/committee/expert/")),
-        Page("demo_expert", "expert: blind dossier", lambda ids: f"/committee/expert/{ids['assignment']}/"),
-        Page("demo_expert", "API expert: assignments", fixed("/api/committee/expert/assignments")),
+        Page("demo_expert", "expert: assignments", fixed("/committee/review/")),
+        Page("demo_expert", "expert: blind dossier", lambda ids: f"/committee/review/{ids['assignment']}/"),
+        Page("demo_expert", "API expert: assignments", fixed("/api/committee/review/assignments")),
     ]
 
 

@@ -4,10 +4,6 @@ from committee import views
 
 app_name = "committee"
 urlpatterns = [
-    # The expert's blind review.
-    path("expert/", views.expert_list, name="expert_list"),
-    path("expert/<int:assignment_id>/", views.expert_dossier, name="expert_dossier"),
-    path("expert/<int:assignment_id>/files/<int:attachment_id>.jpg", views.expert_file, name="expert_file"),
     # The expert's secret ballot and defence score sheets.
     path("vote/", views.vote_list, name="vote"),
     path("defence/<int:pk>/", views.defence_session, name="defence_session"),

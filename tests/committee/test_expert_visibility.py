@@ -89,10 +89,10 @@ def test_every_expert_response_is_free_of_the_applicants_identity(blind_setup, d
     forbidden = _forbidden_strings(dossier)
 
     pages = [
-        "/committee/expert/",
-        f"/committee/expert/{assignment.pk}/",
-        "/api/committee/expert/assignments",
-        f"/api/committee/expert/assignments/{assignment.pk}",
+        "/committee/review/",
+        f"/committee/review/{assignment.pk}/",
+        "/api/committee/review/assignments",
+        f"/api/committee/review/assignments/{assignment.pk}",
     ]
     texts = []
     for url in pages:
@@ -138,7 +138,7 @@ def test_experts_are_refused_originals_unassigned_dossiers_and_unconfirmed_files
     masked, unconfirmed = blind_setup["masked"], blind_setup["unconfirmed"]
     refused = [
         f"/masking/attachments/{masked.pk}/original.jpg",
-        f"/committee/expert/{assignment.pk}/files/{unconfirmed.pk}.jpg",
+        f"/committee/review/{assignment.pk}/files/{unconfirmed.pk}.jpg",
         f"/masking/attachments/{unconfirmed.pk}/masked.jpg",
         f"/dossiers/attachments/{masked.pk}/file.jpg",
         f"/dossiers/{dossier.pk}/",
@@ -161,13 +161,13 @@ def test_experts_are_refused_originals_unassigned_dossiers_and_unconfirmed_files
     other_client = Client()
     other_client.force_login(other)
     for url in [
-        f"/committee/expert/{assignment.pk}/",
-        f"/committee/expert/{assignment.pk}/files/{masked.pk}.jpg",
+        f"/committee/review/{assignment.pk}/",
+        f"/committee/review/{assignment.pk}/files/{masked.pk}.jpg",
         f"/masking/attachments/{masked.pk}/masked.jpg",
-        f"/api/committee/expert/assignments/{assignment.pk}",
+        f"/api/committee/review/assignments/{assignment.pk}",
     ]:
         assert other_client.get(url).status_code == 404, url
-    assert json.loads(other_client.get("/api/committee/expert/assignments").content) == []
+    assert json.loads(other_client.get("/api/committee/review/assignments").content) == []
 
 
 def test_originals_go_to_the_applicant_only_while_a_draft(blind_setup, demo_users) -> None:
@@ -229,10 +229,6 @@ def test_every_expert_page_and_api_response_is_scanned_for_identity(blind) -> No
         f"/committee/review/{a}/",
         "/api/committee/review/assignments",
         f"/api/committee/review/assignments/{a}",
-        "/committee/expert/",
-        f"/committee/expert/{a}/",
-        "/api/committee/expert/assignments",
-        f"/api/committee/expert/assignments/{a}",
     ]
     for url in urls:
         response = client.get(url)
@@ -260,7 +256,7 @@ def test_every_expert_page_and_api_response_is_scanned_for_identity(blind) -> No
 def test_identity_documents_are_never_served_to_the_expert(blind, demo_users) -> None:
     client = _client(blind.expert)
     a = blind.assignment.pk
-    listed = json.loads(client.get(f"/api/committee/expert/assignments/{a}").content)["materials"]
+    listed = json.loads(client.get(f"/api/committee/review/assignments/{a}").content)["materials"]
     assert {m["id"] for m in listed} == {x.pk for x in blind.reviewed}
     for attachment in blind.identity:
         # Confirmed and rechecked clean like any review material: only its doc type keeps it from the expert.
@@ -271,7 +267,6 @@ def test_identity_documents_are_never_served_to_the_expert(blind, demo_users) ->
         for url in [
             f"/committee/review/{a}/files/{attachment.pk}.jpg",
             f"/committee/review/{a}/files/{attachment.pk}.jpg?download=1",
-            f"/committee/expert/{a}/files/{attachment.pk}.jpg",
             f"/masking/attachments/{attachment.pk}/masked.jpg",
             f"/masking/attachments/{attachment.pk}/original.jpg",
             f"/dossiers/attachments/{attachment.pk}/file.jpg",

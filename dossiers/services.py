@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import uuid
+from collections.abc import Callable
 from typing import IO, Any
 
 from django.core.files.base import ContentFile
@@ -168,10 +169,10 @@ def attachment_upload(
     limits = dossier.round.policy.attachment_limits(doc.key)
     # Checked before anything is written: a refused file leaves every saved attachment as it was.
     image = clean_jpeg(read_limited(upload, int(limits["max_bytes"])), limits=limits)
-    storage = Attachment._meta.get_field("file").storage
-    name = storage.save(attachment_upload_to(dossier, "upload.jpg"), ContentFile(image.content))
-    try:
-        return _attachment_record(
+    return _stored_then_recorded(
+        dossier,
+        image,
+        lambda name: _attachment_record(
             dossier_id=dossier_id,
             actor=actor,
             section=section,
@@ -179,10 +180,40 @@ def attachment_upload(
             image=image,
             name=name,
             original_name=original_name,
-        )
+        ),
+    )
+
+
+def _stored_then_recorded(dossier: Dossier, image: CleanImage, record: Callable[[str], Attachment]) -> Attachment:
+    """Write the cleaned image's file, then its row through `record(name)`; the file is removed again if the
+    row is not written (a process that dies in between leaves it to `manage.py storage_cleanup`)."""
+    storage = Attachment._meta.get_field("file").storage
+    name = storage.save(attachment_upload_to(dossier, "upload.jpg"), ContentFile(image.content))
+    try:
+        return record(name)
     except BaseException:
         storage.delete(name)
         raise
+
+
+def _new_attachment(
+    *, dossier: Dossier, section: str, doc_type: str, image: CleanImage, name: str, original_name: str, actor: User
+) -> Attachment:
+    """The row of an image whose file is already stored under `name`."""
+    attachment = Attachment(
+        dossier=dossier,
+        section=section,
+        doc_type=doc_type,
+        original_name=(original_name or "upload.jpg")[:255],
+        width=image.width,
+        height=image.height,
+        size_bytes=len(image.content),
+        sha256=image.sha256,
+        uploaded_by=actor,
+    )
+    attachment.file.name = name
+    attachment.save()
+    return attachment
 
 
 def _doc_type_for(section: str, doc_type: str) -> DocType:
@@ -240,19 +271,15 @@ def _attachment_record(
         _send_removed(old.pk, dossier)
         _delete_file_on_commit(old)
         old.delete()
-    attachment = Attachment(
+    attachment = _new_attachment(
         dossier=dossier,
         section=section,
         doc_type=doc.key,
-        original_name=(original_name or "upload.jpg")[:255],
-        width=image.width,
-        height=image.height,
-        size_bytes=len(image.content),
-        sha256=image.sha256,
-        uploaded_by=actor,
+        image=image,
+        name=name,
+        original_name=original_name,
+        actor=actor,
     )
-    attachment.file.name = name
-    attachment.save()
     dossier.version += 1
     dossier.save(update_fields=["version", "updated_at"])
     audit(
@@ -291,16 +318,37 @@ def attachment_delete(*, attachment_id: int, actor: User) -> None:
     audit(actor, "attachment_delete", dossier, attachment=attachment_id)
 
 
-@transaction.atomic
 def unit_record_upload(
     *, dossier_id: int, actor: User, doc_type: str, upload: IO[bytes], original_name: str
 ) -> Attachment:
     """The recommending unit files a signed and stamped publicity record (annex 1 / annex 2, JPG) with
     section 13 (notice 五(二), 五(一)13) while the dossier is with the unit. It belongs to the unit: it is
-    not masked (no signal to masking), not counted in the applicant's completeness, never served to experts."""
-    dossier = Dossier.objects.select_for_update().select_related("round", "unit").filter(pk=dossier_id).first()
+    not masked (no signal to masking), not counted in the applicant's completeness, never served to experts.
+
+    Like the applicant's uploads, the image is decoded and its file written before the transaction opens."""
+    dossier = Dossier.objects.select_related("round", "unit").filter(pk=dossier_id).first()
     if dossier is None:
         raise NotFound("未找到该申报材料。")
+    section = _unit_record_section(dossier, actor, doc_type)
+    limits = dossier.round.policy.attachments
+    image = clean_jpeg(read_limited(upload, int(limits["max_bytes"])), limits=limits)
+    return _stored_then_recorded(
+        dossier,
+        image,
+        lambda name: _unit_record_record(
+            dossier_id=dossier_id,
+            actor=actor,
+            section=section,
+            doc_type=doc_type,
+            image=image,
+            name=name,
+            original_name=original_name,
+        ),
+    )
+
+
+def _unit_record_section(dossier: Dossier, actor: User, doc_type: str) -> str:
+    """The section a unit record is filed with, once the actor may file it on this dossier now."""
     require_role(actor, Role.UNIT_REVIEWER, dossier.unit)
     if dossier.round.policy.workflow.get("levels", {}).get(dossier.status) != ReviewLevel.UNIT:
         raise NotEditable(
@@ -310,25 +358,28 @@ def unit_record_upload(
     section = next((key for key, d in UNIT_RECORD_TYPES if d == doc_type), None)
     if section is None:
         raise ValidationFailed("请选择公示材料类型（推荐单位公示或公示结果）。", details={"field": "doc_type"})
-    limits = dossier.round.policy.attachments
-    image = clean_jpeg(read_limited(upload, int(limits["max_bytes"])), limits=limits)
-    replaced = list(Attachment.objects.filter(dossier=dossier, section=section, doc_type=doc_type))
-    for old in replaced:
+    return section
+
+
+@transaction.atomic
+def _unit_record_record(
+    *, dossier_id: int, actor: User, section: str, doc_type: str, image: CleanImage, name: str, original_name: str
+) -> Attachment:
+    dossier = Dossier.objects.select_for_update().select_related("round", "unit").get(pk=dossier_id)
+    # Checked again under the lock: the dossier may have moved on while the image was decoded.
+    _unit_record_section(dossier, actor, doc_type)
+    for old in Attachment.objects.filter(dossier=dossier, section=section, doc_type=doc_type):
         _delete_file_on_commit(old)
         old.delete()
-    attachment = Attachment(
+    attachment = _new_attachment(
         dossier=dossier,
         section=section,
         doc_type=doc_type,
-        original_name=(original_name or "upload.jpg")[:255],
-        width=image.width,
-        height=image.height,
-        size_bytes=len(image.content),
-        sha256=image.sha256,
-        uploaded_by=actor,
+        image=image,
+        name=name,
+        original_name=original_name,
+        actor=actor,
     )
-    attachment.file.save("upload.jpg", ContentFile(image.content), save=False)
-    attachment.save()
     audit(actor, "unit_record_upload", dossier, doc_type=doc_type, attachment=attachment.pk)
     return attachment
 

@@ -15,17 +15,9 @@ from committee.blind_review import opinion_of, opinion_refusal, review_materials
 from committee.models import ExpertAssignment
 from committee.opinions import opinion_submit
 from committee.selectors import assignment_of_expert, assignments_of_expert
+from core.api_errors import ERRORS
 
 router = Router(tags=["committee-review"])
-
-
-class ErrorOut(Schema):
-    code: str
-    message: str
-    details: Any = None
-
-
-ERRORS = {400: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut}
 
 
 class SectionOut(Schema):

@@ -14,7 +14,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
-from ninja import NinjaAPI
+from ninja import NinjaAPI, Schema
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as SchemaValidationError
 from ninja.parser import Parser
@@ -22,6 +22,17 @@ from ninja.parser import Parser
 from core.errors import DomainError, ErrorCode
 
 logger = logging.getLogger("core.api")
+
+
+class ErrorOut(Schema):
+    """The error body every route answers with (documented per route as `**ERRORS`)."""
+
+    code: str
+    message: str
+    details: Any = None
+
+
+ERRORS = {400: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut}
 
 API_PREFIX = "/api/"
 

@@ -16,6 +16,7 @@ from ninja import File, Form, Router, Schema, Status
 from ninja.files import UploadedFile
 
 from accounts.auth import signed_in_user
+from core.api_errors import ERRORS
 from core.errors import NotFound
 from dossiers import services
 from dossiers.models import Attachment, Dossier
@@ -24,15 +25,6 @@ from dossiers.selectors import dossier_completeness, dossier_of_applicant, dossi
 from rounds.models import Round
 
 router = Router(tags=["dossiers"])
-
-
-class ErrorOut(Schema):
-    code: str
-    message: str
-    details: Any = None
-
-
-ERRORS = {400: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut}
 
 
 class DossierOut(Schema):

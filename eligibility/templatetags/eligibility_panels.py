@@ -3,6 +3,7 @@
 from django import template
 
 from eligibility.views import panel_context
+from rounds.policy import clause_label
 
 register = template.Library()
 
@@ -12,7 +13,5 @@ def eligibility_dossier_panel(context, dossier):
     return {**panel_context(dossier), "request": context.get("request")}
 
 
-@register.filter
-def clause_zh(clause: str) -> str:
-    """Policy files cite the notice as "notice 五(一)12"; people read "通知五(一)12"."""
-    return str(clause).replace("notice ", "通知").replace("our reading", "本平台解读")
+# Policy files cite the notice as "notice 五(一)12"; people read "通知五(一)12" (rounds.policy.clause_label).
+register.filter("clause_zh", clause_label)

@@ -26,9 +26,10 @@ from django.apps import apps
 from django.core.files.base import File
 from django.core.files.storage import default_storage
 from django.core.management import call_command
-from django.db import connection, models, transaction
+from django.db import connection, transaction
 
 from core.errors import ValidationFailed
+from ops.recovery import referenced_files
 
 FORMAT = 1
 # Django JSON with microseconds (ops/serializers.py); the extension tells loaddata the format.
@@ -48,27 +49,6 @@ class Manifest:
         return {"format": FORMAT, **self.__dict__}
 
 
-def _file_fields() -> list[tuple[type[models.Model], str]]:
-    return [
-        (model, field.name)
-        for model in apps.get_models()
-        for field in model._meta.get_fields()
-        if isinstance(field, models.FileField)
-    ]
-
-
-def referenced_files() -> list[str]:
-    """Every storage name some row points to."""
-    names: set[str] = set()
-    for model, field_name in _file_fields():
-        names.update(
-            name
-            for name in model._default_manager.exclude(**{field_name: ""}).values_list(field_name, flat=True)
-            if name
-        )
-    return sorted(names)
-
-
 def _sha256(handle: Any) -> str:
     digest = hashlib.sha256()
     for chunk in iter(lambda: handle.read(1024 * 1024), b""):
@@ -83,7 +63,7 @@ def _snapshot(data_path: Path) -> tuple[list[str], dict[str, int]]:
             # Must be the transaction's first statement: every later read sees the same snapshot.
             with connection.cursor() as cursor:
                 cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
-        files = referenced_files()
+        files = sorted(referenced_files())
         call_command(
             "dumpdata",
             natural_foreign=True,

@@ -13,7 +13,7 @@ from django.core.management.base import BaseCommand, CommandParser
 
 from documents.recovery import batch_jobs_requeue_lost
 from masking.recovery import masking_requeue_lost
-from portal.recovery import inspect
+from ops.recovery import inspect
 from workflow.outbox import outbox_flush
 
 

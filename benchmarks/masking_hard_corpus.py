@@ -14,7 +14,6 @@ text covered; tests/masking/test_hard_pages.py runs one page per category.
 from __future__ import annotations
 
 import argparse
-import math
 import random
 import sys
 import time
@@ -25,9 +24,20 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import numpy as np
-from PIL import Image, ImageDraw, ImageFilter
+from PIL import Image, ImageFilter
 
-from demo.corpus import SPECIALTIES, UNITS, Canvas, Sample, Score, TextBox, id_number_for, score
+from demo.corpus import (
+    SPECIALTIES,
+    UNITS,
+    Canvas,
+    Sample,
+    Score,
+    SealShape,
+    TextBox,
+    draw_seal,
+    id_number_for,
+    score,
+)
 
 PAGE = (860, 620)
 # Two- and three-character Han names only: the categories test where the name is, not its script.
@@ -143,29 +153,9 @@ def _seal(c: Canvas, rng: random.Random, over: list[int], colour: tuple[int, int
     """An official seal stamped squarely over the name: ring, star and unit name in coloured ink."""
     cx, cy = (over[0] + over[2]) / 2 + rng.uniform(-20, 20), (over[1] + over[3]) / 2 + rng.uniform(-15, 15)
     radius = rng.uniform(85, 110)
-    overlay = Image.new("RGBA", c.image.size, (0, 0, 0, 0))
-    draw = ImageDraw.Draw(overlay)
-    ink = (*colour, rng.randint(150, 200))
-    draw.ellipse((cx - radius, cy - radius, cx + radius, cy + radius), outline=ink, width=7)
-    star = [
-        (
-            cx + radius * 0.32 * math.cos(math.radians(a)) * (1 if i % 2 == 0 else 0.4),
-            cy - radius * 0.32 * math.sin(math.radians(a)) * (1 if i % 2 == 0 else 0.4),
-        )
-        for i, a in enumerate(range(90, 450, 36))
-    ]
-    draw.polygon(star, fill=ink)
-    font = c.font(int(radius * 0.27))
-    for i, ch in enumerate("巴州交通运输局专用章"):
-        angle = math.radians(210 - i * 26)
-        draw.text(
-            (cx + radius * 0.74 * math.cos(angle) - 10, cy - radius * 0.74 * math.sin(angle) - 10),
-            ch,
-            font=font,
-            fill=ink,
-        )
-    c.image = Image.alpha_composite(c.image.convert("RGBA"), overlay).convert("RGB")
-    c.draw = ImageDraw.Draw(c.image)
+    ink = (colour[0], colour[1], colour[2], rng.randint(150, 200))
+    shape = SealShape(cx, cy, radius, ring=7, star=0.32, font=0.27, text_radius=0.74, first=210, step=26)
+    draw_seal(c, shape, ink, "巴州交通运输局专用章")
 
 
 def _sealed(colour: tuple[int, int, int]) -> Callable[[random.Random, str], tuple[Canvas, Sample]]:

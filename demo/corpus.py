@@ -429,26 +429,51 @@ def stamp_seal(c: Canvas, rng: random.Random) -> None:
     else:
         cx, cy = rng.uniform(w * 0.5, w * 0.85), rng.uniform(h * 0.55, h * 0.85)
     radius = rng.uniform(70, 110)
+    red = (205, 30, 30, rng.randint(110, 170))
+    draw_seal(c, SealShape(cx, cy, radius, ring=6, star=0.3, font=0.28, text_radius=0.72, first=200, step=23), red)
+
+
+@dataclass(frozen=True)
+class SealShape:
+    """Where a seal sits and how it is drawn: ring width, star and lettering as fractions of its radius, the
+    lettering's first angle and its step between characters (degrees)."""
+
+    cx: float
+    cy: float
+    radius: float
+    ring: int
+    star: float
+    font: float
+    text_radius: float
+    first: int
+    step: int
+
+
+def draw_seal(c: Canvas, shape: SealShape, ink: tuple[int, int, int, int], text: str = "巴州交通运输局") -> None:
+    """An official seal in translucent ink: ring, five-pointed star and the unit's name around the rim."""
+    cx, cy, radius = shape.cx, shape.cy, shape.radius
     overlay = Image.new("RGBA", c.image.size, (0, 0, 0, 0))
     draw = ImageDraw.Draw(overlay)
-    red = (205, 30, 30, rng.randint(110, 170))
-    draw.ellipse((cx - radius, cy - radius, cx + radius, cy + radius), outline=red, width=6)
+    draw.ellipse((cx - radius, cy - radius, cx + radius, cy + radius), outline=ink, width=shape.ring)
     star = [
         (
-            cx + radius * 0.3 * math.cos(math.radians(a)) * (1 if i % 2 == 0 else 0.4),
-            cy - radius * 0.3 * math.sin(math.radians(a)) * (1 if i % 2 == 0 else 0.4),
+            cx + radius * shape.star * math.cos(math.radians(a)) * (1 if i % 2 == 0 else 0.4),
+            cy - radius * shape.star * math.sin(math.radians(a)) * (1 if i % 2 == 0 else 0.4),
         )
         for i, a in enumerate(range(90, 450, 36))
     ]
-    draw.polygon(star, fill=red)
-    font = c.font(int(radius * 0.28))
-    for i, ch in enumerate("巴州交通运输局"):
-        angle = math.radians(200 - i * 23)
+    draw.polygon(star, fill=ink)
+    font = c.font(int(radius * shape.font))
+    for i, ch in enumerate(text):
+        angle = math.radians(shape.first - i * shape.step)
         draw.text(
-            (cx + radius * 0.72 * math.cos(angle) - 10, cy - radius * 0.72 * math.sin(angle) - 10),
+            (
+                cx + radius * shape.text_radius * math.cos(angle) - 10,
+                cy - radius * shape.text_radius * math.sin(angle) - 10,
+            ),
             ch,
             font=font,
-            fill=red,
+            fill=ink,
         )
     c.image = Image.alpha_composite(c.image.convert("RGBA"), overlay).convert("RGB")
     c.draw = ImageDraw.Draw(c.image)

@@ -4,6 +4,7 @@ from functools import cached_property
 
 from django.db import models
 
+from rounds.fields import OrderedJSONField
 from rounds.policy import Policy
 
 
@@ -13,7 +14,8 @@ class Round(models.Model):
     slug = models.SlugField("标识", max_length=64, unique=True)
     name = models.CharField("名称", max_length=200)
     year = models.PositiveIntegerField("年度")
-    policy_data = models.JSONField("策略")
+    # Text, not jsonb: the policy's key order is meaning (see rounds.fields).
+    policy_data = OrderedJSONField("策略")
     policy_version = models.PositiveIntegerField("策略版本")
     policy_sha256 = models.CharField("策略文件校验值", max_length=64)
     source_file = models.CharField("策略文件", max_length=255, blank=True)

@@ -105,3 +105,26 @@ def test_start_up_check_refuses_a_policy_lacking_a_required_state(settings, tmp_
     errors = check_policy_files(None)
     assert [e.id for e in errors] == ["rounds.E001"]
     assert "committee_received" in errors[0].msg and "bad.yaml" in errors[0].msg
+
+
+def _key_paths(value: object, path: str = "") -> list[str]:
+    """Every object key of a JSON value, in order, with its path (lists keep their order on every database)."""
+    if isinstance(value, dict):
+        return [p for k, v in value.items() for p in [f"{path}/{k}", *_key_paths(v, f"{path}/{k}")]]
+    if isinstance(value, list):
+        return [p for i, v in enumerate(value) for p in _key_paths(v, f"{path}[{i}]")]
+    return []
+
+
+@pytest.mark.django_db
+def test_a_stored_policy_reads_back_in_its_own_key_order():
+    # PostgreSQL's jsonb sorts keys; the policy's order (sections, states, levels) is what pages and tables show.
+    from rounds.models import Round
+    from rounds.services import round_load_from_file
+
+    policy, _ = load_policy_file(POLICY)
+    round_load_from_file(path=POLICY)
+    stored = Round.objects.get(slug=policy["slug"]).policy_data
+    assert _key_paths(stored) == _key_paths(policy)
+    states = list(policy["workflow"]["states"])
+    assert states != sorted(states, key=lambda k: (len(k), k))  # the case a sorting store would break

@@ -33,7 +33,7 @@ from committee.models import (
     ResultsPublicity,
 )
 from committee.permissions import require_expert, require_office
-from core.errors import NotFound, ValidationFailed
+from core.errors import IllegalTransition, NotFound, ValidationFailed
 from documents.services import new_verification_code
 from dossiers.models import Dossier
 from rounds.models import Round
@@ -457,6 +457,30 @@ def committee_act(*, actor: User | None, subject: str, subject_id: int, action: 
 
 def committee_allows(actor: User | None, subject: str, obj: Any, action: str) -> bool:
     return committee_step(subject, action).allows(actor, obj)
+
+
+# ---- the fraud cancellation: only as the consequence of a recorded finding --------------------------------
+
+
+class FraudCancelAction(DossierAction):
+    """弄虚作假，取消申报 (notice 五(一)14): a cancellation follows from a finding recorded with its evidence
+    on this dossier (committee.fraud), never from a bare move on the generic action route."""
+
+    bulk = False
+    needs_input = True
+
+    def check_move(self, actor: User | None, subject: Dossier) -> None:
+        """Whether the move itself is allowed now (state, role, window), before the finding is recorded."""
+        super().check(actor, subject)
+
+    def check(self, actor: User | None, subject: Dossier, **params: Any) -> None:
+        self.check_move(actor, subject)
+        finding = params.get("finding")
+        if finding is None or getattr(finding, "dossier_id", None) != subject.pk:
+            raise IllegalTransition("取消申报须先登记查实的弄虚作假记录及其证据（评审委员会 → 弄虚作假登记）。")
+
+    def note(self, dossier: Dossier, **params: Any) -> str:
+        return f"弄虚作假记录 #{params['finding'].pk}"
 
 
 # ---- the certificate: a policy row with its own record -----------------------------------------------------

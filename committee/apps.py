@@ -8,7 +8,7 @@ class CommitteeConfig(AppConfig):
 
     def ready(self) -> None:
         # why: selectors import models, which the app registry forbids before ready().
-        from committee.actions import CertificateIssueAction
+        from committee.actions import CertificateIssueAction, FraudCancelAction
         from committee.selectors import is_assigned_expert
         from committee.stage import REQUIRED_STATES
         from masking.selectors import register_masked_reader
@@ -22,3 +22,5 @@ class CommitteeConfig(AppConfig):
         # The policy's 发放电子证书 row carries the certificate (importing committee.actions registers the
         # committee's other steps on their subjects).
         ACTION_CLASSES["certificate_issue"] = CertificateIssueAction
+        # 弄虚作假，取消申报 needs the recorded finding it follows from.
+        ACTION_CLASSES["fraud_cancel"] = FraudCancelAction

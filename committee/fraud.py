@@ -9,6 +9,7 @@ from stdnum.cn import ric
 
 from accounts.models import User
 from accounts.services import audit
+from committee.actions import FraudCancelAction
 from committee.permissions import require_office
 from committee.stage import id_number_of
 from committee.transitions import dossier_move
@@ -52,7 +53,7 @@ def fraud_case_record(*, actor: User, dossier: Dossier, evidence: str, note: str
 
 def fraud_cancel(*, actor: User, dossier: Dossier, finding: FraudFinding) -> Dossier:
     """The cancellation itself (notice 五(一)14: 取消已确认的资格), its own audited transition."""
-    moved = dossier_move(dossier=dossier, action=CANCEL_ACTION, actor=actor, note=f"弄虚作假记录 #{finding.pk}")
+    moved = dossier_move(dossier=dossier, action=CANCEL_ACTION, actor=actor, finding=finding)
     audit(actor, "fraud_cancelled", finding, dossier=dossier.pk)
     return moved
 
@@ -88,7 +89,9 @@ def fraud_person_record_check(actor: User | None, round_: Round, id_number: str)
     dossier = live_application(round_, id_number)
     if dossier is not None:
         fraud_case_record_check(actor, dossier)
-        dossier_action(dossier, CANCEL_ACTION).check(actor, dossier)
+        action = dossier_action(dossier, CANCEL_ACTION)
+        # The finding does not exist yet: ask whether the move itself would be allowed.
+        (action.check_move if isinstance(action, FraudCancelAction) else action.check)(actor, dossier)
     return dossier
 
 

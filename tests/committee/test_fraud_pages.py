@@ -174,3 +174,16 @@ def test_region_officers_see_every_prefecture_and_another_prefecture_sees_none(c
     other_office = give_role(UserFactory.create(), Role.PREFECTURE_OFFICER, other_prefecture)
     page = _as(other_office).get("/committee/fraud/")
     assert page.status_code == 200 and case["id_number"] not in page.content.decode()
+
+
+def test_the_generic_action_route_cannot_cancel_without_a_recorded_finding(stage_round, orgs, office) -> None:
+    # The cancellation is the consequence of a finding with its evidence, never a bare move.
+    dossier = received_dossier(stage_round, _unit(orgs))
+    client = _as(office)
+    offered = client.get(f"/api/dossiers/{dossier.pk}/actions").json()
+    assert "fraud_cancel" not in json.dumps(offered)
+    response = client.post(f"/api/dossiers/{dossier.pk}/actions/fraud_cancel", "{}", content_type="application/json")
+    assert response.status_code == 409, response.content
+    assert "弄虚作假记录" in response.json()["message"]
+    dossier.refresh_from_db()
+    assert dossier.status == COMMITTEE_RECEIVED and not FraudFinding.objects.exists()

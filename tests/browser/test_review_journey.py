@@ -105,6 +105,8 @@ def test_review_journey(browser, live_server, contexts, open_round, demo_users, 
         unit.goto(f"{live_server.url}/review/publicity/{publicity.pk}/")
         unit.fill("#publicity-result-form [name=objections]", "无")
         unit.locator("#publicity-result-form button[type=submit]").click()
+        unit.locator("#confirm-dialog[open]", has_text="登记后不能更改").wait_for()
+        confirm_if_asked(unit)
         unit.locator("#publicity-result", has_text="公示无异议").wait_for()
         # The signed, stamped annex 1 and annex 2 go into section 13 before 同意推荐 (issue 10 point 7).
         signed = shots / "signed-record.jpg"
@@ -120,6 +122,9 @@ def test_review_journey(browser, live_server, contexts, open_round, demo_users, 
         unit.screenshot(path=str(shots / "04a-unit-records.png"), full_page=True)
         unit.goto(f"{live_server.url}/review/publicity/{publicity.pk}/")
         unit.locator("#publicity-recommend-form button[type=submit]").click()
+        # Recommending cannot be undone: the page asks first, naming how many dossiers it recommends.
+        unit.locator("#confirm-dialog[open]", has_text="推荐本次公示的 1 份申报").wait_for()
+        confirm_if_asked(unit)
         unit.locator(".msg-success", has_text="已同意推荐").wait_for()
         unit.screenshot(path=str(shots / "04-unit-recommended.png"), full_page=True)
         dossier.refresh_from_db()

@@ -13,8 +13,6 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
-import hashlib
-import json
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -35,11 +33,11 @@ from demo.setup import BASE_ROUND, demo_account
 from dossiers.models import Dossier
 from dossiers.states import COMMITTEE_RECEIVED
 from rounds.models import Round
-from rounds.policy import validate_policy
-from rounds.services import round_save_policy
+from rounds.services import demo_round_slug, round_save_demo
 from workflow.actions import act
 
-COMMITTEE_ROUND = f"demo-committee-{BASE_ROUND}"
+COMMITTEE_PREFIX = "demo-committee"
+COMMITTEE_ROUND = demo_round_slug(BASE_ROUND, COMMITTEE_PREFIX)
 OFFICE = "demo_prefecture"
 
 # (username, full name, title, specialty, unit code or None for an outside institute)
@@ -95,12 +93,7 @@ def committee_round(today: dt.date) -> Round:
     for key, (start, end) in spans.items():
         policy["windows"][key]["start"] = (today + dt.timedelta(days=start)).isoformat()
         policy["windows"][key]["end"] = (today + dt.timedelta(days=end)).isoformat()
-    policy["slug"] = COMMITTEE_ROUND
-    policy["name"] = f"【演示·评审阶段】{policy['name']}"
-    policy["year"] = today.year
-    policy = validate_policy(policy, source="demo")
-    sha = hashlib.sha256(json.dumps(policy, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
-    return round_save_policy(policy=policy, sha256=sha, source_file=f"demo of {base.source_file}", is_demo=True)
+    return round_save_demo(base, policy, prefix=COMMITTEE_PREFIX, label="演示批次（评审阶段）", year=today.year)
 
 
 def seed_experts(orgs: dict[str, Organization], password: str) -> list[tuple[str, str, str, str]]:

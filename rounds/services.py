@@ -6,6 +6,7 @@ import copy
 import datetime as dt
 import hashlib
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -69,13 +70,22 @@ def round_create_demo(*, base_slug: str, today: dt.date) -> Round:
     for window in policy["windows"].values():
         window["start"] = _shift(window["start"], offset)
         window["end"] = _shift(window["end"], offset)
-    new_year = today.year
-    policy["slug"] = f"demo-{base_slug}"
-    # Named for the year it computes with (dossier numbers, assessment years, the roster's 年度), and
-    # openly a demo: "演示批次 · 2026年自治州工程系列…", not the real round's 2023 title.
-    real_name = str(policy["name"]).replace(str(policy["year"]), str(new_year))
-    policy["name"] = f"演示批次 · {real_name}"
-    policy["year"] = new_year
+    return round_save_demo(base, policy, prefix="demo", label="演示批次", year=today.year)
+
+
+def demo_round_slug(base_slug: str, prefix: str) -> str:
+    """`demo-bz-highway` for `bz-2023-highway`: a demo round computes with the current year, so its slug
+    names no year at all (and stays the same from one year's start to the next)."""
+    return "-".join([prefix, *(part for part in base_slug.split("-") if not re.fullmatch(r"(19|20)\d\d", part))])
+
+
+def round_save_demo(base: Round, policy: dict[str, Any], *, prefix: str, label: str, year: int) -> Round:
+    """Save a demo copy of `base` (its windows already moved) under an honest identity: named for the year it
+    computes with (dossier numbers, assessment years, the roster's 年度) and openly a demo —
+    "演示批次 · 2026年自治州工程系列…", not the real round's 2023 title."""
+    policy["slug"] = demo_round_slug(base.slug, prefix)
+    policy["name"] = f"{label} · {str(policy['name']).replace(str(policy['year']), str(year))}"
+    policy["year"] = year
     policy = validate_policy(policy, source="demo")
     sha = hashlib.sha256(json.dumps(policy, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
     return round_save_policy(policy=policy, sha256=sha, source_file=f"demo of {base.source_file}", is_demo=True)

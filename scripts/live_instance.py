@@ -218,7 +218,7 @@ class Session:
             if d["editable"] and d["round"].startswith("demo-"):
                 return int(d["id"])
         made = self.json(
-            "POST", "/api/dossiers/", {"round": "demo-bz-2023-highway", "level": "mid", "kind": "evaluation"}
+            "POST", "/api/dossiers/", {"round": "demo-bz-highway", "level": "mid", "kind": "evaluation"}
         )
         assert made.status == 201, made.body
         return int(made.json()["id"])

@@ -33,7 +33,7 @@ from PIL import Image, ImageDraw
 
 ROOT = Path(__file__).resolve().parent.parent
 PASSWORD = "Demo@2023pass"
-DEMO_ROUND = "demo-bz-2023-highway"
+DEMO_ROUND = "demo-bz-highway"
 JSON_HEADERS = {"Content-Type": "application/json"}
 
 

@@ -17,8 +17,13 @@ def test_seed_demo_creates_every_role_and_both_rounds(db, capsys):
     assert "demo_applicant" in out and "demo_prefecture" in out
     real = Round.objects.get(slug="bz-2023-highway")
     assert real.policy.window("online_filing").start.isoformat() == "2023-08-10"
-    demo = Round.objects.get(slug="demo-bz-2023-highway")
+    demo = Round.objects.get(slug="demo-bz-highway")
     assert demo.is_demo
+    # Honestly named: the year it computes with, no year of the real round in its slug or name.
+    this_year = timezone.localdate().year
+    assert demo.year == this_year and demo.name.startswith(f"演示批次 · {this_year}年") and "2023" not in demo.name
+    committee = Round.objects.get(slug="demo-committee-bz-highway")
+    assert committee.year == this_year and f"{this_year}年" in committee.name and "2023" not in committee.name
     assert demo.policy.window("online_filing").contains(timezone.localdate())
     # Durations are kept: filing lasts as long as in the notice.
     w_real, w_demo = real.policy.window("online_filing"), demo.policy.window("online_filing")
@@ -38,7 +43,7 @@ def test_demo_expert_is_assigned_the_received_dossiers(db):
     call_command("seed_demo")
     # In the demo round (the committee round's assignments come from its draw, at every later step too).
     assignments = ExpertAssignment.objects.filter(
-        expert__username="demo_expert", dossier__round__slug="demo-bz-2023-highway"
+        expert__username="demo_expert", dossier__round__slug="demo-bz-highway"
     )
     assert assignments.exists()
     assert all(a.dossier.status == "committee_received" for a in assignments)

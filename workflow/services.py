@@ -186,10 +186,15 @@ def return_deadlines_process(*, now: dt.datetime | None = None) -> dict[str, lis
         assert dossier.return_deadline is not None  # the query above only selects dossiers with a deadline
         if dossier.return_deadline - dt.timedelta(hours=hours_before) > moment:
             continue
-        # Claim the reminder with a conditional update, so two sweeps never both send it.
-        if Dossier.objects.filter(pk=dossier.pk, reminder_sent_at__isnull=True).update(reminder_sent_at=moment) != 1:
-            continue
-        notify_return_reminder(dossier=dossier)
+        # Claim the reminder with a conditional update, so two sweeps never both send it; the claim and the
+        # notification (with its outbox row) commit together, so a crash between them cannot lose the reminder.
+        with transaction.atomic():
+            claimed = Dossier.objects.filter(pk=dossier.pk, reminder_sent_at__isnull=True).update(
+                reminder_sent_at=moment
+            )
+            if claimed != 1:
+                continue
+            notify_return_reminder(dossier=dossier)
         reminded.append(dossier.pk)
     return {"abandoned": abandoned, "reminded": reminded}
 

@@ -171,3 +171,9 @@ def batch(request: HttpRequest, job_id: int) -> BatchOut:
     if job is None:
         raise NotFound("未找到该任务。")
     return _batch_out(job)
+
+
+@router.post("/batches/{job_id}/retry", response=BatchOut, url_name="documents_batch_retry")
+def batch_retry(request: HttpRequest, job_id: int) -> BatchOut:
+    """Run a failed job again from the start."""
+    return _batch_out(services.batch_job_retry(job_id=job_id, actor=signed_in_user(request)))

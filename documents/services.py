@@ -6,6 +6,7 @@ import datetime as dt
 import hashlib
 import io
 import json
+import logging
 import secrets
 import shutil
 import tempfile
@@ -22,7 +23,7 @@ from django.utils import timezone
 
 from accounts.models import Organization, Role, User
 from accounts.services import audit
-from core.errors import DomainError, ErrorCode, PermissionDenied, ValidationFailed
+from core.errors import DomainError, ErrorCode, IllegalTransition, NotFound, PermissionDenied, ValidationFailed
 from documents.annexes import (
     Block,
     blocks_to_docx,
@@ -46,6 +47,8 @@ from rounds.models import Round
 # 32 symbols without 0/O/1/I: a 16-symbol code carries 80 random bits and survives being read aloud.
 CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
 CODE_LENGTH = 16
+
+logger = logging.getLogger(__name__)
 
 
 class DocumentUnavailable(DomainError):
@@ -535,6 +538,38 @@ def batch_job_create(*, round_: Round, organization: Organization, actor: User) 
     return job
 
 
+@transaction.atomic
+def batch_job_retry(*, job_id: int, actor: User) -> BatchJob:
+    """Run a failed job again from the start (its owner, still in scope), e.g. once a missing file is back."""
+    job = BatchJob.objects.select_for_update().filter(pk=job_id, created_by=actor).first()
+    if job is None:
+        raise NotFound("未找到该任务。")
+    _require_officer_scope(actor, job.organization)
+    if job.status != BatchJob.Status.FAILED:
+        raise IllegalTransition(f"该任务状态为“{job.get_status_display()}”，只有失败的任务可以重试。")
+    failed_with = job.error
+    job.status, job.processed, job.error, job.attempts = BatchJob.Status.QUEUED, 0, "", 0
+    job.started_at = job.finished_at = job.lease_expires_at = None
+    reset = ["status", "processed", "error", "attempts", "started_at", "finished_at", "lease_expires_at"]
+    job.save(update_fields=reset)
+    audit(actor, "document_batch_retried", job.round, job_id=job.pk, failed_with=failed_with[:200])
+    # why: documents.tasks imports this module (the task calls batch_job_run).
+    from documents.tasks import batch_evaluation_forms
+
+    transaction.on_commit(lambda: batch_evaluation_forms(job.pk))
+    return job
+
+
+def batch_failure_message(dossier: Dossier | None, exc: Exception) -> str:
+    """What the page shows for a failed batch: which dossier and what to do, never a storage path."""
+    which = f"生成申报 {dossier.serial_number} 的评审表时出错：" if dossier is not None else "生成评审表时出错："
+    if isinstance(exc, DomainError):
+        return which + exc.message
+    if isinstance(exc, FileNotFoundError):
+        return which + "申报材料中有文件在存储中缺失，请联系系统管理员恢复后点“重试”。"
+    return which + "系统内部错误（已记录），请稍后点“重试”；仍失败请联系系统管理员。"
+
+
 def batch_job_run(*, job_id: int) -> BatchJob:
     """Generate every form, updating progress after each one (the page polls it), then store the ZIP."""
     job = BatchJob.objects.select_related("round", "organization", "created_by").get(pk=job_id)
@@ -552,6 +587,7 @@ def batch_job_run(*, job_id: int) -> BatchJob:
     # The ZIP is written to a temporary file and stored from it in chunks: a prefecture's 874 forms were
     # 379 MB held in a worker's memory when it was built in a BytesIO.
     spool = tempfile.TemporaryFile()  # noqa: SIM115 (closed in the finally below)
+    dossier: Dossier | None = None
     try:
         with zipfile.ZipFile(spool, "w", compression=zipfile.ZIP_DEFLATED) as archive:
             for index, dossier in enumerate(dossiers, start=1):
@@ -560,6 +596,7 @@ def batch_job_run(*, job_id: int) -> BatchJob:
                 with document.file.open("rb") as handle, archive.open(name, "w") as member:
                     shutil.copyfileobj(handle, member, 1024 * 1024)
                 BatchJob.objects.filter(pk=job.pk).update(processed=index)
+        dossier = None  # every form is drawn: a failure from here on is the ZIP's own
         result = _store(
             kind=DocumentKind.EVALUATION_FORM_BATCH,
             file_format=FileFormat.ZIP,
@@ -570,8 +607,9 @@ def batch_job_run(*, job_id: int) -> BatchJob:
             meta={"job_id": job.pk, "count": len(dossiers)},
         )
     except Exception as exc:  # the page must show the failure instead of spinning forever
+        logger.exception("batch job %s failed", job.pk)
         BatchJob.objects.filter(pk=job.pk).update(
-            status=BatchJob.Status.FAILED, error=str(exc)[:2000], finished_at=timezone.now()
+            status=BatchJob.Status.FAILED, error=batch_failure_message(dossier, exc)[:2000], finished_at=timezone.now()
         )
         raise
     finally:

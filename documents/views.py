@@ -131,6 +131,15 @@ def batch_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
+@require_http_methods(["POST"])
+@refusals_shown(page=True)
+def batch_retry(request: HttpRequest, pk: int) -> HttpResponseBase:
+    """Run a failed job again (the detail page's 重试 button)."""
+    job = services.batch_job_retry(job_id=pk, actor=signed_in_user(request))
+    return redirect("documents:batch_detail", pk=job.pk)
+
+
+@login_required
 def batch_progress(request: HttpRequest, pk: int) -> HttpResponse:
     """The htmx fragment the detail page polls; it stops polling once the job has finished."""
     return render(request, "documents/_batch_progress.html", {"job": _own_job(request, pk)})

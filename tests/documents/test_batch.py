@@ -7,6 +7,8 @@ import zipfile
 
 import pypdf
 import pytest
+from django.core.files.base import ContentFile
+from django.test import Client
 from django.urls import reverse
 
 from core.errors import DomainError, PermissionDenied
@@ -116,8 +118,45 @@ def test_failed_job_is_reported_not_left_spinning(two_at_committee, open_round, 
     with pytest.raises(FileNotFoundError):
         batch_job_run(job_id=job.pk)
     job.refresh_from_db()
-    assert job.status == "failed" and job.error and job.finished_at is not None
+    assert job.status == "failed" and job.finished_at is not None
     assert job.processed == 1 and job.result is None
+    # The message names the dossier and what to do, never the storage path.
+    assert two_at_committee[1].serial_number in job.error and "文件在存储中缺失" in job.error
+    assert photo.file.name not in job.error
+
+
+def test_a_failed_job_is_retried_from_its_page_once_the_cause_is_gone(
+    two_at_committee, open_round, demo_users, client, django_capture_on_commit_callbacks
+):
+    photo = two_at_committee[1].attachments.get(doc_type="photo")
+    with photo.file.open("rb") as handle:
+        original = handle.read()
+    photo.file.storage.delete(photo.file.name)
+    job = BatchJob.objects.create(
+        round=open_round, organization=two_at_committee[0].unit, created_by=demo_users["demo_unit"], total=2
+    )
+    with pytest.raises(FileNotFoundError):
+        batch_job_run(job_id=job.pk)
+    client.force_login(demo_users["demo_unit"])
+    page = client.get(reverse("documents:batch_detail", args=[job.pk])).content.decode()
+    retry = reverse("documents:batch_retry", args=[job.pk])
+    assert f'action="{retry}"' in page and "重试" in page
+    # Someone else cannot retry it; a GET changes nothing.
+    other = Client()
+    other.force_login(demo_users["demo_county"])
+    assert other.post(retry).status_code == 404
+    assert client.get(retry).status_code == 405
+    # The file is restored under its name, then the clerk retries: the job runs again from the start.
+    photo.file.storage.save(photo.file.name, ContentFile(original))
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(retry)
+    assert response.status_code == 302 and response["Location"] == reverse("documents:batch_detail", args=[job.pk])
+    job.refresh_from_db()
+    assert (job.status, job.processed, job.error) == ("done", 2, "")
+    assert len(_zip_names_and_texts(job)) == 2
+    # A finished job is not retried; the API answers with its error code.
+    refused = client.post(f"/api/documents/batches/{job.pk}/retry")
+    assert refused.status_code == 409 and "只有失败的任务可以重试" in refused.json()["message"]
 
 
 def test_folder_names_keep_the_unit_name_and_drop_path_separators():

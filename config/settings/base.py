@@ -110,9 +110,11 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
-# Argon2 first: new and re-hashed passwords use it; older hashes still verify and are upgraded on login.
+# Argon2id first (accounts.hashers: its cost is chosen): new and re-hashed passwords use it; argon2 hashes with
+# other parameters and the older hashers below still verify and are upgraded on the next sign-in. No second
+# "argon2" hasher may follow: Django picks a hasher by algorithm name, the last one listed would win.
 PASSWORD_HASHERS = [
-    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "accounts.hashers.Argon2idPasswordHasher",
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",
     "django.contrib.auth.hashers.PBKDF2SHA1PasswordHasher",
     "django.contrib.auth.hashers.ScryptPasswordHasher",

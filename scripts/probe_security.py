@@ -286,11 +286,12 @@ def own_server() -> Iterator[str]:
         )  # fmt: skip
         base = f"http://127.0.0.1:{port}"
         try:
-            for _ in range(60):
+            # A loaded box may accept the connection long before the first answer (workers still importing).
+            for _ in range(120):
                 try:
-                    requests.get(f"{base}/accounts/login/", timeout=2)
+                    requests.get(f"{base}/accounts/login/", timeout=10)
                     break
-                except requests.ConnectionError:
+                except (requests.ConnectionError, requests.Timeout):
                     time.sleep(0.5)
             yield base
         finally:

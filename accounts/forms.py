@@ -2,6 +2,8 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib.auth.validators import UnicodeUsernameValidator
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from accounts.selectors import units
 from core.text import is_mobile_phone, normalise_number
@@ -9,32 +11,37 @@ from core.text import is_mobile_phone, normalise_number
 
 class RegistrationForm(forms.Form):
     username = forms.CharField(
-        label="用户名",
+        label=gettext_lazy("User name"),
         max_length=150,
-        help_text="字母、数字或汉字，可含 @ . + - _，不能有空格。",
+        help_text=gettext_lazy("Letters, digits or Chinese characters, and @ . + - _; no spaces."),
         validators=[
-            UnicodeUsernameValidator(message="用户名只能包含字母、数字、汉字和 @ . + - _，不能有空格等其他字符。")
+            UnicodeUsernameValidator(
+                message=gettext_lazy(
+                    "A user name may only hold letters, digits, Chinese characters and @ . + - _: "
+                    "no spaces or other characters."
+                )
+            )
         ],
     )
-    full_name = forms.CharField(label="姓名", max_length=64)
-    phone = forms.CharField(label="手机号码", max_length=20)
+    full_name = forms.CharField(label=gettext_lazy("Name"), max_length=64)
+    phone = forms.CharField(label=gettext_lazy("Mobile number"), max_length=20)
     unit = forms.ModelChoiceField(
-        label="工作单位",
+        label=gettext_lazy("Employer"),
         queryset=units(),
-        empty_label="请选择工作单位",
-        error_messages={"invalid_choice": "请选择列表中的工作单位。"},
+        empty_label=gettext_lazy("Choose your employer"),
+        error_messages={"invalid_choice": gettext_lazy("Choose an employer from the list.")},
     )
-    password = forms.CharField(label="密码", widget=forms.PasswordInput, min_length=8)
-    password_confirm = forms.CharField(label="确认密码", widget=forms.PasswordInput)
+    password = forms.CharField(label=gettext_lazy("Password"), widget=forms.PasswordInput, min_length=8)
+    password_confirm = forms.CharField(label=gettext_lazy("Confirm the password"), widget=forms.PasswordInput)
 
     def clean_phone(self) -> str:
         value = normalise_number(self.cleaned_data["phone"])
         if not is_mobile_phone(value):
-            raise forms.ValidationError("请输入 11 位手机号码（仅限数字 0-9）。")
+            raise forms.ValidationError(_("Enter an 11-digit mobile number (digits 0-9 only)."))
         return value
 
     def clean(self):
         data = super().clean()
         if data.get("password") and data.get("password") != data.get("password_confirm"):
-            self.add_error("password_confirm", "两次输入的密码不一致。")
+            self.add_error("password_confirm", _("The two passwords differ."))
         return data

@@ -4,6 +4,7 @@ from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext_lazy
 
 from accounts.forms import RegistrationForm
 from accounts.services import UsernameUnavailable, applicant_register
@@ -11,8 +12,9 @@ from accounts.throttle import address_throttled
 from core.errors import DomainError
 
 # One answer for a new name and a taken one (see UsernameUnavailable).
-REGISTERED_MESSAGE = (
-    "注册申请已提交，请用您设置的用户名和密码登录。如果无法登录，说明该用户名已不可用，请换一个用户名重新注册。"
+REGISTERED_MESSAGE = gettext_lazy(
+    "Registration sent: log in with the user name and password you chose. "
+    "If you cannot log in, that user name is not available: register again with another one."
 )
 
 

@@ -19,6 +19,8 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts.auth import signed_in_user
@@ -70,33 +72,35 @@ from workflow.actions import act
 
 # ---- the office's pages -------------------------------------------------------------------------------------
 
-SUCCESS: dict[str, str] = {
-    "fee_import": "缴费清单已导入。",
-    "fees_flag_overdue": "已标记逾期未缴的申报。",
-    "fee_payment_record": "缴费已登记。",
-    "paper_receipt_record": "已登记收到纸质评审表。",
-    "roster_receipt_record": "已登记收到花名册。",
-    "defence_schedule": "答辩场次已安排。",
-    "defence_settle": "答辩结果已重新计算。",
-    "defence_score": "评分已保存，同组免答辩人员的平均分已重新计算。",
-    "expert_register": "专家已入库。",
-    "expert_update": "专家信息已保存。",
-    "conflict_declare": "回避关系已登记。",
-    "committee_draw": "评审委员会已抽取。",
-    "group_draw": "评议组已抽取。",
-    "meeting_create": "评审会议已创建。",
-    "attendance_record": "出席情况已登记。",
-    "voting_open": "已开始表决。",
-    "ballot_cast": "您的选票已投出（无记名）。",
-    "vote_count": "已计票。",
-    "minutes_seal": "会议纪要已生成并封存。",
-    "minutes_correct": "更正纪要已生成并封存。",
-    "results_publicity_start": "评审结果公示已开始。",
-    "objection_record": "异议已登记。",
-    "objection_resolve": "异议处理结果已登记。",
-    "recheck_request": "复查申请已提交，办公室答复后将在此显示。",
-    "recheck_answer": "复查答复已登记。",
-    "results_confirm": "评审结果已确认。",
+SUCCESS = {
+    "fee_import": gettext_lazy("The payment list has been imported."),
+    "fees_flag_overdue": gettext_lazy("The unpaid applications have been marked overdue."),
+    "fee_payment_record": gettext_lazy("The payment has been recorded."),
+    "paper_receipt_record": gettext_lazy("The paper evaluation form has been recorded as received."),
+    "roster_receipt_record": gettext_lazy("The roster has been recorded as received."),
+    "defence_schedule": gettext_lazy("The defence session has been scheduled."),
+    "defence_settle": gettext_lazy("The defence results have been recalculated."),
+    "defence_score": gettext_lazy(
+        "Scores saved; the average score of the exempt of the same group has been recalculated."
+    ),
+    "expert_register": gettext_lazy("The expert has been added to the pool."),
+    "expert_update": gettext_lazy("The expert's details have been saved."),
+    "conflict_declare": gettext_lazy("The conflict has been recorded."),
+    "committee_draw": gettext_lazy("The review committee has been drawn."),
+    "group_draw": gettext_lazy("The review group has been drawn."),
+    "meeting_create": gettext_lazy("The review meeting has been created."),
+    "attendance_record": gettext_lazy("The attendance has been recorded."),
+    "voting_open": gettext_lazy("The vote is open."),
+    "ballot_cast": gettext_lazy("Your ballot has been cast (secret)."),
+    "vote_count": gettext_lazy("The votes have been counted."),
+    "minutes_seal": gettext_lazy("The minutes have been drawn up and sealed."),
+    "minutes_correct": gettext_lazy("The corrected minutes have been drawn up and sealed."),
+    "results_publicity_start": gettext_lazy("The publicity of the review results has started."),
+    "objection_record": gettext_lazy("The objection has been recorded."),
+    "objection_resolve": gettext_lazy("The outcome of the objection has been recorded."),
+    "recheck_request": gettext_lazy("Your re-check request has been sent; the office's answer will be shown here."),
+    "recheck_answer": gettext_lazy("The answer to the re-check has been recorded."),
+    "results_confirm": gettext_lazy("The review results have been confirmed."),
 }
 
 DATE_FIELDS = ("paid_on", "received_on", "held_on", "starts_on")
@@ -117,7 +121,7 @@ def _params(request: HttpRequest) -> dict[str, Any]:
             try:
                 params[key] = dt.date.fromisoformat(request.POST[key].strip())
             except ValueError as exc:
-                raise ValidationFailed("日期格式不正确，请按 年-月-日 填写。", details={"field": key}) from exc
+                raise ValidationFailed(_("Enter the date as year-month-day."), details={"field": key}) from exc
         else:
             params[key] = request.POST[key]
     upload = request.FILES.get("file")
@@ -145,7 +149,7 @@ def step(request: HttpRequest, subject: str, subject_id: int, action: str) -> Ht
     result = committee_act(
         actor=signed_in_user(request), subject=subject, subject_id=subject_id, action=action, **_params(request)
     )
-    messages.success(request, SUCCESS.get(action, "已办理。"))
+    messages.success(request, SUCCESS.get(action, _("Done.")))
     target = _next(request, action, result)
     if is_htmx(request):
         response = HttpResponse(status=204)
@@ -162,7 +166,7 @@ def _round(request: HttpRequest, slug: str) -> Round:
     user = _office(request)
     round_ = office_rounds(user).filter(slug=slug).first()
     if round_ is None:
-        raise NotFound("未找到该评审批次，或本办公室在该批次没有评审委员会已接收的申报。")
+        raise NotFound(_("No such round, or the committee has received no application of this office in that round."))
     return round_
 
 
@@ -223,7 +227,7 @@ def fee_import_page(request: HttpRequest, pk: int) -> HttpResponse:
     _office(request)
     record = FeeImport.objects.select_related("round").filter(pk=pk).first()
     if record is None:
-        raise NotFound("未找到该导入记录。")
+        raise NotFound(_("No such import."))
     _round(request, record.round.slug)
     rows = record.rows.select_related("fee__dossier").order_by("row_number")
     return render(
@@ -243,7 +247,10 @@ def paper_page(request: HttpRequest, slug: str) -> HttpResponse:
             messages.error(request, exc.message)
             return redirect("committee:paper", slug=slug)
         if found.round_id != round_.pk:
-            messages.error(request, f"该评审表属于“{found.round.name}”，不是本批次。")
+            messages.error(
+                request,
+                _("This evaluation form belongs to “%(round)s”, not to this round.") % {"round": found.round.name},
+            )
             return redirect("committee:paper", slug=slug)
         return redirect(reverse("committee:paper", args=[slug]) + f"?found={found.pk}#dossier-{found.pk}")
     rows = board_rows(signed_in_user(request), round_)
@@ -304,7 +311,7 @@ def defence_session(request: HttpRequest, pk: int) -> HttpResponse:
     user = signed_in_user(request)
     session = DefenceSession.objects.select_related("round").filter(pk=pk).first()
     if session is None:
-        raise NotFound("未找到该答辩场次。")
+        raise NotFound(_("No such defence session."))
     is_member = session.panel.filter(pk=user.pk).exists()
     if not is_member:
         require_office(user)
@@ -452,7 +459,7 @@ def meeting_page(request: HttpRequest, pk: int) -> HttpResponse:
     _office(request)
     meeting = Meeting.objects.select_related("round").filter(pk=pk).first()
     if meeting is None:
-        raise NotFound("未找到该评审会议。")
+        raise NotFound(_("No such review meeting."))
     _round(request, meeting.round.slug)
     return render(request, "committee/office/meeting.html", _meeting_context(meeting))
 
@@ -490,7 +497,7 @@ def confirmed_publicity_of(round_: Round) -> ResultsPublicity | None:
 def certificate_issue_view(request: HttpRequest, dossier_id: int) -> HttpResponse:
     """发放电子证书: the policy's certificate_issue action (it creates the certificate with the move)."""
     act(actor=signed_in_user(request), dossier_id=dossier_id, action="certificate_issue")
-    messages.success(request, "电子证书已发放。")
+    messages.success(request, _("The electronic certificate has been issued."))
     return redirect(request.headers.get("Referer") or reverse("committee:office"))
 
 
@@ -501,7 +508,7 @@ def certificate_pdf(request: HttpRequest, pk: int) -> FileResponse:
     user = signed_in_user(request)
     certificate = Certificate.objects.select_related("dossier__round", "dossier__unit").filter(pk=pk).first()
     if certificate is None:
-        raise NotFound("未找到该证书。")
+        raise NotFound(_("No such certificate."))
     if certificate.dossier.applicant_id != user.pk:
         require_office(user, certificate.dossier)
     document = certificate_document(certificate)

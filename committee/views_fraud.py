@@ -9,6 +9,8 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods
 
 from accounts.auth import signed_in_user
@@ -22,17 +24,25 @@ from rounds.models import Round
 
 class FraudCaseForm(forms.Form):
     round = forms.ModelChoiceField(
-        label="查实弄虚作假的评审批次",
+        label=gettext_lazy("Round in which the fraud was established"),
         queryset=Round.objects.order_by("-year", "slug"),
-        empty_label="请选择",
-        error_messages={"required": "请选择评审批次。", "invalid_choice": "请选择评审批次。"},
+        empty_label=gettext_lazy("Choose"),
+        error_messages={"required": gettext_lazy("Choose a round."), "invalid_choice": gettext_lazy("Choose a round.")},
     )
-    id_number = forms.CharField(label="身份证号码", min_length=18, max_length=18)
-    name = forms.CharField(label="姓名", max_length=64, required=False)
+    id_number = forms.CharField(label=gettext_lazy("ID card number"), min_length=18, max_length=18)
+    name = forms.CharField(label=gettext_lazy("Name"), max_length=64, required=False)
     evidence = forms.CharField(
-        label="证据材料", widget=forms.Textarea(attrs={"rows": 4}), max_length=5000, help_text="查实弄虚作假的依据。"
+        label=gettext_lazy("Evidence"),
+        widget=forms.Textarea(attrs={"rows": 4}),
+        max_length=5000,
+        help_text=gettext_lazy("What the finding of fraud rests on."),
     )
-    note = forms.CharField(label="情况说明", widget=forms.Textarea(attrs={"rows": 3}), max_length=5000, required=False)
+    note = forms.CharField(
+        label=gettext_lazy("Account of the case"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=5000,
+        required=False,
+    )
 
 
 @login_required
@@ -52,7 +62,9 @@ def fraud_new(request: HttpRequest) -> HttpResponseBase:
     user = signed_in_user(request)
     fraud_register(user)  # the public and other roles are refused before any form is shown
     if not can_keep_fraud_register(user):
-        raise PermissionDenied("只有州评委会办公室或自治区职称主管部门可以登记弄虚作假记录。")
+        raise PermissionDenied(
+            _("Only the prefecture committee office or the region's professional title authority may record fraud.")
+        )
     form = FraudCaseForm(request.POST or None)
     if request.method == "GET" or not form.is_valid():
         return render(request, "committee/fraud/new.html", {"form": form})
@@ -69,6 +81,12 @@ def fraud_new(request: HttpRequest) -> HttpResponseBase:
         name=data["name"],
         note=data["note"],
     )
-    cancelled = f"，申报 {finding.dossier.serial_number} 已取消" if finding.dossier else ""
-    messages.success(request, f"已登记弄虚作假记录（{finding.round_year} 年度）{cancelled}。")
+    if finding.dossier:
+        done = _("Fraud finding recorded (year %(year)s); application %(number)s cancelled.") % {
+            "year": finding.round_year,
+            "number": finding.dossier.serial_number,
+        }
+    else:
+        done = _("Fraud finding recorded (year %(year)s).") % {"year": finding.round_year}
+    messages.success(request, done)
     return redirect("committee:fraud_list")

@@ -11,6 +11,8 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts.auth import signed_in_user
@@ -30,8 +32,10 @@ from masking.selectors import FileVariant, attachment_file_for
 
 
 class OpinionForm(forms.Form):
-    opinion = forms.CharField(label="评审意见", widget=forms.Textarea(attrs={"rows": 6}), max_length=5000)
-    score = forms.DecimalField(label="评分（0—100）", min_value=0, max_value=MAX_SCORE, decimal_places=2)
+    opinion = forms.CharField(
+        label=gettext_lazy("Review opinion"), widget=forms.Textarea(attrs={"rows": 6}), max_length=5000
+    )
+    score = forms.DecimalField(label=gettext_lazy("Score (0—100)"), min_value=0, max_value=MAX_SCORE, decimal_places=2)
 
 
 def _heading(assignment: ExpertAssignment) -> dict[str, str]:
@@ -97,7 +101,9 @@ def review_opinion(request: HttpRequest, assignment_id: int) -> HttpResponseBase
     opinion_submit(
         actor=expert, assignment=assignment, opinion=form.cleaned_data["opinion"], score=form.cleaned_data["score"]
     )
-    messages.success(request, f"已保存对{assignment.pseudonym}的评审意见和评分。")
+    messages.success(
+        request, _("Review opinion and score for %(pseudonym)s saved.") % {"pseudonym": assignment.pseudonym}
+    )
     return redirect("committee:review_dossier", assignment_id=assignment.pk)
 
 
@@ -109,7 +115,7 @@ def review_file(request: HttpRequest, assignment_id: int, attachment_id: int) ->
     assignment = assignment_of_expert(expert, assignment_id)
     attachment = assignment.dossier.attachments.filter(pk=attachment_id).first()
     if attachment is None:
-        raise NotFound("未找到该材料。")
+        raise NotFound(_("No such material."))
     served = attachment_file_for(expert, attachment, FileVariant.MASKED)
     response = FileResponse(
         served.file.open("rb"),

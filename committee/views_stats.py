@@ -8,6 +8,7 @@ import io
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from accounts.auth import signed_in_user
@@ -32,7 +33,7 @@ def _chosen_round(request: HttpRequest, slug: str | None) -> tuple[list[Round], 
         return rounds, rounds[0] if rounds else None
     chosen = next((r for r in rounds if r.slug == slug), None)
     if chosen is None:
-        raise NotFound("未找到该评审批次的统计。")
+        raise NotFound(_("No statistics for such a round."))
     return rounds, chosen
 
 

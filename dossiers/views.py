@@ -16,6 +16,8 @@ from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts.auth import signed_in_user
@@ -70,14 +72,14 @@ def application_choices(taken_rounds: frozenset[int] = frozenset()) -> list[tupl
 
 
 class DossierCreateForm(forms.Form):
-    application = forms.ChoiceField(label="申报批次、级别与类型", choices=[])
+    application = forms.ChoiceField(label=gettext_lazy("Round, level and type of application"), choices=[])
 
     def __init__(self, *args: Any, taken_rounds: frozenset[int] = frozenset(), **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         application = self.fields["application"]
         assert isinstance(application, forms.ChoiceField)  # declared just above
-        application.choices = [("", "请选择"), *application_choices(taken_rounds)]
-        application.error_messages["required"] = "请选择申报批次、级别与类型。"
+        application.choices = [("", _("Choose")), *application_choices(taken_rounds)]
+        application.error_messages["required"] = _("Choose the round, level and type of application.")
 
 
 @login_required
@@ -101,7 +103,11 @@ def dossier_list(request: HttpRequest) -> HttpResponse:
         except DomainError as exc:
             form.add_error(None, exc.message)
         else:
-            messages.success(request, f"已创建申报材料 {dossier.serial_number}，请逐栏填写并保存。")
+            messages.success(
+                request,
+                _("Application materials %(number)s created: fill in and save each section.")
+                % {"number": dossier.serial_number},
+            )
             return redirect("dossiers:detail", pk=dossier.pk)
     return render(
         request,
@@ -205,7 +211,7 @@ def section_edit(request: HttpRequest, pk: int, key: str) -> HttpResponse:
     dossier = _own(request, pk)
     spec = SECTIONS.get(key)
     if spec is None or spec.form_class is None:
-        raise Http404("没有这个栏目。")
+        raise Http404(_("No such section."))
     status = 200
     saved_now = False
     editor = None
@@ -235,7 +241,7 @@ def section_edit(request: HttpRequest, pk: int, key: str) -> HttpResponse:
     if is_htmx(request):
         response = render(request, "dossiers/_section.html", context, status=status)
     elif saved_now:
-        messages.success(request, f"“{context['meta']['title']}”已保存。")
+        messages.success(request, _("“%(title)s” saved.") % {"title": context["meta"]["title"]})
         return redirect(f"{dossier_url(dossier)}#section-{key}")
     else:
         response = render(request, "dossiers/section_page.html", context, status=status)
@@ -325,12 +331,14 @@ def _attachments_response(
 def attachment_upload(request: HttpRequest, pk: int, key: str) -> HttpResponse:
     dossier = _own(request, pk)
     if key not in SECTIONS:
-        raise Http404("没有这个栏目。")
+        raise Http404(_("No such section."))
     # dossier.js sends one file per request; a page without JavaScript may send several at once.
     uploads = request.FILES.getlist("file")
     doc_type = request.POST.get("doc_type", "")
     if not uploads:
-        return _attachments_response(request, dossier, key, error="请选择要上传的 JPG 图片。", doc_type=doc_type)
+        return _attachments_response(
+            request, dossier, key, error=_("Choose the JPG pictures to upload."), doc_type=doc_type
+        )
     for done, upload in enumerate(uploads):
         try:
             services.attachment_upload(

@@ -7,6 +7,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.files.storage import default_storage
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts.auth import signed_in_user
@@ -82,7 +83,7 @@ def dossier_masking(request: HttpRequest, dossier_id: int) -> HttpResponse:
 def _own_item(request: HttpRequest, attachment_id: int) -> MaskingItem:
     attachment = Attachment.objects.select_related("dossier", "dossier__round").filter(pk=attachment_id).first()
     if attachment is None or attachment.dossier.applicant_id != request.user.pk:
-        raise Http404("未找到该附件。")
+        raise Http404(_("No such attachment."))
     return MaskingItem(attachment, masking_of(attachment))
 
 
@@ -119,7 +120,7 @@ def attachment_image(request: HttpRequest, attachment_id: int, variant: str) -> 
     """An attachment image as the selector allows it for this user (original or masked copy)."""
     attachment = Attachment.objects.select_related("dossier").filter(pk=attachment_id).first()
     if attachment is None:
-        raise Http404("未找到该附件。")
+        raise Http404(_("No such attachment."))
     served = attachment_file_for(signed_in_user(request), attachment, variant)
     response = FileResponse(served.file.open("rb"), content_type="image/jpeg", filename=served.download_name)
     response["Cache-Control"] = "private, no-store"
@@ -134,7 +135,7 @@ def attachment_thumbnail(request: HttpRequest, attachment_id: int, variant: str)
     """A small copy of the file the selector allows this user (the same gate as the full image)."""
     attachment = Attachment.objects.select_related("dossier").filter(pk=attachment_id).first()
     if attachment is None:
-        raise Http404("未找到该附件。")
+        raise Http404(_("No such attachment."))
     served = attachment_file_for(signed_in_user(request), attachment, variant)
     name = thumbnail_of(served.file)
     response = FileResponse(default_storage.open(name, "rb"), content_type="image/jpeg")
@@ -170,12 +171,12 @@ def office_dossier_masking(request: HttpRequest, dossier_id: int) -> HttpRespons
 def office_recover(request: HttpRequest, attachment_id: int) -> HttpResponse:
     attachment = Attachment.objects.filter(pk=attachment_id).first()
     if attachment is None:
-        raise Http404("未找到该附件。")
+        raise Http404(_("No such attachment."))
     services.masking_office_recover(
         actor=signed_in_user(request),
         attachment_id=attachment_id,
         finding_ids=request.POST.getlist("finding"),
         reason=request.POST.get("reason", ""),
     )
-    messages.success(request, "已重新遮盖，遮盖后的图片将再次复查。")
+    messages.success(request, _("Covered again; the covered picture will be re-checked."))
     return redirect("masking:office", dossier_id=attachment.dossier_id)

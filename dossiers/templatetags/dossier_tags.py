@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import template
+from django.utils.translation import gettext as _
 
 from dossiers.display import section_display
 from dossiers.models import Dossier
@@ -32,7 +33,7 @@ def dossier_readonly(dossier: Dossier) -> dict[str, Any]:
                     {
                         "pk": a.pk,
                         "label": doc_type_label(key, a.doc_type)
-                        + ("（推荐单位上传）" if is_unit_record(key, a.doc_type) else ""),
+                        + (_(" (uploaded by the recommending unit)") if is_unit_record(key, a.doc_type) else ""),
                     }
                     for a in attachments.get(key, [])
                 ],

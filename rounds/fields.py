@@ -18,6 +18,10 @@ from django.db import models
 class OrderedJSONField(models.TextField):
     """JSON stored as text on every database: key order survives, JSON lookups are not offered."""
 
+    # For django-stubs: the attribute holds the decoded value (as a JSONField's does), not a str.
+    _pyi_private_set_type: Any
+    _pyi_private_get_type: Any
+
     def from_db_value(self, value: str | None, expression: Any, connection: Any) -> Any:
         return None if value is None else json.loads(value)
 

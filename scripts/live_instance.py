@@ -217,9 +217,7 @@ class Session:
         for d in self.json("GET", "/api/dossiers/").json():
             if d["editable"] and d["round"].startswith("demo-"):
                 return int(d["id"])
-        made = self.json(
-            "POST", "/api/dossiers/", {"round": "demo-bz-highway", "level": "mid", "kind": "evaluation"}
-        )
+        made = self.json("POST", "/api/dossiers/", {"round": "demo-bz-highway", "level": "mid", "kind": "evaluation"})
         assert made.status == 201, made.body
         return int(made.json()["id"])
 

@@ -4,11 +4,14 @@ is put back here)."""
 
 from __future__ import annotations
 
+from typing import cast
+
 import pytest
 from django.contrib.auth.hashers import Argon2PasswordHasher, identify_hasher, make_password
 from django.test import Client, override_settings
 
 from accounts.hashers import Argon2idPasswordHasher
+from accounts.models import User
 from config.settings import base
 from tests.factories import UserFactory
 
@@ -25,7 +28,7 @@ def test_new_passwords_use_argon2id_at_the_chosen_cost() -> None:
 @override_settings(PASSWORD_HASHERS=base.PASSWORD_HASHERS)
 def test_a_default_argon2_hash_verifies_and_is_upgraded_on_sign_in() -> None:
     old = Argon2PasswordHasher()
-    user = UserFactory(username="old_hash_user")
+    user = cast(User, UserFactory(username="old_hash_user"))
     user.password = old.encode("Kx9#wrq-2026", old.salt())
     user.save(update_fields=["password"])
     assert "m=102400,t=2,p=8" in user.password

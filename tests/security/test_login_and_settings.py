@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import secrets
 import subprocess
 import sys
 
 import pytest
+import time_machine
 from django.conf import settings
 from django.core.cache import cache
 from django.test import Client
@@ -54,21 +56,26 @@ def test_an_office_of_200_behind_one_address_is_never_locked_out(demo_users, set
 def test_an_address_guessing_across_accounts_is_slowed_not_locked(demo_users, settings):
     settings.LOGIN_FAILURES_PER_ADDRESS_PER_MINUTE = 10
     address = "203.0.113.77"
-    for i in range(10):
-        attempt(Client(), f"someone{i}", "guess", address)
-    slowed = attempt(Client(), "demo_applicant", DEMO_PASSWORD, address)
-    assert slowed.status_code == 429 and "一分钟后再试" in slowed.content.decode()
-    cache.clear()  # the next minute
-    assert attempt(Client(), "demo_applicant", DEMO_PASSWORD, address).status_code == 302
+    # The count is per clock minute: start at a minute's first second so that all attempts fall inside it.
+    start = dt.datetime(2026, 11, 26, 10, 0, 1, tzinfo=dt.UTC)
+    with time_machine.travel(start, tick=True):
+        for i in range(10):
+            attempt(Client(), f"someone{i}", "guess", address)
+        slowed = attempt(Client(), "demo_applicant", DEMO_PASSWORD, address)
+        assert slowed.status_code == 429 and "一分钟后再试" in slowed.content.decode()
+    with time_machine.travel(start + dt.timedelta(minutes=1), tick=True):  # the next minute
+        assert attempt(Client(), "demo_applicant", DEMO_PASSWORD, address).status_code == 302
 
 
 def test_production_hashes_with_argon2_and_tests_keep_the_fast_hasher():
     from django.contrib.auth.hashers import Argon2PasswordHasher
 
+    from accounts.hashers import Argon2idPasswordHasher
     from config.settings import base
 
-    assert base.PASSWORD_HASHERS[0] == "django.contrib.auth.hashers.Argon2PasswordHasher"
-    hasher = Argon2PasswordHasher()
+    assert base.PASSWORD_HASHERS[0] == "accounts.hashers.Argon2idPasswordHasher"
+    assert issubclass(Argon2idPasswordHasher, Argon2PasswordHasher)
+    hasher = Argon2idPasswordHasher()
     encoded = hasher.encode("Strong-pass-2023", hasher.salt())  # argon2-cffi installed and working
     assert encoded.startswith("argon2$") and hasher.verify("Strong-pass-2023", encoded)
     assert settings.PASSWORD_HASHERS == ["django.contrib.auth.hashers.MD5PasswordHasher"]

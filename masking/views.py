@@ -7,6 +7,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.files.storage import default_storage
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
@@ -66,17 +67,34 @@ def _card_context(item: MaskingItem, editable: bool) -> dict[str, object]:
     }
 
 
+# One poll per page while cards wait for their OCR job (not one per card): every POLL_FIRST_MS at first, then
+# growing by POLL_GROWTH up to POLL_MAX_MS while nothing finishes; back to the start when a card finished.
+POLL_FIRST_MS, POLL_GROWTH, POLL_MAX_MS = 2000, 1.5, 20000
+
+
+def _waiting(item: MaskingItem) -> bool:
+    """Whether the card still waits for a job (recognition, or the recheck of its masked copy)."""
+    masking = item.masking
+    return masking is None or masking.in_progress or masking.recheck == "pending"
+
+
+def _poll(waiting_ids: list[int], delay_ms: int) -> dict[str, object]:
+    return {"ids": ",".join(str(pk) for pk in waiting_ids), "delay_ms": delay_ms}
+
+
 @login_required
 @require_GET
 @refusals_shown(page=True)
 def dossier_masking(request: HttpRequest, dossier_id: int) -> HttpResponse:
     dossier = dossier_of_applicant(signed_in_user(request), dossier_id)
     editable = dossier.is_editable_by_applicant
-    cards = [_card_context(item, editable) for item in masking_items(dossier)]
+    items = masking_items(dossier)
+    cards = [_card_context(item, editable) for item in items]
+    poll = _poll([item.attachment.pk for item in items if _waiting(item)], POLL_FIRST_MS)
     return render(
         request,
         "masking/dossier_masking.html",
-        {"dossier": dossier, "cards": cards, "summary": masking_summary(dossier), "editable": editable},
+        {"dossier": dossier, "cards": cards, "summary": masking_summary(dossier), "editable": editable, "poll": poll},
     )
 
 
@@ -96,12 +114,33 @@ def attachment_card(request: HttpRequest, attachment_id: int) -> HttpResponse:
     return render(request, "masking/_attachment_card.html", context)
 
 
+def _ids(value: str) -> set[int]:
+    return {int(part) for part in value.split(",") if part.strip().isdigit()}
+
+
+def _delay_ms(value: str) -> int:
+    return min(max(int(value), POLL_FIRST_MS), POLL_MAX_MS) if value.isdigit() else POLL_FIRST_MS
+
+
 @login_required
 @require_GET
 @refusals_shown(page=True)
 def dossier_summary(request: HttpRequest, dossier_id: int) -> HttpResponse:
+    """The page's progress line, polled while cards wait: it also carries (out of band) the cards of
+    `waiting` whose job has finished since, and the next poll's list and delay."""
     dossier = dossier_of_applicant(signed_in_user(request), dossier_id)
-    return render(request, "masking/_summary.html", {"dossier": dossier, "summary": masking_summary(dossier)})
+    asked = _ids(request.GET.get("waiting", ""))
+    items = [item for item in masking_items(dossier) if item.attachment.pk in asked]
+    finished = [item for item in items if not _waiting(item)]
+    still = [item.attachment.pk for item in items if _waiting(item)]
+    delay = POLL_FIRST_MS if finished else int(_delay_ms(request.GET.get("delay", "")) * POLL_GROWTH)
+    context = {"dossier": dossier, "summary": masking_summary(dossier), "poll": _poll(still, min(delay, POLL_MAX_MS))}
+    html = render_to_string("masking/_summary.html", context, request)
+    editable = dossier.is_editable_by_applicant
+    for item in finished:
+        card = {**_card_context(item, editable), "oob": True}
+        html += render_to_string("masking/_attachment_card.html", card, request)
+    return HttpResponse(html)
 
 
 @login_required

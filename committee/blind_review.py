@@ -95,14 +95,16 @@ def pending_material_count(dossier: Dossier, shown: int) -> int:
 
 
 def opinion_of(assignment: ExpertAssignment) -> ExpertOpinion | None:
+    if "opinion" in assignment._state.fields_cache:  # loaded with a list (select_related): no query
+        return getattr(assignment, "opinion", None)
     return ExpertOpinion.objects.filter(assignment=assignment).first()
 
 
 def opinion_refusal(assignment: ExpertAssignment) -> str:
     """Why the expert cannot write or revise an opinion now ('' when they can): the page shows it instead of
-    the form, using the same check the service calls."""
+    the form, using the same check the service calls (with the vote read by the list, when it was)."""
     try:
-        opinion_submit_check(assignment.expert, assignment)
+        opinion_submit_check(assignment.expert, assignment, voted=getattr(assignment, "dossier_voted", None))
     except DomainError as exc:
         return exc.message
     return ""

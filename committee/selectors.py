@@ -20,7 +20,7 @@ def assignments_of_expert(user: User) -> QuerySet[ExpertAssignment]:
 def assignment_list_of_expert(user: User) -> list[ExpertAssignment]:
     """The expert's assignments for a list (page or API): each with its opinion and `dossier_voted` (a vote
     count exists) loaded with it, and one Round instance per round, so a row asks nothing more."""
-    assignments = (
+    assignments: list[ExpertAssignment] = (
         list(
             ExpertAssignment.objects.filter(expert=user)
             .select_related("dossier", "expert", "opinion")

@@ -572,10 +572,11 @@ def vote_list(request: HttpRequest) -> HttpResponse:
     """The expert's defence panels (score sheets), and the meetings where they are recorded present and the
     vote is open: one ballot per dossier."""
     expert = require_expert(signed_in_user(request))
-    meetings = Meeting.objects.filter(
-        attendance__expert=expert, attendance__present=True, voting_opened_at__isnull=False
-    ).select_related("round")
-    meetings = list(meetings.prefetch_related(Prefetch("items", MeetingItem.objects.select_related("dossier"))))
+    meetings = list(
+        Meeting.objects.filter(attendance__expert=expert, attendance__present=True, voting_opened_at__isnull=False)
+        .select_related("round")
+        .prefetch_related(Prefetch("items", MeetingItem.objects.select_related("dossier")))
+    )
     cast = set(BallotCast.objects.filter(expert=expert).values_list("meeting_id", "dossier_id"))
     # Pseudonyms and closed counts of every agenda at once (one query each), not per item.
     pseudonyms = _pseudonyms(ExpertAssignment.objects.filter(dossier__meeting_items__meeting__in=meetings))

@@ -88,8 +88,8 @@ def _states_by_level(rounds: list[Round]) -> dict[str, list[tuple[list[int], lis
         for level, states in by_level.items():
             grouped.setdefault((level, tuple(sorted(states))), []).append(r.pk)
     result: dict[str, list[tuple[list[int], list[str]]]] = {}
-    for (level, states), ids in grouped.items():
-        result.setdefault(level, []).append((ids, list(states)))
+    for (level, level_states), ids in grouped.items():
+        result.setdefault(level, []).append((ids, list(level_states)))
     return result
 
 

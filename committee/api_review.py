@@ -14,7 +14,7 @@ from accounts.auth import signed_in_user
 from committee.blind_review import opinion_of, opinion_refusal, review_materials, review_sections
 from committee.models import ExpertAssignment
 from committee.opinions import opinion_submit
-from committee.selectors import assignment_of_expert, assignments_of_expert
+from committee.selectors import assignment_list_of_expert, assignment_of_expert
 from core.api_errors import ERRORS
 
 router = Router(tags=["committee-review"])
@@ -96,7 +96,7 @@ def _detail(assignment: ExpertAssignment) -> dict[str, Any]:
 
 @router.get("/assignments", response={200: list[ReviewSummaryOut], **ERRORS}, summary="我的评审任务（匿名）")
 def review_assignments(request: HttpRequest) -> list[dict[str, Any]]:
-    return [_summary(a) for a in assignments_of_expert(signed_in_user(request))]
+    return [_summary(a) for a in assignment_list_of_expert(signed_in_user(request))]
 
 
 @router.get("/assignments/{assignment_id}", response={200: ReviewOut, **ERRORS}, summary="评审材料（隐去身份信息）")

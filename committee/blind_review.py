@@ -95,14 +95,18 @@ def pending_material_count(dossier: Dossier, shown: int) -> int:
 
 
 def opinion_of(assignment: ExpertAssignment) -> ExpertOpinion | None:
+    # Loaded by assignment_list_of_expert (select_related, marked by its `dossier_voted`): no query. A cache
+    # left by a save in this request is not trusted (it holds the value as given, not as stored).
+    if hasattr(assignment, "dossier_voted") and "opinion" in assignment._state.fields_cache:
+        return getattr(assignment, "opinion", None)
     return ExpertOpinion.objects.filter(assignment=assignment).first()
 
 
 def opinion_refusal(assignment: ExpertAssignment) -> str:
     """Why the expert cannot write or revise an opinion now ('' when they can): the page shows it instead of
-    the form, using the same check the service calls."""
+    the form, using the same check the service calls (with the vote read by the list, when it was)."""
     try:
-        opinion_submit_check(assignment.expert, assignment)
+        opinion_submit_check(assignment.expert, assignment, voted=getattr(assignment, "dossier_voted", None))
     except DomainError as exc:
         return exc.message
     return ""

@@ -61,14 +61,25 @@ def _require_in_window(round_: Round, day: dt.date) -> None:
 
 def vote_readiness(dossier: Dossier) -> list[str]:
     """What still keeps a dossier from the vote (SPEC 3: paper and fee, then defence or exemption)."""
+    return readiness_problems(
+        dossier,
+        paper_received=PaperReceipt.objects.filter(dossier=dossier).exists(),
+        fee_paid=Fee.objects.filter(dossier=dossier, paid_at__isnull=False).exists(),
+        outcome=DefenceOutcome.objects.filter(dossier=dossier).first(),
+    )
+
+
+def readiness_problems(
+    dossier: Dossier, *, paper_received: bool, fee_paid: bool, outcome: DefenceOutcome | None
+) -> list[str]:
+    """vote_readiness from facts already loaded (a list page has them for every row: no query per row)."""
     problems = []
     if dossier.status != RECEIVED:
         problems.append(f"状态为“{dossier.status_label}”")
-    if not PaperReceipt.objects.filter(dossier=dossier).exists():
+    if not paper_received:
         problems.append("纸质评审表未收到")
-    if not Fee.objects.filter(dossier=dossier, paid_at__isnull=False).exists():
+    if not fee_paid:
         problems.append("评审费未缴")
-    outcome = DefenceOutcome.objects.filter(dossier=dossier).first()
     if outcome is None or outcome.passed is None:
         problems.append("答辩结果未确定")
     return problems

@@ -30,7 +30,9 @@ from committee.paper import PAPER_WINDOW
 from committee.stage import AT_COMMITTEE, RECEIVED
 from dossiers.access import dossiers_under
 from dossiers.models import Dossier
+from eligibility.selectors import fraud_register_loaded
 from rounds.models import Round
+from rounds.selectors import share_rounds
 
 REQUIREMENT_LABELS = {
     Requirement.DEFEND: "参加答辩",
@@ -75,7 +77,13 @@ def office_dossiers(user: User, round_: Round | None = None) -> QuerySet[Dossier
     found = found.filter(status__in=AT_COMMITTEE)
     if round_ is not None:
         found = found.filter(round=round_)
-    return found.select_related("round", "unit", "applicant").order_by("serial_number")
+    # The unit's chain (routing) and the sections (the eligibility rules behind the defence requirement) come
+    # with the list; the round is shared (rounds.selectors.share_rounds), not decoded once per row.
+    return (
+        found.select_related("applicant", "unit__registration_county__parent", "unit__parent__parent")
+        .prefetch_related("sections")
+        .order_by("serial_number")
+    )
 
 
 def window_over(round_: Round, key: str, today: dt.date) -> bool:
@@ -103,6 +111,7 @@ def _step(row: BoardRow) -> str:
 def board_rows(user: User, round_: Round, *, today: dt.date | None = None) -> list[BoardRow]:
     today = today or timezone.localdate()
     dossiers = list(office_dossiers(user, round_))
+    share_rounds(dossiers)
     ids = [d.pk for d in dossiers]
     fees = {f.dossier_id: f for f in Fee.objects.filter(dossier_id__in=ids)}
     papers = dict(PaperReceipt.objects.filter(dossier_id__in=ids).values_list("dossier_id", "received_on"))
@@ -116,13 +125,15 @@ def board_rows(user: User, round_: Round, *, today: dt.date | None = None) -> li
     fee_over = window_over(round_, FEE_WINDOW, today)
     paper_over = window_over(round_, PAPER_WINDOW, today)
     rows = []
+    with fraud_register_loaded():  # the defence requirement's eligibility check reads it for every row
+        requirements = {d.pk: REQUIREMENT_LABELS[defence_requirement(d)] for d in dossiers}
     for dossier in dossiers:
         row = BoardRow(
             dossier=dossier,
             applicant=dossier.applicant.display_name,
             fee=fees.get(dossier.pk),
             paper_received=papers.get(dossier.pk),
-            requirement=REQUIREMENT_LABELS[defence_requirement(dossier)],
+            requirement=requirements[dossier.pk],
             outcome=outcomes.get(dossier.pk),
             groups=groups.get(dossier.pk, []),
             count=counts.get(dossier.pk),

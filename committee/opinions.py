@@ -15,10 +15,13 @@ from core.errors import IllegalTransition, PermissionDenied, ValidationFailed
 MAX_SCORE = Decimal(100)
 
 
-def opinion_submit_check(actor: User | None, assignment: ExpertAssignment) -> None:
+def opinion_submit_check(actor: User | None, assignment: ExpertAssignment, *, voted: bool | None = None) -> None:
+    """`voted`: whether the dossier has a vote count, when a list page already read it (None: asked here)."""
     if actor is None or assignment.expert_id != actor.pk:
         raise PermissionDenied("只能填写分配给本人的评审意见。")
-    if assignment.dossier.status != RECEIVED or VoteCount.objects.filter(dossier=assignment.dossier).exists():
+    if voted is None:
+        voted = VoteCount.objects.filter(dossier=assignment.dossier).exists()
+    if assignment.dossier.status != RECEIVED or voted:
         raise IllegalTransition("该申报已表决，评审意见不能再修改。")
 
 

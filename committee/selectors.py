@@ -2,18 +2,35 @@
 
 from __future__ import annotations
 
-from django.db.models import QuerySet
+from django.db.models import Exists, OuterRef, QuerySet
 
 from accounts.models import User
-from committee.models import ExpertAssignment
+from committee.models import ExpertAssignment, VoteCount
 from core.errors import NotFound
 from dossiers.models import Dossier
+from rounds.selectors import share_rounds
 
 
 def assignments_of_expert(user: User) -> QuerySet[ExpertAssignment]:
     if not user.is_authenticated:
         return ExpertAssignment.objects.none()
     return ExpertAssignment.objects.filter(expert=user).select_related("dossier", "dossier__round")
+
+
+def assignment_list_of_expert(user: User) -> list[ExpertAssignment]:
+    """The expert's assignments for a list (page or API): each with its opinion and `dossier_voted` (a vote
+    count exists) loaded with it, and one Round instance per round, so a row asks nothing more."""
+    assignments: list[ExpertAssignment] = (
+        list(
+            ExpertAssignment.objects.filter(expert=user)
+            .select_related("dossier", "expert", "opinion")
+            .annotate(dossier_voted=Exists(VoteCount.objects.filter(dossier=OuterRef("dossier"))))
+        )
+        if user.is_authenticated
+        else []
+    )
+    share_rounds([a.dossier for a in assignments])
+    return assignments
 
 
 def assignment_for(user: User, dossier: Dossier) -> ExpertAssignment | None:

@@ -14,6 +14,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.db.models import Count, Prefetch, QuerySet
 from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -30,7 +31,7 @@ from committee.certificates import certificate_by_number, certificate_document
 from committee.defence import DEFENCE_WINDOW
 from committee.draws import draw_replay
 from committee.fees import FEE_WINDOW, fees_create_for_round
-from committee.meetings import attendance_numbers, minutes_verify, vote_readiness
+from committee.meetings import attendance_numbers, minutes_verify, readiness_problems
 from committee.models import (
     Ballot,
     BallotCast,
@@ -317,6 +318,15 @@ def defence_session(request: HttpRequest, pk: int) -> HttpResponse:
         require_office(user)
     sheet = session.round.policy.defence_value("sheet")
     mine = {s.dossier_id: s for s in DefenceScore.objects.filter(session=session, member=user)}
+    # Sheets and outcomes of the whole session at once, not one query each per dossier.
+    sheets = dict(
+        DefenceScore.objects.filter(session=session)
+        .order_by()
+        .values("dossier_id")
+        .annotate(n=Count("pk"))
+        .values_list("dossier_id", "n")
+    )
+    outcomes = {o.dossier_id: o for o in DefenceOutcome.objects.filter(dossier__defence_sessions=session)}
     dossiers = [
         {
             "dossier": d,
@@ -324,8 +334,8 @@ def defence_session(request: HttpRequest, pk: int) -> HttpResponse:
             "items": [
                 {**row, "value": (mine[d.pk].items.get(row["key"], "") if d.pk in mine else "")} for row in sheet
             ],
-            "sheets": DefenceScore.objects.filter(session=session, dossier=d).count(),
-            "outcome": DefenceOutcome.objects.filter(dossier=d).first(),
+            "sheets": sheets.get(d.pk, 0),
+            "outcome": outcomes.get(d.pk),
         }
         for d in session.dossiers.select_related("applicant", "unit").order_by("serial_number")
     ]
@@ -400,9 +410,19 @@ def meetings_page(request: HttpRequest, slug: str) -> HttpResponse:
     round_ = _round(request, slug)
     rows = board_rows(signed_in_user(request), round_)
     on_agenda = set(MeetingItem.objects.filter(meeting__round=round_).values_list("dossier_id", flat=True))
-    ready = [r for r in rows if r.dossier.pk not in on_agenda and not vote_readiness(r.dossier)]
+    # The board row already holds the paper, the fee and the defence outcome: no query per row.
+    problems = {
+        r.dossier.pk: readiness_problems(
+            r.dossier,
+            paper_received=r.paper_received is not None,
+            fee_paid=bool(r.fee and r.fee.is_paid),
+            outcome=r.outcome,
+        )
+        for r in rows
+    }
+    ready = [r for r in rows if r.dossier.pk not in on_agenda and not problems[r.dossier.pk]]
     waiting = [
-        (r, vote_readiness(r.dossier)) for r in rows if r.dossier.pk not in on_agenda and r.dossier.status == RECEIVED
+        (r, problems[r.dossier.pk]) for r in rows if r.dossier.pk not in on_agenda and r.dossier.status == RECEIVED
     ]
     return render(
         request,
@@ -418,23 +438,37 @@ def meetings_page(request: HttpRequest, slug: str) -> HttpResponse:
     )
 
 
+def _pseudonyms(assignments: QuerySet[ExpertAssignment]) -> dict[int, str]:
+    """dossier id → the pseudonym the meeting shows (the first in the assignments' order), in one query."""
+    found: dict[int, str] = {}
+    for dossier_id, pseudonym in assignments.order_by("dossier_id", "pseudonym").values_list("dossier_id", "pseudonym"):
+        found.setdefault(dossier_id, pseudonym)
+    return found
+
+
 def _meeting_context(meeting: Meeting) -> dict[str, Any]:
     members, present = attendance_numbers(meeting)
     ratio = meeting.round.policy.committee_ratio("quorum")
     attendance = {a.expert_id: a.present for a in meeting.attendance.all()}
     counts = {c.dossier_id: c for c in meeting.counts.all()}
+    # Ballots cast and pseudonyms for every item at once (one query each), not per item.
+    cast = dict(
+        BallotCast.objects.filter(meeting=meeting)
+        .order_by()
+        .values("dossier_id")
+        .annotate(n=Count("pk"))
+        .values_list("dossier_id", "n")
+    )
+    items_qs = meeting.items.select_related("dossier__applicant", "dossier__unit").order_by("dossier__serial_number")
+    pseudonyms = _pseudonyms(ExpertAssignment.objects.filter(dossier__meeting_items__meeting=meeting))
     items = [
         {
             "item": item,
-            "cast": BallotCast.objects.filter(meeting=meeting, dossier=item.dossier).count(),
+            "cast": cast.get(item.dossier_id, 0),
             "count": counts.get(item.dossier_id),
-            "pseudonym": ExpertAssignment.objects.filter(dossier=item.dossier)
-            .values_list("pseudonym", flat=True)
-            .first(),
+            "pseudonym": pseudonyms.get(item.dossier_id),
         }
-        for item in meeting.items.select_related("dossier__applicant", "dossier__unit").order_by(
-            "dossier__serial_number"
-        )
+        for item in items_qs
     ]
     minutes = [{"record": m, "intact": minutes_verify(m)} for m in meeting.minutes.order_by("sealed_at", "id")]
     return {
@@ -545,24 +579,26 @@ def vote_list(request: HttpRequest) -> HttpResponse:
     """The expert's defence panels (score sheets), and the meetings where they are recorded present and the
     vote is open: one ballot per dossier."""
     expert = require_expert(signed_in_user(request))
-    meetings = Meeting.objects.filter(
-        attendance__expert=expert, attendance__present=True, voting_opened_at__isnull=False
-    ).select_related("round")
+    meetings = list(
+        Meeting.objects.filter(attendance__expert=expert, attendance__present=True, voting_opened_at__isnull=False)
+        .select_related("round")
+        .prefetch_related(Prefetch("items", MeetingItem.objects.select_related("dossier")))
+    )
     cast = set(BallotCast.objects.filter(expert=expert).values_list("meeting_id", "dossier_id"))
+    # Pseudonyms and closed counts of every agenda at once (one query each), not per item.
+    pseudonyms = _pseudonyms(ExpertAssignment.objects.filter(dossier__meeting_items__meeting__in=meetings))
+    closed = set(VoteCount.objects.filter(meeting__in=meetings).values_list("meeting_id", "dossier_id"))
     agenda = [
         {
             "meeting": m,
             "items": [
                 {
                     "item": item,
-                    "pseudonym": ExpertAssignment.objects.filter(dossier=item.dossier)
-                    .values_list("pseudonym", flat=True)
-                    .first()
-                    or item.dossier.serial_number,
+                    "pseudonym": pseudonyms.get(item.dossier_id) or item.dossier.serial_number,
                     "voted": (m.pk, item.dossier_id) in cast,
-                    "closed": VoteCount.objects.filter(meeting=m, dossier=item.dossier).exists(),
+                    "closed": (m.pk, item.dossier_id) in closed,
                 }
-                for item in m.items.select_related("dossier").order_by("dossier__serial_number")
+                for item in sorted(m.items.all(), key=lambda i: i.dossier.serial_number)
             ],
         }
         for m in meetings

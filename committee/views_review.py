@@ -25,7 +25,7 @@ from committee.blind_review import (
 )
 from committee.models import ExpertAssignment, ExpertOpinion
 from committee.opinions import MAX_SCORE, opinion_submit
-from committee.selectors import assignment_of_expert, assignments_of_expert
+from committee.selectors import assignment_list_of_expert, assignment_of_expert
 from core.errors import NotFound
 from core.pages import refusals_shown
 from masking.selectors import FileVariant, attachment_file_for
@@ -52,10 +52,9 @@ def _heading(assignment: ExpertAssignment) -> dict[str, str]:
 @require_GET
 @refusals_shown()
 def review_list(request: HttpRequest) -> HttpResponse:
-    assignments = assignments_of_expert(signed_in_user(request)).select_related("opinion")
     rows = [
-        {"id": a.pk, **_heading(a), "opinion": getattr(a, "opinion", None), "refusal": opinion_refusal(a)}
-        for a in assignments
+        {"id": a.pk, **_heading(a), "opinion": opinion_of(a), "refusal": opinion_refusal(a)}
+        for a in assignment_list_of_expert(signed_in_user(request))
     ]
     return render(request, "committee/review/list.html", {"rows": rows})
 

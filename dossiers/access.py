@@ -14,6 +14,10 @@ them reaches up for it. The routing rule of notice 四(三) ("逐级申报"; "�
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+
 from django.db import models
 from django.db.models import Q, QuerySet
 
@@ -111,9 +115,13 @@ def _unit_filter(level: str, organization: Organization, prefix: str) -> Q:
     return Q(pk__in=[])
 
 
-def _under(level: str, organization: Organization) -> Q:
-    """Dossiers whose chain passes through `organization` at `level`."""
+def routed_through(level: str, organization: Organization) -> Q:
+    """Dossiers whose chain passes through `organization` at `level` (a condition, for queries that combine
+    it with the state the dossier waits in)."""
     return _unit_filter(level, organization, "unit__")
+
+
+_under = routed_through
 
 
 def dossiers_under(organization: Organization | None) -> QuerySet[Dossier]:
@@ -132,6 +140,32 @@ def units_under(organization: Organization) -> QuerySet[Organization]:
     )
 
 
+# While `roles_remembered` runs: the (role, organisation id) pairs of users already read, by user id.
+_remembered_roles: ContextVar[dict[int, set[tuple[str, int | None]]] | None] = ContextVar(
+    "remembered_roles", default=None
+)
+
+
+@contextmanager
+def roles_remembered() -> Iterator[None]:
+    """Within the block, can_act_as reads each user's roles once instead of once per dossier (a page asking
+    about many dossiers at once: the queue's bulk menu). Outside it every call reads the database."""
+    token = _remembered_roles.set({})
+    try:
+        yield
+    finally:
+        _remembered_roles.reset(token)
+
+
+def _holds(user: User, role: str, org: Organization) -> bool:
+    remembered = _remembered_roles.get()
+    if remembered is None:
+        return RoleAssignment.objects.filter(user=user, role=role, organization=org).exists()
+    if user.pk not in remembered:
+        remembered[user.pk] = set(RoleAssignment.objects.filter(user=user).values_list("role", "organization_id"))
+    return (str(role), org.pk) in remembered[user.pk]
+
+
 def can_act_as(user: User | None, role: str, dossier: Dossier) -> bool:
     if user is None or not user.is_authenticated:
         return False
@@ -141,7 +175,7 @@ def can_act_as(user: User | None, role: str, dossier: Dossier) -> bool:
     if level is None:
         return False
     org = organization_for_level(dossier, level)
-    return org is not None and RoleAssignment.objects.filter(user=user, role=role, organization=org).exists()
+    return org is not None and _holds(user, role, org)
 
 
 def require_role(user: User | None, role: Role, organization: Organization | None = None) -> None:

@@ -50,6 +50,14 @@ class Dossier(models.Model):
         verbose_name = "申报材料"
         verbose_name_plural = "申报材料"
         ordering = ["-created_at"]
+        indexes = [
+            # The review queues (workflow.selectors.reviewer_queue): the scope is a set of units, the state a few
+            # values, the order submission time then id. EXPLAIN (PostgreSQL 15, 20k dossiers, ANALYZE) showed
+            # the unit index scanned and every state filtered out row by row (83 of 99 rows removed per unit),
+            # then a sort of the whole scope (16,666 rows for the prefecture's every-state view).
+            models.Index(fields=["unit", "status"], name="dossier_unit_status"),
+            models.Index(fields=["submitted_at", "id"], name="dossier_queue_order"),
+        ]
         constraints = [
             # Notice 四: one application per person per round (not one per level): the service explains it,
             # the constraint holds it when two requests race.

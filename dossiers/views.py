@@ -31,6 +31,7 @@ from dossiers.selectors import (
     attachment_visible,
     attachments_by_section,
     dossier_completeness,
+    dossier_contents_loaded,
     dossier_of_applicant,
     dossiers_of_applicant,
     formless_missing,
@@ -261,7 +262,7 @@ def dossier_url(dossier: Dossier) -> str:
 @refusals_shown()
 @require_GET
 def dossier_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    dossier = _own(request, pk)
+    dossier = dossier_contents_loaded(_own(request, pk))
     sections = [_section_context(dossier, s["key"]) for s in dossier.round.policy.sections]
     return render(
         request,

@@ -9,6 +9,9 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -44,10 +47,31 @@ def round_policy_for_slug(slug: str) -> Policy:
     return Policy(data)
 
 
+# While `fraud_register_loaded` runs: id number → the years of its findings, the register read once.
+_loaded_register: ContextVar[dict[str, list[int]] | None] = ContextVar("loaded_fraud_register", default=None)
+
+
+@contextmanager
+def fraud_register_loaded() -> Iterator[None]:
+    """Within the block fraud_years_for answers from the register read once (a list page checking the
+    eligibility of many dossiers), not with one query per dossier. The register holds few rows."""
+    register: dict[str, list[int]] = {}
+    for number, year in FraudFinding.objects.values_list("id_number", "round_year"):
+        register.setdefault(number, []).append(year)
+    token = _loaded_register.set(register)
+    try:
+        yield
+    finally:
+        _loaded_register.reset(token)
+
+
 def fraud_years_for(id_number: str) -> list[int]:
     number = normalise_id_number(id_number)
     if not number:
         return []
+    register = _loaded_register.get()
+    if register is not None:
+        return sorted(register.get(number, []))
     return sorted(FraudFinding.objects.filter(id_number=number).values_list("round_year", flat=True))
 
 

@@ -1,5 +1,8 @@
 from __future__ import annotations
 
+from collections.abc import Iterable
+from typing import Any
+
 from django.db.models import QuerySet
 from django.utils import timezone
 
@@ -32,3 +35,15 @@ def round_default() -> Round | None:
     if open_rounds:
         return max(open_rounds, key=lambda r: (not r.is_demo, r.policy.window("online_filing").start))
     return Round.objects.first()
+
+
+def share_rounds(objects: Iterable[Any], *, attr: str = "round") -> None:
+    """Give every object (a dossier, a meeting…) the one Round instance of its `<attr>_id`, loaded once.
+
+    A list loaded with select_related("round") holds a Round per row, each decoding the policy's JSON again;
+    here each round is read and decoded once for the whole list (its `policy` is cached on the instance)."""
+    items = list(objects)
+    ids = {getattr(o, f"{attr}_id") for o in items}
+    rounds = Round.objects.in_bulk(ids) if ids else {}
+    for o in items:
+        setattr(o, attr, rounds[getattr(o, f"{attr}_id")])

@@ -117,7 +117,7 @@ def scenario_transition(instance: Instance) -> None:
     print("2. kill -9 the web server mid-transition", flush=True)
     for username in ("demo_unit", "demo_unit_qm", "demo_county", "demo_county_qm", "demo_prefecture"):
         session = Session(instance.url, username)
-        for row in session.json("GET", "/api/workflow/queue").json():
+        for row in session.json("GET", "/api/workflow/queue").json()["items"]:
             dossier_id = row["dossier"]["id"]
             actions = session.json("GET", f"/api/dossiers/{dossier_id}/actions").json()
             if "return" not in actions:

@@ -49,7 +49,7 @@ from core.errors import (
     SubmissionLimitReached,
     ValidationFailed,
 )
-from dossiers.access import LEVEL_ROLES, can_act_as, next_review_level
+from dossiers.access import LEVEL_ROLES, can_act_as, next_review_level, roles_remembered
 from dossiers.models import Dossier, Submission
 from dossiers.selectors import dossier_completeness, missing_unit_records
 from dossiers.services import dossier_snapshot, require_editable
@@ -407,6 +407,9 @@ class SubmitAction(DossierAction):
 
 
 def current_publicity(dossier: Dossier) -> Publicity | None:
+    prefetched = getattr(dossier, "_prefetched_objects_cache", {}).get("publicities")
+    if prefetched is not None:  # a list page prefetched them (newest first): no query per dossier
+        return next(iter(prefetched), None)
     return dossier.publicities.order_by("-start", "-id").first()
 
 
@@ -631,8 +634,14 @@ def bulk_act(*, actor: User, dossier_ids: Iterable[int], action: str) -> tuple[l
 def bulk_menu(actor: User, dossiers: Iterable[Dossier]) -> dict[str, str]:
     """The bulk steps (name → label) this actor may take on at least one of these dossiers."""
     menu: dict[str, str] = {}
-    for dossier in dossiers:
-        for action in dossier_actions(dossier):
-            if action.bulk and action.name not in menu and action.allows(actor, dossier):
-                menu[action.name] = action.label
+    with roles_remembered():  # the actor's roles read once for the page, not once per dossier
+        for dossier in dossiers:
+            for action in dossier_actions(dossier):
+                if (
+                    action.bulk
+                    and action.name not in menu
+                    and dossier.status in action.rule.sources
+                    and action.allows(actor, dossier)
+                ):
+                    menu[action.name] = action.label
     return menu

@@ -147,7 +147,17 @@ def _dossier(request: HttpRequest, dossier_id: int) -> Dossier:
     return selectors.reviewer_dossier(signed_in_user(request), dossier_id)
 
 
-@router.get("/queue", response=list[QueueRowOut], summary="审核队列（按角色与辖区）")
+class QueuePageOut(Schema):
+    """One page of the queue: its rows under `items`, with the paging around them."""
+
+    items: list[QueueRowOut]
+    count: int  # rows of the whole queue (every page) under these filters
+    page: int
+    pages: int
+    limit: int
+
+
+@router.get("/queue", response=QueuePageOut, summary="审核队列（按角色与辖区，分页）")
 def queue(
     request: HttpRequest,
     status: str = "",
@@ -156,24 +166,33 @@ def queue(
     kind: str = "",
     days_left: int | None = None,
     all: bool = False,
-) -> list[QueueRowOut]:
+    page: int = 1,
+    limit: int = selectors.QUEUE_PAGE_SIZE,
+) -> QueuePageOut:
+    """`limit` rows a page (at most 200); a page past the end answers the last page."""
     filters = selectors.QueueFilters(
         status=status, unit=unit, level=level, kind=kind, days_left=days_left, mine=not all
     )
-    rows = selectors.reviewer_queue(signed_in_user(request), filters)
-    return [
-        QueueRowOut(
-            dossier=DossierStateOut.from_dossier(r.dossier),
-            applicant=r.dossier.applicant.display_name,
-            unit=r.dossier.unit.name,
-            level=r.dossier.level,
-            kind=r.dossier.kind,
-            waiting_level=r.waiting_level,
-            days_left=r.days_left,
-            deadline_label=r.deadline_label,
-        )
-        for r in rows
-    ]
+    found = selectors.queue_page(signed_in_user(request), filters, page=page, limit=limit)
+    return QueuePageOut(
+        items=[
+            QueueRowOut(
+                dossier=DossierStateOut.from_dossier(r.dossier),
+                applicant=r.dossier.applicant.display_name,
+                unit=r.dossier.unit.name,
+                level=r.dossier.level,
+                kind=r.dossier.kind,
+                waiting_level=r.waiting_level,
+                days_left=r.days_left,
+                deadline_label=r.deadline_label,
+            )
+            for r in found.rows
+        ],
+        count=found.count,
+        page=found.page.number,
+        pages=found.page.paginator.num_pages,
+        limit=found.page.paginator.per_page,
+    )
 
 
 @router.get("/dossiers/{dossier_id}/history", response=list[TransitionOut], summary="流转记录")

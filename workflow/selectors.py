@@ -8,10 +8,14 @@ from __future__ import annotations
 import datetime as dt
 import math
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import QuerySet
+from django.core.paginator import Page, Paginator
+from django.db.models import CharField, Count, DateField, Exists, F, OuterRef, Q, QuerySet, Subquery, Value, When
+from django.db.models.expressions import Case
+from django.db.models.functions import TruncDate
 from django.http import Http404
 from django.urls import reverse
 from django.utils import timezone
@@ -19,14 +23,15 @@ from django.utils import timezone
 from accounts.models import User
 from core.errors import NotFound
 from documents.models import DocumentKind, GeneratedDocument
-from dossiers.access import dossiers_in_scope_of_reviewer, reviewer_levels, visible_dossier
+from dossiers.access import dossiers_in_scope_of_reviewer, reviewer_levels, routed_through, visible_dossier
 from dossiers.display import field_path_label, field_value_label, section_display
 from dossiers.models import Attachment, Dossier, Submission
 from dossiers.sections import doc_type_label, is_unit_record
 from dossiers.selectors import attachments_by_section, section_data
 from dossiers.states import RETURNED, RETURNED_FINAL, UNIT_PUBLICITY
 from rounds.models import Round
-from workflow.actions import available_actions, level_of_state
+from rounds.selectors import share_rounds
+from workflow.actions import available_actions
 from workflow.models import AttachmentCheck, Notification, Publicity, Transition
 
 
@@ -40,6 +45,15 @@ class QueueFilters:
     mine: bool = True  # only dossiers waiting for one of my levels
 
 
+# A queue page never holds more rows than this, whatever the caller asks (the page, the API).
+QUEUE_PAGE_SIZE = 50
+QUEUE_MAX_PAGE_SIZE = 200
+
+RETURN_DEADLINE_LABEL = "修改截止"
+PUBLICITY_END_LABEL = "公示结束"
+REVIEW_END_LABEL = "审核截止"
+
+
 @dataclass
 class QueueRow:
     dossier: Dossier
@@ -49,22 +63,70 @@ class QueueRow:
     actions: list[str] = field(default_factory=list)
 
 
-def _clock(dossier: Dossier, today: dt.date, publicity_ends: dict[int, dt.date]) -> tuple[dt.date | None, str]:
-    """The date the dossier's current step must be done by, and what that date is."""
-    if dossier.status == RETURNED and dossier.return_deadline:
-        return timezone.localdate(dossier.return_deadline), "修改截止"
-    if dossier.status == UNIT_PUBLICITY and dossier.pk in publicity_ends:
-        return publicity_ends[dossier.pk], "公示结束"
-    policy = dossier.round.policy
-    if dossier.status in (policy.workflow.get("levels") or {}):
-        return policy.window("review").end, "审核截止"
-    return None, ""
+@dataclass
+class QueuePage:
+    rows: list[QueueRow]
+    page: Page[Dossier]
+
+    @property
+    def count(self) -> int:
+        return int(self.page.paginator.count)
 
 
-def reviewer_queue(user: User, filters: QueueFilters | None = None, *, today: dt.date | None = None) -> list[QueueRow]:
+def _rounds_in_scope(scope: QuerySet[Dossier]) -> list[Round]:
+    """The rounds holding dossiers of the scope: a handful of rows (one EXISTS each), never one per dossier."""
+    return list(Round.objects.filter(Exists(scope.filter(round_id=OuterRef("pk")))).order_by("pk"))
+
+
+def _states_by_level(rounds: list[Round]) -> dict[str, list[tuple[list[int], list[str]]]]:
+    """level → [(round ids, states of that level in those rounds)], rounds sharing a policy's map grouped."""
+    grouped: dict[tuple[str, tuple[str, ...]], list[int]] = {}
+    for r in rounds:
+        by_level: dict[str, list[str]] = {}
+        for state, level in (r.policy.workflow.get("levels") or {}).items():
+            by_level.setdefault(str(level), []).append(str(state))
+        for level, states in by_level.items():
+            grouped.setdefault((level, tuple(sorted(states))), []).append(r.pk)
+    result: dict[str, list[tuple[list[int], list[str]]]] = {}
+    for (level, level_states), ids in grouped.items():
+        result.setdefault(level, []).append((ids, list(level_states)))
+    return result
+
+
+def _waiting_at(level_states: list[tuple[list[int], list[str]]]) -> Q:
+    """Dossiers in a state of this level (by their round's policy): plain columns, so an index can serve it."""
+    condition = Q(pk__in=[])
+    for ids, states in level_states:
+        condition |= Q(round_id__in=ids, status__in=states)
+    return condition
+
+
+def _review_end_whens(rounds: list[Round]) -> list[When]:
+    """A state of a review level runs on its round's review window."""
+    grouped: dict[tuple[dt.date, tuple[str, ...]], list[int]] = {}
+    for r in rounds:
+        states = tuple(sorted((r.policy.workflow.get("levels") or {}).keys()))
+        if states:
+            grouped.setdefault((r.policy.window("review").end, states), []).append(r.pk)
+    return [When(round_id__in=ids, status__in=list(states), then=Value(end)) for (end, states), ids in grouped.items()]
+
+
+def reviewer_queue(
+    user: User, filters: QueueFilters | None = None, *, today: dt.date | None = None
+) -> QuerySet[Dossier]:
+    """The reviewer's queue as one query: filtered, annotated and ordered in SQL.
+
+    Each dossier carries `waiting_level` (the level its state waits for, by its round's policy), `deadline`
+    (the date its current step must be done by: the return deadline, the publicity's end or the review
+    window's end) and `publicity_end`. The Case expressions are built from the policies of the few rounds in
+    scope, never row by row. `queue_page` cuts a page out of it and adds the days left.
+    """
     filters = filters or QueueFilters()
     today = today or timezone.localdate()
-    qs = dossiers_in_scope_of_reviewer(user).select_related("round", "unit", "applicant", "unit__registration_county")
+    scope = dossiers_in_scope_of_reviewer(user)
+    rounds = _rounds_in_scope(scope)
+    states_by_level = _states_by_level(rounds)
+    qs = scope
     if filters.status:
         qs = qs.filter(status=filters.status)
     if filters.unit:
@@ -73,20 +135,92 @@ def reviewer_queue(user: User, filters: QueueFilters | None = None, *, today: dt
         qs = qs.filter(level=filters.level)
     if filters.kind:
         qs = qs.filter(kind=filters.kind)
-    my_levels = {level for level, _ in reviewer_levels(user)}
-    dossiers = list(qs.order_by("submitted_at", "pk"))
-    publicity_ends = _publicity_ends([d.pk for d in dossiers if d.status == UNIT_PUBLICITY])
-    rows: list[QueueRow] = []
-    for dossier in dossiers:
-        level = level_of_state(dossier, dossier.status)
-        if filters.mine and not filters.status and level not in my_levels:
-            continue
-        deadline, label = _clock(dossier, today, publicity_ends)
-        days_left = (deadline - today).days if deadline else None
-        if filters.days_left is not None and (days_left is None or days_left > filters.days_left):
-            continue
-        rows.append(QueueRow(dossier=dossier, waiting_level=level, days_left=days_left, deadline_label=label))
+    if filters.mine and not filters.status:
+        # Waiting for me: in a state of one of my levels, at a dossier routed through my organisation there.
+        mine = Q(pk__in=[])
+        for level, org in reviewer_levels(user):
+            mine |= _waiting_at(states_by_level.get(level, [])) & routed_through(level, org)
+        qs = qs.filter(mine)
+    level_whens = [
+        When(_waiting_at(level_states), then=Value(level)) for level, level_states in states_by_level.items()
+    ]
+    latest_publicity_end = Subquery(
+        Publicity.objects.filter(dossiers=OuterRef("pk")).order_by("-start", "-id").values("end")[:1]
+    )
+    qs = qs.annotate(
+        waiting_level=Case(*level_whens, default=Value(None), output_field=CharField()),
+        # Only a dossier under publicity asks for its publicity (the CASE skips the subquery for the rest).
+        publicity_end=Case(
+            When(status=UNIT_PUBLICITY, then=latest_publicity_end), default=Value(None), output_field=DateField()
+        ),
+    ).annotate(
+        deadline=Case(
+            When(status=RETURNED, return_deadline__isnull=False, then=TruncDate("return_deadline")),
+            When(status=UNIT_PUBLICITY, publicity_end__isnull=False, then=F("publicity_end")),
+            *_review_end_whens(rounds),
+            default=Value(None),
+            output_field=DateField(),
+        )
+    )
+    if filters.days_left is not None:
+        qs = qs.filter(deadline__lte=today + dt.timedelta(days=filters.days_left))
+    return qs.order_by(F("submitted_at").asc(nulls_last=True), "pk")
+
+
+def queue_rows(dossiers: Iterable[Dossier], *, today: dt.date | None = None) -> list[QueueRow]:
+    """Rows of annotated queue dossiers (already one page): the days left counted from today."""
+    today = today or timezone.localdate()
+    rows = []
+    for d in dossiers:
+        deadline: dt.date | None = getattr(d, "deadline", None)
+        if deadline is None:
+            label = ""
+        elif d.status == RETURNED and d.return_deadline:
+            label = RETURN_DEADLINE_LABEL
+        elif d.status == UNIT_PUBLICITY and getattr(d, "publicity_end", None):
+            label = PUBLICITY_END_LABEL
+        else:
+            label = REVIEW_END_LABEL
+        rows.append(
+            QueueRow(
+                dossier=d,
+                waiting_level=getattr(d, "waiting_level", None),
+                days_left=(deadline - today).days if deadline else None,
+                deadline_label=label,
+            )
+        )
     return rows
+
+
+def page_limit(limit: int | None) -> int:
+    """A page size within bounds: what is asked for, never more than QUEUE_MAX_PAGE_SIZE."""
+    if not limit or limit < 1:
+        return QUEUE_PAGE_SIZE
+    return min(limit, QUEUE_MAX_PAGE_SIZE)
+
+
+def queue_page(
+    user: User,
+    filters: QueueFilters | None = None,
+    *,
+    page: int | str | None = 1,
+    limit: int | None = None,
+    today: dt.date | None = None,
+) -> QueuePage:
+    """One page of the reviewer's queue (a page out of range is the nearest one), its rows ready to show."""
+    today = today or timezone.localdate()
+    # The unit chain (routing: who may act) and the publicities (newest first: 同意推荐's check) come with
+    # the page, so the bulk menu's checks ask nothing per row.
+    qs = (
+        reviewer_queue(user, filters, today=today)
+        .select_related("applicant", "unit", "unit__registration_county__parent", "unit__parent__parent")
+        .prefetch_related("publicities")
+    )
+    paginator = Paginator(qs, page_limit(limit))
+    current = paginator.get_page(page)
+    dossiers = list(current.object_list)
+    share_rounds(dossiers)
+    return QueuePage(rows=queue_rows(dossiers, today=today), page=current)
 
 
 def next_in_queue(user: User, current: Dossier, *, today: dt.date | None = None) -> Dossier | None:
@@ -94,34 +228,33 @@ def next_in_queue(user: User, current: Dossier, *, today: dt.date | None = None)
 
     After an action `current` has usually left the queue: the next one is then the first dossier of the
     queue that came after it in the same order (submission time, then id), so the clerk carries on in place.
+    One row asked of the database, not the queue.
     """
-    rows = [row.dossier for row in reviewer_queue(user, today=today) if row.dossier.pk != current.pk]
-    if not rows:
-        return None
-    position = (current.submitted_at or timezone.now(), current.pk)
-    later = [d for d in rows if (d.submitted_at or timezone.now(), d.pk) > position]
-    return later[0] if later else rows[0]
-
-
-def _publicity_ends(dossier_ids: list[int]) -> dict[int, dt.date]:
-    ends: dict[int, dt.date] = {}
-    for publicity in (
-        Publicity.objects.filter(dossiers__in=dossier_ids).order_by("start", "id").prefetch_related("dossiers")
-    ):
-        for d in publicity.dossiers.all():
-            ends[d.pk] = publicity.end
-    return ends
+    qs = reviewer_queue(user, today=today).exclude(pk=current.pk)
+    at = current.submitted_at
+    if at is None:  # unsent: it would sort last, after every sent dossier
+        later = Q(submitted_at__isnull=True, pk__gt=current.pk)
+    else:
+        later = Q(submitted_at__gt=at) | Q(submitted_at=at, pk__gt=current.pk) | Q(submitted_at__isnull=True)
+    return qs.filter(later).first() or qs.first()
 
 
 def status_counts(user: User) -> list[tuple[str, str, int]]:
-    """(state, label, count) for every state holding dossiers in the reviewer's scope."""
-    counts = Counter(dossiers_in_scope_of_reviewer(user).values_list("round__slug", "status"))
+    """(state, label, count) for every state holding dossiers in the reviewer's scope: one GROUP BY."""
+    counts = (
+        dossiers_in_scope_of_reviewer(user)
+        .order_by()
+        .values("round_id", "status")
+        .annotate(n=Count("pk"))
+        .values_list("round_id", "status", "n")
+    )
+    grouped = list(counts)
+    policies = {r.pk: r.policy for r in Round.objects.filter(pk__in={round_id for round_id, _, _ in grouped})}
     labels: dict[str, str] = {}
     totals: Counter[str] = Counter()
-    policies = {r.slug: r.policy for r in Round.objects.filter(slug__in={slug for slug, _ in counts})}
-    for (slug, status), n in counts.items():
+    for round_id, status, n in grouped:
         totals[status] += n
-        labels[status] = policies[slug].state_label(status)
+        labels[status] = policies[round_id].state_label(status)
     order = list(next(iter(policies.values())).workflow["states"]) if policies else []
     return sorted(
         ((s, labels[s], n) for s, n in totals.items()), key=lambda row: order.index(row[0]) if row[0] in order else 99

@@ -71,7 +71,8 @@ def queue(request: HttpRequest) -> HttpResponse:
         days_left=_int_or_none(request.GET.get("days_left")),
         mine=request.GET.get("all") != "1",
     )
-    rows = selectors.reviewer_queue(user, filters)
+    queue_page = selectors.queue_page(user, filters, page=request.GET.get("page"))
+    rows = queue_page.rows
     in_scope = selectors.dossiers_in_scope_of_reviewer(user)
     units = Organization.objects.filter(pk__in=in_scope.values("unit_id")).order_by("code")
     counts = selectors.status_counts(user)
@@ -80,6 +81,7 @@ def queue(request: HttpRequest) -> HttpResponse:
         "workflow/queue.html",
         {
             "rows": rows,
+            "page_obj": queue_page.page,
             "filters": filters,
             "counts": counts,
             "units": units,

@@ -93,6 +93,7 @@ def test_dossier_page_reads_each_table_once(client, filled_dossier, applicant):
     client.get(f"/dossiers/{filled_dossier.pk}/")  # warm-up
     with CaptureQueriesContext(connection) as ctx:
         assert client.get(f"/dossiers/{filled_dossier.pk}/").status_code == 200
+
     def reads(table: str) -> int:
         return sum(f'FROM "{table}"' in q["sql"] for q in ctx.captured_queries)
 

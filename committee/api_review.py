@@ -38,7 +38,8 @@ class MaterialOut(Schema):
 
 class OpinionOut(Schema):
     opinion: str
-    score: Decimal
+    # A number in the JSON, as the expert sent it (a Decimal would be serialised as a string).
+    score: float
 
 
 class ReviewSummaryOut(Schema):

@@ -23,31 +23,6 @@ EDUCATION_LEVELS = dict(Education.choices)
 TITLE_LEVELS = dict(TitleLevel.choices)
 ASSESSMENT_RESULTS = dict(AssessmentResult.choices)
 CE_TYPES = dict(CeSubject.choices)
-# Column captions for rows of awards / IP / papers, whose row shape the dossier form decides.
-ROW_FIELD_LABELS = {
-    "name": "名称",
-    "title": "题目/名称",
-    "award": "奖项",
-    "level": "级别",
-    "grade": "等次",
-    "rank": "排名",
-    "role": "本人作用",
-    "issuer": "颁发单位",
-    "authority": "授予机关",
-    "date": "时间",
-    "year": "年度",
-    "obtained": "获得时间",
-    "published": "发表时间",
-    "type": "类别",
-    "number": "编号",
-    "patent_no": "专利号",
-    "journal": "刊物名称",
-    "issn": "刊号",
-    "cn": "CN 号",
-    "authors": "作者",
-    "author_rank": "作者排序",
-    "note": "备注",
-}
 
 
 def mask_id_number(id_number: str) -> str:
@@ -183,7 +158,3 @@ class DossierContent:
                 if key not in keys:
                     keys.append(key)
         return keys
-
-    @staticmethod
-    def row_label(key: str) -> str:
-        return ROW_FIELD_LABELS.get(key, "其他")  # never print a stored key on the signed form

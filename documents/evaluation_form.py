@@ -223,7 +223,8 @@ def _free_rows(content: DossierContent, key: str) -> list[Flowable]:
     labels = field_labels(key)  # the captions the applicant filled in, never the stored keys
     order = list(labels)
     columns = sorted(content.row_columns(rows), key=lambda k: order.index(k) if k in order else len(order))
-    headers = [labels.get(k) or content.row_label(k) for k in columns]
+    # A key the form does not know (none today) is captioned 其他: a stored key is never printed on the signed form.
+    headers = [labels.get(k) or "其他" for k in columns]
     widths = [FRAME_WIDTH / len(columns)] * len(columns)
     return [
         _section_title(content, key),

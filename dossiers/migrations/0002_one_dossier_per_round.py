@@ -2,6 +2,30 @@
 
 from django.conf import settings
 from django.db import migrations, models
+from django.db.models import Count
+
+
+def refuse_duplicates(apps, schema_editor):
+    """Before the constraint: a database where one person already holds two applications in a round (one per
+    level was allowed before) cannot be fixed by a migration — which one stands is the office's decision. Name
+    them, instead of failing later with a bare IntegrityError."""
+    Dossier = apps.get_model("dossiers", "Dossier")
+    doubled = (
+        Dossier.objects.values("round_id", "applicant_id").annotate(n=Count("id")).filter(n__gt=1)
+    )
+    if not doubled:
+        return
+    lines = []
+    for pair in doubled:
+        rows = Dossier.objects.filter(round_id=pair["round_id"], applicant_id=pair["applicant_id"]).order_by("id")
+        lines.append(
+            f"  round {pair['round_id']}, applicant {pair['applicant_id']}: "
+            + ", ".join(f"#{d.pk} {d.serial_number or '(draft)'} {d.level} {d.status}" for d in rows)
+        )
+    raise RuntimeError(
+        "One application per person per round (notice 四): these people hold more than one. Withdraw or delete "
+        "all but one of each (e.g. the drafts) in the admin or the shell, then migrate again:\n" + "\n".join(lines)
+    )
 
 
 class Migration(migrations.Migration):
@@ -14,6 +38,7 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
+        migrations.RunPython(refuse_duplicates, migrations.RunPython.noop),
         migrations.RemoveConstraint(
             model_name='dossier',
             name='one_dossier_per_round_level',

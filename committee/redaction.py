@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from accounts.models import Organization
+from core.text import names_listed
 from dossiers.models import Dossier
 
 NAME_MARK = "〔姓名已隐去〕"
@@ -59,12 +60,6 @@ def _clean(values: Iterable[Any]) -> tuple[str, ...]:
     return tuple(seen)
 
 
-def _split_names(value: Any) -> list[str]:
-    if isinstance(value, list | tuple):
-        return [str(v) for v in value]
-    return re.split(r"[,，、;；\s]+", str(value or ""))
-
-
 def _rows(sections: dict[str, dict[str, Any]], key: str) -> list[dict[str, Any]]:
     return [row for row in sections.get(key, {}).get("rows") or [] if isinstance(row, dict)]
 
@@ -85,7 +80,7 @@ def identity_of(dossier: Dossier) -> Identity:
     issuers = [str(row.get("issuer") or "") for row in _rows(sections, "awards")]
     registered = Organization.objects.filter(kind=Organization.Kind.UNIT).values_list("name", flat=True)
     return Identity(
-        names=_clean([basic.get("name"), applicant.full_name, *_split_names(basic.get("former_names"))]),
+        names=_clean([basic.get("name"), applicant.full_name, *names_listed(basic.get("former_names"))]),
         id_numbers=_clean([basic.get("id_number")]),
         phones=_clean([basic.get("phone"), applicant.phone]),
         employers=_clean(

@@ -1,4 +1,4 @@
-"""Normalising what people type into number fields (phone numbers, ID numbers).
+"""Normalising what people type: number fields (phone numbers, ID numbers) and lists of names.
 
 Full-width digits (１３９…) and a full-width Ｘ come from Chinese input methods and mean the same thing, so
 they are turned into ASCII; surrounding whitespace (a pasted trailing newline) is dropped. Anything else that
@@ -9,6 +9,7 @@ is refused by the callers' ASCII-only patterns.
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from core.errors import ValidationFailed
 
@@ -40,3 +41,15 @@ def optional_int(value: str | None, *, label: str) -> int | None:
     if not re.fullmatch(r"-?[0-9]{1,10}", text, re.ASCII) or abs(int(text)) >= _INT_LIMIT:
         raise ValidationFailed(f"“{label}”应为整数，收到的是“{value[:20]}”。", details={"field": label})
     return int(text)
+
+
+# Words people write in an optional name field when they have nothing to enter.
+NOTHING_WORDS = {"无", "没有", "暂无", "无曾用名", "-", "—", "/"}
+
+
+def names_listed(value: Any) -> list[str]:
+    """Names written in one field (e.g. 曾用名 in basic_info) as a list: written with 、，, ; or spaces between them;
+    "无" and one-character fragments are no name (a single character would be covered everywhere it appears)."""
+    parts = value if isinstance(value, list | tuple) else re.split(r"[,，、;；\s]+", str(value or ""))
+    names = [str(part).strip() for part in parts]
+    return [name for name in dict.fromkeys(names) if len(name) >= 2 and name not in NOTHING_WORDS]

@@ -16,7 +16,7 @@ from django import forms
 from stdnum.cn import ric
 from stdnum.exceptions import ValidationError as StdnumValidationError
 
-from core.text import is_mobile_phone, normalise_number
+from core.text import is_mobile_phone, names_listed, normalise_number
 from dossiers.vocabularies.assessments import AssessmentResult
 from dossiers.vocabularies.continuing_education import CeSubject
 from dossiers.vocabularies.education import Education
@@ -103,6 +103,12 @@ def long_text_field(label: str, *, help_text: str = EMPTY_MARKER_HELP) -> forms.
 
 class BasicInfoForm(SectionForm):
     name = text_field("姓名", help_text="与身份证一致。", max_length=64)
+    former_names = forms.CharField(
+        label="曾用名",
+        required=False,
+        max_length=128,
+        help_text="有曾用名的请填写（多个用顿号分隔）：盲评时证书等材料上的曾用名也会被遮盖。没有的留空。",
+    )
     sex = forms.ChoiceField(label="性别", choices=[("男", "男"), ("女", "女")], widget=forms.RadioSelect)
     ethnicity = text_field("族别", help_text="如：汉族、维吾尔族。", max_length=32)
     political_status = text_field("政治面貌", help_text="如：中共党员、共青团员、群众。", max_length=32)
@@ -115,6 +121,9 @@ class BasicInfoForm(SectionForm):
     civil_servant = forms.BooleanField(
         label="公务员或参照公务员法管理的事业单位人员", required=False, help_text="此类人员不得参加（通知一）。"
     )
+
+    def clean_former_names(self) -> str:
+        return "、".join(names_listed(self.cleaned_data.get("former_names")))
 
     def clean_phone(self) -> str:
         value = normalise_number(self.cleaned_data["phone"])

@@ -17,6 +17,7 @@ from django.db.models.fields.files import FieldFile
 
 from accounts.models import User
 from core.errors import NotFound, PermissionDenied
+from core.text import names_listed
 from dossiers.access import dossier_visible_to
 from dossiers.models import Attachment, Dossier
 from dossiers.sections import is_unit_record, withheld_from_experts
@@ -35,9 +36,7 @@ def identifiers_for(dossier: Dossier) -> Identifiers:
     section = dossier.sections.filter(key="basic_info").first()
     if section is not None:
         basic = section.data or {}
-    former = basic.get("former_names") or []
-    if isinstance(former, str):
-        former = [part for part in former.replace("，", ",").replace("、", ",").split(",")]
+    former = names_listed(basic.get("former_names"))
     applicant = dossier.applicant
     return Identifiers.build(
         names=[basic.get("name"), applicant.full_name, *former],

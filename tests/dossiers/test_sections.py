@@ -135,3 +135,19 @@ def test_failed_save_keeps_the_previous_draft(dossier, applicant):
         save(dossier, applicant, "basic_info", bad)
     assert DossierSection.objects.get(dossier=dossier, key="basic_info").data["name"] == "李建国"
     assert type(dossier).objects.get(pk=dossier.pk).version == version
+
+
+def test_former_names_are_stored_as_a_clean_list_and_reach_masking(dossier, applicant):
+    # 曾用名 is optional; whatever separators people type, the stored value is the names joined by 、, and
+    # "无" or a stray single character never becomes a "name" the masking would cover everywhere.
+    from masking.selectors import identifiers_for
+
+    data = sample_sections(dossier)["basic_info"]
+    save(dossier, applicant, "basic_info", {**data, "former_names": " 李小龙，李大龙; 无 王 李小龙"})
+    stored = DossierSection.objects.get(dossier=dossier, key="basic_info").data
+    assert stored["former_names"] == "李小龙、李大龙"
+    names = identifiers_for(dossier).names
+    assert {"李小龙", "李大龙", data["name"]} <= set(names) and "无" not in names and "王" not in names
+    save(dossier, applicant, "basic_info", {**data, "former_names": "无"})
+    assert DossierSection.objects.get(dossier=dossier, key="basic_info").data["former_names"] == ""
+    assert "无" not in identifiers_for(dossier).names

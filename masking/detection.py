@@ -244,7 +244,9 @@ def ocr_engine(det_side: int = DET_SIDE) -> Any:
                         # (measured ~1.4x faster than the default 6), and a memory arena avoids
                         # re-allocating for every differently-shaped batch.
                         "Rec.rec_batch_num": 2,
-                        "EngineConfig.onnxruntime.enable_cpu_mem_arena": True,
+                        # The finer engine runs rarely and on large inputs: without the arena its
+                        # buffers go back after each run instead of staying with the worker.
+                        "EngineConfig.onnxruntime.enable_cpu_mem_arena": det_side <= DET_SIDE,
                         "EngineConfig.onnxruntime.intra_op_num_threads": OCR_THREADS,
                         "EngineConfig.onnxruntime.inter_op_num_threads": 1,
                     }
@@ -311,6 +313,31 @@ def ocr_image(image: Image.Image, det_side: int = DET_SIDE) -> list[OcrLine]:
                 chars.append(OcrChar(ch, float(score), (x0, line_box[1], x0 + step, line_box[3])))
         lines.append(OcrLine(text=text, score=float(score), box=_quad_to_box(quad), chars=tuple(chars)))
     return lines
+
+
+# The finer look reads the page in overlapping horizontal bands: the detector's working memory grows with
+# the area it sees at once (a 4032x3024 photo read whole at 2,000 px held ~2 GB; in bands ~1.2 GB,
+# benchmarks/ocr_memory_bench.py). Heights at detection scale; the look is for print under ~27 px there, so
+# a 64 px overlap holds every such line whole in one band.
+FINE_BAND_PX = 1024
+FINE_BAND_OVERLAP_PX = 64
+
+
+def fine_reading(image: Image.Image) -> list[OcrLine]:
+    """The page read at FINE_DET_SIDE in bands, in the page's coordinates (lines in two bands come twice;
+    the matches of both merge into one box)."""
+    width, height = image.size
+    # Bands span the full width, so the detector scales each band by its width (its longest side).
+    scale = min(1.0, FINE_DET_SIDE / width) if height > FINE_BAND_PX else min(1.0, FINE_DET_SIDE / max(image.size))
+    band, overlap = round(FINE_BAND_PX / scale), round(FINE_BAND_OVERLAP_PX / scale)
+    lines: list[OcrLine] = []
+    top = 0
+    while True:
+        bottom = min(height, top + band)
+        lines += _shifted(ocr_image(image.crop((0, top, width, bottom)), FINE_DET_SIDE), top)
+        if bottom >= height:
+            return lines
+        top = bottom - overlap
 
 
 # --- Matching ----------------------------------------------------------------------------------
@@ -765,7 +792,7 @@ def detect(
     if lines is None and max(image.size) > 1.25 * DET_SIDE and (name_missing() or _small_print(passes[0], image)):
         # No name on a large page, or print so small that the first look may have missed lines of it: look
         # again at (nearly) full resolution before concluding.
-        fine = ocr_image(image, FINE_DET_SIDE)
+        fine = fine_reading(image)
         passes.append(fine)
         matches += match_identifiers(fine, identifiers, image.size)
     lines = passes[0]

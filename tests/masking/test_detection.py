@@ -151,3 +151,27 @@ def test_name_under_a_red_seal_is_read_through_the_red_channel() -> None:
     assert detection.name_found, detection.flag_reasons
     [box] = detection.boxes
     assert box[0] <= 62 and box[2] >= 178 and box[1] <= 152 and box[3] >= 190
+
+
+def test_small_print_across_a_band_edge_of_the_fine_look_is_found() -> None:
+    # A 12-megapixel photo whose name is in print too small for the 800 px reading: the 2,000 px look reads
+    # the page in bands; the name sits across the first band's lower edge and must still be covered whole.
+    from PIL import ImageDraw, ImageFont
+
+    from masking.detection import FINE_BAND_PX, FINE_DET_SIDE
+
+    font = ImageFont.truetype("/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc", 22)
+    page = Image.new("RGB", (4032, 3024), "white")
+    draw = ImageDraw.Draw(page)
+    edge = round(FINE_BAND_PX * 4032 / FINE_DET_SIDE)  # the first band's lower edge, in page pixels
+    for y in range(edge - 400, edge + 400, 60):
+        draw.text((300, y), "继续教育学时登记 专业科目 公需科目 合格", fill="black", font=font)
+    draw.rectangle((280, edge - 20, 1800, edge + 20), fill="white")
+    draw.text((300, edge - 11), "学员姓名：李建国  学时：30", fill="black", font=font)
+    found = detect(page, Identifiers.build(names=["李建国"]), doc_type="ce_certificate")
+    assert found.name_found
+    name_box = (300 + 5 * 22, edge - 11, 300 + 8 * 22, edge + 11)
+    assert any(
+        b[0] <= name_box[0] + 4 and b[2] >= name_box[2] - 4 and b[1] <= name_box[1] + 2 and b[3] >= name_box[3] - 2
+        for b in found.boxes
+    ), found.boxes

@@ -102,7 +102,10 @@ def test_board_shows_each_step_and_flags_unpaid_after_the_fee_window(desk, offic
 
 def test_fee_import_page_lists_matches_and_mismatches_and_applies_nothing_twice(desk, today):
     round_, office = desk["round"], desk["office"]
-    office.get(reverse("committee:fees", args=[round_.slug]))  # the page creates the round's fee records
+    # The fees were drawn up when the committee received the dossiers; opening the page writes nothing.
+    assert Fee.objects.filter(dossier__round=round_).count() == 3
+    office.get(reverse("committee:fees", args=[round_.slug]))
+    assert Fee.objects.filter(dossier__round=round_).count() == 3
     a, b = desk["defended"]
     exempt_fee = fee_for(desk["exempt"])
     rows = [
@@ -489,8 +492,12 @@ def test_certificate_issue_through_the_generic_dossier_route_carries_the_certifi
 
 def test_api_board_and_steps_answer_with_typed_codes(desk, office, today):
     api = client_for(office)
-    rows = api.get(f"/api/committee/office/rounds/{desk['round'].slug}/board").json()
-    assert {r["dossier_id"] for r in rows} == {d.pk for d in [*desk["defended"], desk["exempt"]]}
+    body = api.get(f"/api/committee/office/rounds/{desk['round'].slug}/board").json()
+    assert {r["dossier_id"] for r in body["items"]} == {d.pk for d in [*desk["defended"], desk["exempt"]]}
+    assert body["count"] == 3 and body["pages"] == 1 and body["steps"] == {"待缴费": 3}
+    # A page of one: the paging says how many there are, the steps stay those of the whole board.
+    one = api.get(f"/api/committee/office/rounds/{desk['round'].slug}/board", {"limit": 1, "page": 2}).json()
+    assert len(one["items"]) == 1 and one["count"] == 3 and one["pages"] == 3 and one["steps"] == {"待缴费": 3}
     fee = fee_for(desk["exempt"])
     url = f"/api/committee/steps/fee/{fee.pk}/fee_payment_record"
     body = {"params": {"paid_on": today.isoformat(), "method": "cash"}}

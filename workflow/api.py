@@ -295,7 +295,12 @@ def publicity_result(request: HttpRequest, publicity_id: int, payload: Publicity
 
 
 @router.get("/notifications", response=list[NotificationOut], summary="我的通知")
-def notifications(request: HttpRequest, unread: bool = False) -> list[NotificationOut]:
+def notifications(
+    request: HttpRequest, unread: bool = False, page: int = 1, limit: int = selectors.QUEUE_MAX_PAGE_SIZE
+) -> list[NotificationOut]:
+    """Newest first, `limit` a page (at most 200): ?page=2 for the ones before."""
+    limit = selectors.page_limit(limit)
+    start = (max(page, 1) - 1) * limit
     qs = selectors.notifications_of(signed_in_user(request))
     if unread:
         qs = qs.filter(read_at__isnull=True)
@@ -310,7 +315,7 @@ def notifications(request: HttpRequest, unread: bool = False) -> list[Notificati
             read=n.read_at is not None,
             created_at=n.created_at,
         )
-        for n in qs[:200]
+        for n in qs[start : start + limit]
     ]
 
 

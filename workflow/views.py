@@ -21,7 +21,7 @@ from django.views.decorators.http import require_POST
 from accounts.auth import signed_in_user
 from accounts.models import Organization
 from core.errors import DomainError, ValidationFailed
-from core.pages import refusals_shown
+from core.pages import page_of, refusals_shown
 from core.text import optional_int
 from documents.services import owed_documents_settle
 from dossiers import services as dossier_services
@@ -321,7 +321,11 @@ def publicity_list(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "workflow/publicity_list.html",
-        {"publicities": selectors.unit_publicities(signed_in_user(request)), "today": timezone.localdate()},
+        {
+            "publicities": (page := page_of(selectors.unit_publicities(signed_in_user(request)), request, 20)),
+            "page_obj": page,
+            "today": timezone.localdate(),
+        },
     )
 
 
@@ -429,8 +433,8 @@ def _recommend_all(request: HttpRequest, dossiers: Iterable[Dossier]) -> None:
 
 @login_required
 def notifications(request: HttpRequest) -> HttpResponse:
-    items = selectors.notifications_of(signed_in_user(request))[:200]
-    return render(request, "workflow/notifications.html", {"items": items})
+    items = page_of(selectors.notifications_of(signed_in_user(request)), request)
+    return render(request, "workflow/notifications.html", {"items": items, "page_obj": items})
 
 
 @login_required

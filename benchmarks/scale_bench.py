@@ -36,11 +36,11 @@ TARGET_RATIO = 1.5
 class Page:
     role: str  # the demo user who opens it ("" = anonymous)
     label: str
-    url: Callable[[dict[str, int]], str]  # from the ids of the demo objects to the address
+    url: Callable[[dict[str, Any]], str]  # from the ids of the demo objects to the address
 
 
 def _pages() -> list[Page]:
-    def fixed(address: str) -> Callable[[dict[str, int]], str]:
+    def fixed(address: str) -> Callable[[dict[str, Any]], str]:
         return lambda ids: address
 
     return [
@@ -77,14 +77,46 @@ def _pages() -> list[Page]:
         Page("demo_prefecture", "prefecture: roster page", fixed("/documents/roster/")),
         Page("demo_prefecture", "prefecture: batch ZIPs page", fixed("/documents/batches/")),
         Page("demo_prefecture", "API prefecture: queue", fixed("/api/workflow/queue")),
+        Page("demo_prefecture", "API prefecture: queue, all states", fixed("/api/workflow/queue?all=true")),
+        # The committee office's pages on the round holding the bulk dossiers (its board grows with them).
+        Page("demo_prefecture", "office: rounds", fixed("/committee/office/")),
+        Page("demo_prefecture", "office: board", lambda ids: f"/committee/office/{ids['round']}/"),
+        Page("demo_prefecture", "office: board, page 5", lambda ids: f"/committee/office/{ids['round']}/?page=5"),
+        Page(
+            "demo_prefecture",
+            "office: board, one step",
+            lambda ids: f"/committee/office/{ids['round']}/?step=待收纸质评审表",
+        ),
+        Page("demo_prefecture", "office: board, overdue", lambda ids: f"/committee/office/{ids['round']}/?overdue=1"),
+        Page("demo_prefecture", "office: fees", lambda ids: f"/committee/office/{ids['round']}/fees/"),
+        Page("demo_prefecture", "office: unpaid", lambda ids: f"/committee/office/{ids['round']}/fees/?fee=unpaid"),
+        Page("demo_prefecture", "office: paper", lambda ids: f"/committee/office/{ids['round']}/paper/"),
+        Page("demo_prefecture", "office: defence", lambda ids: f"/committee/office/{ids['round']}/defence/"),
+        Page("demo_prefecture", "office: draws", lambda ids: f"/committee/office/{ids['round']}/draws/"),
+        Page("demo_prefecture", "office: meetings", lambda ids: f"/committee/office/{ids['round']}/meetings/"),
+        Page("demo_prefecture", "office: results", lambda ids: f"/committee/office/{ids['round']}/results/"),
+        Page("demo_prefecture", "office: experts", fixed("/committee/office/experts/")),
+        Page("demo_prefecture", "office: committee demo board", lambda ids: f"/committee/office/{ids['committee']}/"),
+        Page("demo_prefecture", "office: meeting page", lambda ids: f"/committee/office/meetings/{ids['meeting']}/"),
+        Page("demo_prefecture", "office: fraud register", fixed("/committee/fraud/")),
+        Page("demo_prefecture", "office: statistics", fixed("/committee/stats/")),
+        Page(
+            "demo_prefecture",
+            "API office: board",
+            lambda ids: f"/api/committee/office/rounds/{ids['round']}/board",
+        ),
         Page("demo_expert", "expert: assignments", fixed("/committee/review/")),
         Page("demo_expert", "expert: blind dossier", lambda ids: f"/committee/review/{ids['assignment']}/"),
         Page("demo_expert", "API expert: assignments", fixed("/api/committee/review/assignments")),
+        Page("demo_expert", "expert: ballots and defence panels", fixed("/committee/vote/")),
+        Page("", "public: certificate lookup", fixed("/committee/certificates/?number=none")),
     ]
 
 
-def _demo_ids() -> dict[str, int]:
-    from committee.models import ExpertAssignment  # models: only after django.setup()
+def _demo_ids() -> dict[str, Any]:
+    from benchmarks.seeding import demo_round  # models: only after django.setup()
+    from committee.models import ExpertAssignment, Meeting
+    from demo.committee import COMMITTEE_ROUND
     from dossiers.models import Dossier
 
     def of(username: str) -> int:
@@ -96,6 +128,9 @@ def _demo_ids() -> dict[str, int]:
         "returned": of("demo_applicant7"),
         "prefecture": of("demo_applicant8"),
         "received": of("demo_applicant9"),
+        "round": demo_round().slug,
+        "committee": COMMITTEE_ROUND,
+        "meeting": Meeting.objects.filter(round__slug=COMMITTEE_ROUND).values_list("pk", flat=True).first(),
         "assignment": ExpertAssignment.objects.filter(dossier__applicant__username="demo_applicant9").values_list(
             "pk", flat=True
         )[0],

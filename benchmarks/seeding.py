@@ -18,6 +18,7 @@ from django.utils import timezone
 
 from accounts.models import Organization, Role, RoleAssignment, User
 from committee.models import ExpertAssignment, Fee, PaperReceipt
+from demo.committee import COMMITTEE_ROUND
 from demo.seed import seed_demo
 from demo.setup import COUNTIES, make_credit_code, seed_organizations, seed_rounds, seed_users
 from dossiers.models import Dossier, DossierSection
@@ -46,7 +47,8 @@ LEVEL_OF_RETURN = ["unit", "county", "prefecture"]
 
 
 def demo_round() -> Round:
-    return Round.objects.get(is_demo=True)
+    """The demo round of the review chain (the committee stage has its own demo round, left as the demo made it)."""
+    return Round.objects.exclude(slug=COMMITTEE_ROUND).get(is_demo=True)
 
 
 def seed_base(*, with_review_dossiers: bool = True) -> None:

@@ -12,8 +12,11 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from benchmarks.seeding import grow_to
-from tests.committee.stage import open_committee_windows
 from committee.models import Fee
+from committee.office import office_prefectures, office_unit_ids
+from dossiers.access import dossiers_in_scope_by_unit_ids, dossiers_in_scope_of_reviewer, dossiers_under
+from dossiers.models import Dossier
+from tests.committee.stage import open_committee_windows
 from workflow.models import Notification
 
 pytestmark = pytest.mark.django_db
@@ -132,3 +135,16 @@ def test_dossier_page_reads_each_table_once(client, filled_dossier, applicant):
     assert reads("dossiers_dossiersection") <= 2
     assert reads("dossiers_attachment") <= 5
     assert len(ctx) <= 30
+
+
+@pytest.mark.parametrize("username", ["demo_unit", "demo_county", "demo_prefecture"])
+def test_scope_by_unit_ids_is_the_reviewers_scope(demo_users, open_round, username):
+    """The queue reads the scope as `unit_id IN (ids)` (an index walk for the every-state view) and the office
+    by its units: both must hold exactly the dossiers of the chain rule (dossiers.access)."""
+    grow_to(LARGE)
+    user = demo_users[username]
+    by_rule = set(dossiers_in_scope_of_reviewer(user).values_list("pk", flat=True))
+    assert by_rule and set(dossiers_in_scope_by_unit_ids(user).values_list("pk", flat=True)) == by_rule
+    if username == "demo_prefecture":
+        under = set(dossiers_under(office_prefectures(user)[0]).values_list("pk", flat=True))
+        assert set(Dossier.objects.filter(unit_id__in=office_unit_ids(user)).values_list("pk", flat=True)) == under

@@ -336,12 +336,25 @@ def meeting_waiting(user: User, round_: Round, *, limit: int = FORM_CANDIDATES) 
     return _candidates(user, round_, Q(status=RECEIVED) & ~vote_ready(round_) & ~Q(_on_agenda(round_)), limit)
 
 
-def step_counts(user: User, round_: Round, *, today: dt.date | None = None) -> dict[str, int]:
-    """step → number of dossiers, in one GROUP BY, in the order of the stage."""
-    grouped = board_queryset(user, round_, today=today).order_by().values("step").annotate(n=Count("pk"))  # type: ignore[misc]  # an annotation
+@dataclass
+class BoardSummary:
+    steps: dict[str, int]  # step → dossiers at it, in the order of the stage
+    overdue: int  # dossiers with an overdue matter
+
+
+def board_summary(user: User, round_: Round, *, today: dt.date | None = None) -> BoardSummary:
+    """The board's step counts and its overdue total in one GROUP BY."""
+    qs = board_queryset(user, round_, today=today).order_by().values("step")  # type: ignore[misc]  # annotated
+    grouped = qs.annotate(n=Count("pk"), late=Count("pk", filter=Q(fee_overdue=True) | Q(paper_overdue=True)))
     found: dict[str, int] = {row["step"]: row["n"] for row in grouped}
     order = [*RECEIVED_STEPS, PASSED_STEP, FAILED_STEP, CERTIFIED_STEP]
-    return dict(sorted(found.items(), key=lambda item: order.index(item[0]) if item[0] in order else len(order)))
+    steps = dict(sorted(found.items(), key=lambda item: order.index(item[0]) if item[0] in order else len(order)))
+    return BoardSummary(steps=steps, overdue=sum(row["late"] for row in grouped))
+
+
+def step_counts(user: User, round_: Round, *, today: dt.date | None = None) -> dict[str, int]:
+    """step → number of dossiers, in the order of the stage."""
+    return board_summary(user, round_, today=today).steps
 
 
 def fee_totals(user: User, round_: Round) -> dict[str, int]:

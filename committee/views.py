@@ -55,6 +55,7 @@ from committee.models import (
 from committee.office import (
     BoardFilters,
     board_page,
+    board_summary,
     current_results_publicity,
     defence_candidates,
     fee_totals,
@@ -63,7 +64,6 @@ from committee.office import (
     meeting_waiting,
     office_rounds,
     round_meetings,
-    step_counts,
     units_of,
     window_over,
 )
@@ -211,11 +211,8 @@ def office(request: HttpRequest) -> HttpResponse:
 @refusals_shown()
 def board(request: HttpRequest, slug: str) -> HttpResponse:
     round_ = _round(request, slug)
-    user = signed_in_user(request)
     current = _page(request, round_)
-    filters = _board_filters(request)
-    # The overdue matters: how many in all and the first of them (the filter ?overdue=1 lists them all).
-    overdue = board_page(user, round_, BoardFilters(overdue=True), limit=20)
+    summary = board_summary(signed_in_user(request), round_)
     return render(
         request,
         "committee/office/board.html",
@@ -225,10 +222,9 @@ def board(request: HttpRequest, slug: str) -> HttpResponse:
             "board",
             rows=current.rows,
             page_obj=current.page,
-            filters=filters,
-            counts=step_counts(user, round_),
-            overdue=overdue.rows,
-            overdue_total=overdue.page.paginator.count,
+            filters=_board_filters(request),
+            counts=summary.steps,
+            overdue_total=summary.overdue,
         ),
     )
 

@@ -95,7 +95,9 @@ def test_board_shows_each_step_and_flags_unpaid_after_the_fee_window(desk, offic
     round_.policy_data = data
     round_.save(update_fields=["policy_data"])
     page = desk["office"].get(reverse("committee:board", args=[round_.slug])).content.decode()
-    assert page.count("逾期未缴费") >= 2 and 'id="overdue"' in page
+    assert page.count("逾期未缴费") >= 2 and 'id="overdue"' in page and 'id="overdue-total">2<' in page
+    listed = desk["office"].get(reverse("committee:board", args=[round_.slug]), {"overdue": 1}).content.decode()
+    assert listed.count('data-step="待缴费"') == 2 + 1  # the two rows and the step's card
     # The office flags them (never deletes): one audit row, the fees stay.
     assert refused_code(post_step(desk["office"], "round", round_.pk, "fees_flag_overdue")) is None
     assert Fee.objects.filter(overdue_flagged_at__isnull=False).count() == 2

@@ -51,7 +51,7 @@ from dossiers.models import Dossier
 from eligibility.selectors import fraud_register_loaded
 from rounds.models import Round
 from rounds.selectors import share_rounds
-from workflow.selectors import QUEUE_MAX_PAGE_SIZE
+from workflow.selectors import page_limit
 
 REQUIREMENT_LABELS = {
     Requirement.DEFEND: "参加答辩",
@@ -283,7 +283,7 @@ def board_page(
 ) -> BoardPage:
     """One page of the board (a page out of range is the nearest one)."""
     qs = with_row_data(board_queryset(user, round_, filters, today=today))
-    paginator = Paginator(qs, min(limit or BOARD_PAGE_SIZE, QUEUE_MAX_PAGE_SIZE))
+    paginator = Paginator(qs, page_limit(limit) if limit else BOARD_PAGE_SIZE)  # at most 200, as the queue
     current = paginator.get_page(page)
     return BoardPage(rows=board_rows_of(round_, list(current.object_list)), page=current)
 

@@ -82,6 +82,7 @@ from workflow.actions import act
 SUCCESS = {
     "fee_import": gettext_lazy("The payment list has been imported."),
     "fees_flag_overdue": gettext_lazy("The unpaid applications have been marked overdue."),
+    "fees_draw_up": gettext_lazy("The missing fee records have been drawn up."),
     "fee_payment_record": gettext_lazy("The payment has been recorded."),
     "paper_receipt_record": gettext_lazy("The paper evaluation form has been recorded as received."),
     "roster_receipt_record": gettext_lazy("The roster has been recorded as received."),

@@ -174,8 +174,13 @@ def board_queryset(
     counts and the filters agree and cost the same whatever the number of dossiers."""
     filters = filters or BoardFilters()
     today = today or timezone.localdate()
-    latest_count = VoteCount.objects.filter(dossier=OuterRef("pk")).order_by("-id")
-    grouped = Exists(ReviewGroup.dossiers.through.objects.filter(dossier_id=OuterRef("pk")))
+    # Membership tests as `id IN (SELECT …)` of the round's few counts and groups: PostgreSQL hashes them once
+    # instead of running a correlated subquery for each of the round's dossiers (the counts read them all).
+    # A counted dossier leaves 评审委员会已接收材料, so it has one count: "any count passed" is its outcome.
+    counts = VoteCount.objects.filter(meeting__round=round_)
+    counted = Q(pk__in=counts.values("dossier_id"))
+    passed = Q(pk__in=counts.filter(passed=True).values("dossier_id"))
+    grouped = Q(pk__in=ReviewGroup.dossiers.through.objects.filter(reviewgroup__round=round_).values("dossier_id"))
     status_steps = [
         When(status=state, then=Value(round_.policy.state_label(state))) for state in AT_COMMITTEE if state != RECEIVED
     ]
@@ -184,28 +189,21 @@ def board_queryset(
     paper_overdue = (
         Q(paper_receipt__isnull=True, status=RECEIVED) if window_over(round_, PAPER_WINDOW, today) else Q(pk__in=[])
     )
-    qs = (
-        office_dossiers(user, round_)
-        .annotate(
-            count_id=Subquery(latest_count.values("pk")[:1]),
-            count_passed=Subquery(latest_count.values("passed")[:1]),
-        )
-        .annotate(
-            step=Case(
-                When(certificate__isnull=False, then=Value(CERTIFIED_STEP)),
-                When(count_passed=True, then=Value(PASSED_STEP)),
-                When(count_passed=False, then=Value(FAILED_STEP)),
-                *status_steps,
-                When(_unpaid(), then=Value(UNPAID_STEP)),
-                When(paper_receipt__isnull=True, then=Value(PAPER_STEP)),
-                When(defence_outcome__passed__isnull=True, then=Value(DEFENCE_STEP)),  # none, or not settled
-                When(~grouped, then=Value(GROUP_STEP)),
-                default=Value(VOTE_STEP),
-                output_field=CharField(),
-            ),
-            fee_overdue=_flag(fee_overdue),
-            paper_overdue=_flag(paper_overdue),
-        )
+    qs = office_dossiers(user, round_).annotate(
+        step=Case(
+            When(certificate__isnull=False, then=Value(CERTIFIED_STEP)),
+            When(passed, then=Value(PASSED_STEP)),
+            When(counted, then=Value(FAILED_STEP)),
+            *status_steps,
+            When(_unpaid(), then=Value(UNPAID_STEP)),
+            When(paper_receipt__isnull=True, then=Value(PAPER_STEP)),
+            When(defence_outcome__passed__isnull=True, then=Value(DEFENCE_STEP)),  # none, or not settled
+            When(~grouped, then=Value(GROUP_STEP)),
+            default=Value(VOTE_STEP),
+            output_field=CharField(),
+        ),
+        fee_overdue=_flag(fee_overdue),
+        paper_overdue=_flag(paper_overdue),
     )
     if filters.step:
         qs = qs.filter(step=filters.step)
@@ -218,7 +216,7 @@ def board_queryset(
     elif filters.fee == "unpaid":
         qs = qs.filter(fee__isnull=False, fee__paid_at__isnull=True)
     if filters.voted:
-        qs = qs.filter(Q(count_id__isnull=False) | Q(certificate__isnull=False))
+        qs = qs.filter(counted | Q(certificate__isnull=False))
     if filters.order == "unit":
         return qs.order_by("unit__code", "serial_number", "pk")
     return qs.order_by("serial_number", "pk")
@@ -267,8 +265,11 @@ def _related(dossier: Dossier, name: str) -> Any:
 
 def with_row_data(qs: QuerySet[Dossier]) -> QuerySet[Dossier]:
     """What a board row shows, loaded with the dossiers (joins) or in one query per relation."""
-    return qs.select_related("fee", "paper_receipt", "defence_outcome", "certificate").prefetch_related(
-        Prefetch("review_groups", ReviewGroup.objects.order_by("name"))
+    latest_count = VoteCount.objects.filter(dossier=OuterRef("pk")).order_by("-id").values("pk")[:1]
+    return (
+        qs.annotate(count_id=Subquery(latest_count))  # computed for the rows fetched only
+        .select_related("fee", "paper_receipt", "defence_outcome", "certificate")
+        .prefetch_related(Prefetch("review_groups", ReviewGroup.objects.order_by("name")))
     )
 
 

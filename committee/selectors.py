@@ -17,18 +17,24 @@ def assignments_of_expert(user: User) -> QuerySet[ExpertAssignment]:
     return ExpertAssignment.objects.filter(expert=user).select_related("dossier", "dossier__round")
 
 
-def assignment_list_of_expert(user: User) -> list[ExpertAssignment]:
-    """The expert's assignments for a list (page or API): each with its opinion and `dossier_voted` (a vote
-    count exists) loaded with it, and one Round instance per round, so a row asks nothing more."""
-    assignments: list[ExpertAssignment] = (
-        list(
-            ExpertAssignment.objects.filter(expert=user)
-            .select_related("dossier", "expert", "opinion")
-            .annotate(dossier_voted=Exists(VoteCount.objects.filter(dossier=OuterRef("dossier"))))
-        )
-        if user.is_authenticated
-        else []
+def assignments_listed(user: User) -> QuerySet[ExpertAssignment]:
+    """The expert's assignments for a list (page or API), by pseudonym: each with its opinion and
+    `dossier_voted` (a vote count exists) loaded with it."""
+    if not user.is_authenticated:
+        return ExpertAssignment.objects.none()
+    return (
+        ExpertAssignment.objects.filter(expert=user)
+        .select_related("dossier", "expert", "opinion")
+        .annotate(dossier_voted=Exists(VoteCount.objects.filter(dossier=OuterRef("dossier"))))
+        .order_by("pseudonym", "pk")
     )
+
+
+def assignment_list_of_expert(user: User, *, start: int = 0, limit: int | None = None) -> list[ExpertAssignment]:
+    """A slice of assignments_listed (the page's or the API's), with one Round instance per round, so a row
+    asks nothing more."""
+    qs = assignments_listed(user)
+    assignments = list(qs[start : start + limit] if limit is not None else qs)
     share_rounds([a.dossier for a in assignments])
     return assignments
 

@@ -12,6 +12,7 @@ from django.utils import timezone
 from ninja import Router, Schema
 
 from accounts.auth import signed_in_user
+from dossiers.access import dossiers_in_scope_of_reviewer
 from dossiers.models import Dossier
 from workflow import actions, selectors, services
 from workflow.models import Notification, Publicity, Transition
@@ -247,9 +248,7 @@ def dossier_act(request: HttpRequest, dossier_id: int, action: str, payload: Act
 @router.post("/bulk", response=BulkOut, summary="批量办理（开始审核、报送、接收）")
 def bulk(request: HttpRequest, payload: BulkIn) -> BulkOut:
     user = signed_in_user(request)
-    visible = set(
-        selectors.dossiers_in_scope_of_reviewer(user).filter(pk__in=payload.dossier_ids).values_list("pk", flat=True)
-    )
+    visible = set(dossiers_in_scope_of_reviewer(user).filter(pk__in=payload.dossier_ids).values_list("pk", flat=True))
     done, refused = actions.bulk_act(
         dossier_ids=[i for i in payload.dossier_ids if i in visible],
         action=payload.action,

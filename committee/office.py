@@ -46,7 +46,7 @@ from committee.models import (
 )
 from committee.paper import PAPER_WINDOW
 from committee.stage import AT_COMMITTEE, RECEIVED
-from dossiers.access import units_under
+from dossiers.access import unit_ids_under
 from dossiers.models import Dossier
 from eligibility.selectors import fraud_register_loaded
 from rounds.models import Round
@@ -93,12 +93,16 @@ def office_unit_ids(user: User) -> list[int]:
     the user object for the request (a page asks several times)."""
     cached: list[int] | None = getattr(user, "_office_unit_ids", None)
     if cached is None:
-        units = Organization.objects.none()
+        found: set[int] = set()
         for office in office_prefectures(user):
+            ids = unit_ids_under(office)
             # The region's office (dossiers_under: everything) receives every unit's dossiers.
-            whole = office.kind == Organization.Kind.REGION
-            units = units | (Organization.objects.filter(kind=Organization.Kind.UNIT) if whole else units_under(office))
-        cached = list(units.values_list("pk", flat=True))
+            found.update(
+                Organization.objects.filter(kind=Organization.Kind.UNIT).values_list("pk", flat=True)
+                if ids is None
+                else ids
+            )
+        cached = sorted(found)
         user._office_unit_ids = cached  # type: ignore[attr-defined]
     return cached
 

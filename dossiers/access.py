@@ -131,6 +131,14 @@ def dossiers_under(organization: Organization | None) -> QuerySet[Dossier]:
     return Dossier.objects.filter(_under(organization.kind, organization))
 
 
+def unit_ids_under(organization: Organization | None) -> list[int] | None:
+    """The units whose dossiers dossiers_under(organization) holds, as ids (None: every unit, the region's).
+    `Dossier.unit_id IN (ids)` then reads the same dossiers without a join on each dossier's unit chain."""
+    if organization is None or organization.kind == Organization.Kind.REGION:
+        return None
+    return unit_ids_routed_through(str(organization.kind), organization)
+
+
 def units_under(organization: Organization) -> QuerySet[Organization]:
     """The employer units whose dossiers `dossiers_under(organization)` covers (by the same rule)."""
     if organization.kind not in (ReviewLevel.COUNTY, ReviewLevel.PREFECTURE):

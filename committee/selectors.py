@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.core.paginator import Paginator
 from django.db.models import Exists, OuterRef, QuerySet
 
 from accounts.models import User
@@ -30,11 +31,10 @@ def assignments_listed(user: User) -> QuerySet[ExpertAssignment]:
     )
 
 
-def assignment_list_of_expert(user: User, *, start: int = 0, limit: int | None = None) -> list[ExpertAssignment]:
-    """A slice of assignments_listed (the page's or the API's), with one Round instance per round, so a row
-    asks nothing more."""
-    qs = assignments_listed(user)
-    assignments = list(qs[start : start + limit] if limit is not None else qs)
+def assignment_page_of_expert(user: User, *, page: int | str | None = 1, limit: int = 50) -> list[ExpertAssignment]:
+    """One page of assignments_listed (a page out of range is the nearest one), with one Round instance per
+    round, so a row asks nothing more."""
+    assignments = list(Paginator(assignments_listed(user), limit).get_page(page).object_list)
     share_rounds([a.dossier for a in assignments])
     return assignments
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from django.core.paginator import Paginator
 from django.http import HttpRequest
 from django.utils import timezone
 from ninja import Router, Schema
@@ -297,9 +298,8 @@ def publicity_result(request: HttpRequest, publicity_id: int, payload: Publicity
 def notifications(
     request: HttpRequest, unread: bool = False, page: int = 1, limit: int = selectors.QUEUE_MAX_PAGE_SIZE
 ) -> list[NotificationOut]:
-    """Newest first, `limit` a page (at most 200): ?page=2 for the ones before."""
-    limit = selectors.page_limit(limit)
-    start = (max(page, 1) - 1) * limit
+    """Newest first, `limit` a page (at most 200): ?page=2 for the ones before; a page past the end answers the
+    last page."""
     qs = selectors.notifications_of(signed_in_user(request))
     if unread:
         qs = qs.filter(read_at__isnull=True)
@@ -314,7 +314,7 @@ def notifications(
             read=n.read_at is not None,
             created_at=n.created_at,
         )
-        for n in qs[start : start + limit]
+        for n in Paginator(qs, selectors.page_limit(limit)).get_page(page).object_list
     ]
 
 

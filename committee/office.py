@@ -294,7 +294,8 @@ def board_page(
 
 
 def _candidates(user: User, round_: Round, condition: Q, limit: int) -> tuple[list[BoardRow], int]:
-    qs = board_queryset(user, round_).filter(condition)
+    # The forms show who, not the step: without the board's CASE the query plans in half the time.
+    qs = office_dossiers(user, round_).filter(condition)
     return board_rows_of(round_, list(with_row_data(qs)[:limit])), qs.count()
 
 

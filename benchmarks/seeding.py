@@ -17,7 +17,8 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from accounts.models import Organization, Role, RoleAssignment, User
-from committee.models import ExpertAssignment
+from committee.models import ExpertAssignment, Fee, PaperReceipt
+from demo.committee import COMMITTEE_ROUND
 from demo.seed import seed_demo
 from demo.setup import COUNTIES, make_credit_code, seed_organizations, seed_rounds, seed_users
 from dossiers.models import Dossier, DossierSection
@@ -46,7 +47,8 @@ LEVEL_OF_RETURN = ["unit", "county", "prefecture"]
 
 
 def demo_round() -> Round:
-    return Round.objects.get(is_demo=True)
+    """The demo round of the review chain (the committee stage has its own demo round, left as the demo made it)."""
+    return Round.objects.exclude(slug=COMMITTEE_ROUND).get(is_demo=True)
 
 
 def seed_base(*, with_review_dossiers: bool = True) -> None:
@@ -151,10 +153,35 @@ def _add_chunk(round_: Round, units: list[Organization], first: int, last: int, 
         batch_size=4000,
     )
     _publicise(round_, [d for d in dossiers if d.status == "unit_publicity"], now.date())
+    _committee_records(round_, [d for d in dossiers if d.status in ("committee_received", "passed")], now)
     expert = User.objects.get(username="demo_expert")
     received = [d for d in dossiers if d.status == "committee_received"][::10]
     ExpertAssignment.objects.bulk_create(
         [ExpertAssignment(expert=expert, dossier=d, pseudonym=f"申报人 S-{d.pk}") for d in received], batch_size=2000
+    )
+
+
+def _committee_records(round_: Round, dossiers: list[Dossier], now: dt.datetime) -> None:
+    """What receipt by the committee writes (the fee, committee.fees.fee_on_receipt), two in three paid, and
+    the paper evaluation form received for one in two, so the office's pages show every step."""
+    office = User.objects.get(username="demo_prefecture")
+    policy = round_.policy
+    Fee.objects.bulk_create(
+        [
+            Fee(
+                dossier=d,
+                serial=f"F{d.serial_number}",
+                amount_yuan=policy.fee(level=d.level, kind=d.kind) or 0,
+                paid_at=now if i % 3 else None,
+                method=Fee.Method.TRANSFER if i % 3 else "",
+            )
+            for i, d in enumerate(dossiers)
+        ],
+        batch_size=4000,
+    )
+    PaperReceipt.objects.bulk_create(
+        [PaperReceipt(dossier=d, received_on=now.date(), received_by=office) for d in dossiers[::2]],
+        batch_size=4000,
     )
 
 

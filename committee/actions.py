@@ -181,6 +181,12 @@ STEPS: list[CommitteeStep] = [
         window=fees.FEE_WINDOW,
     ),
     RoundStep(
+        "fees_draw_up",
+        "生成缴费记录",
+        lambda a, r, **p: fees.fees_draw_up_check(a, r),
+        lambda a, r, **p: fees.fees_draw_up(actor=a, round_=r),
+    ),
+    RoundStep(
         "fees_flag_overdue",
         "标记逾期未缴",
         lambda a, r, **p: fees.fees_flag_overdue_check(a, r, today=_today(p, "today")),

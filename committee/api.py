@@ -16,7 +16,7 @@ from accounts.auth import signed_in_user
 from committee.actions import committee_act
 from committee.certificates import certificate_by_number
 from committee.models import FeeImport
-from committee.office import board_rows, office_rounds
+from committee.office import BOARD_PAGE_SIZE, BoardFilters, board_page, office_rounds, step_counts
 from committee.permissions import require_office
 from committee.stage import CERTIFIED
 from core.errors import NotFound, ValidationFailed
@@ -49,37 +49,65 @@ class BoardRowOut(Schema):
     overdue: list[str]
 
 
+class BoardPageOut(Schema):
+    """One page of the board: its rows under `items`, with the paging around them."""
+
+    items: list[BoardRowOut]
+    count: int  # rows of the whole board (every page) under these filters
+    page: int
+    pages: int
+    limit: int
+    steps: dict[str, int]  # every step of the round's board → how many dossiers are at it (not only this page)
+
+
 @router.get(
-    "/office/rounds/{slug}/board", response=list[BoardRowOut], summary="评审阶段总览（每份申报所处环节与逾期事项）"
+    "/office/rounds/{slug}/board", response=BoardPageOut, summary="评审阶段总览（每份申报所处环节与逾期事项，分页）"
 )
-def board(request: HttpRequest, slug: str) -> list[BoardRowOut]:
+def board(
+    request: HttpRequest,
+    slug: str,
+    step: str = "",
+    overdue: bool = False,
+    unit: str = "",
+    page: int = 1,
+    limit: int = BOARD_PAGE_SIZE,
+) -> BoardPageOut:
+    """`limit` rows a page (at most 200); a page past the end answers the last page."""
     user = require_office(signed_in_user(request))
     round_ = office_rounds(user).filter(slug=slug).first()
     if round_ is None:
         raise NotFound("未找到该评审批次。")
-    return [
-        BoardRowOut(
-            dossier_id=r.dossier.pk,
-            serial_number=r.dossier.serial_number,
-            applicant=r.applicant,
-            unit=r.dossier.unit.name,
-            level=r.dossier.level_label,
-            kind=r.dossier.kind_label,
-            status=r.dossier.status,
-            fee_yuan=r.fee.amount_yuan if r.fee else None,
-            fee_paid=bool(r.fee and r.fee.is_paid),
-            paper_received=r.paper_received,
-            defence=r.requirement,
-            defence_score=str(r.outcome.score) if r.outcome and r.outcome.score is not None else None,
-            groups=r.groups,
-            yes=r.count.yes if r.count else None,
-            present=r.count.present if r.count else None,
-            certificate=r.certificate.number if r.certificate else None,
-            step=r.step,
-            overdue=r.overdue,
-        )
-        for r in board_rows(user, round_)
-    ]
+    found = board_page(user, round_, BoardFilters(step=step, overdue=overdue, unit=unit), page=page, limit=limit)
+    return BoardPageOut(
+        items=[
+            BoardRowOut(
+                dossier_id=r.dossier.pk,
+                serial_number=r.dossier.serial_number,
+                applicant=r.applicant,
+                unit=r.dossier.unit.name,
+                level=r.dossier.level_label,
+                kind=r.dossier.kind_label,
+                status=r.dossier.status,
+                fee_yuan=r.fee.amount_yuan if r.fee else None,
+                fee_paid=bool(r.fee and r.fee.is_paid),
+                paper_received=r.paper_received,
+                defence=r.requirement,
+                defence_score=str(r.outcome.score) if r.outcome and r.outcome.score is not None else None,
+                groups=r.groups,
+                yes=r.count.yes if r.count else None,
+                present=r.count.present if r.count else None,
+                certificate=r.certificate.number if r.certificate else None,
+                step=r.step,
+                overdue=r.overdue,
+            )
+            for r in found.rows
+        ],
+        count=found.page.paginator.count,
+        page=found.page.number,
+        pages=found.page.paginator.num_pages,
+        limit=found.page.paginator.per_page,
+        steps=step_counts(user, round_),
+    )
 
 
 class StepIn(Schema):

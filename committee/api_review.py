@@ -14,8 +14,9 @@ from accounts.auth import signed_in_user
 from committee.blind_review import opinion_of, opinion_refusal, review_materials, review_sections
 from committee.models import ExpertAssignment
 from committee.opinions import opinion_submit
-from committee.selectors import assignment_list_of_expert, assignment_of_expert
+from committee.selectors import assignment_of_expert, assignment_page_of_expert
 from core.api_errors import ERRORS
+from workflow.selectors import QUEUE_MAX_PAGE_SIZE, page_limit
 
 router = Router(tags=["committee-review"])
 
@@ -96,8 +97,10 @@ def _detail(assignment: ExpertAssignment) -> dict[str, Any]:
 
 
 @router.get("/assignments", response={200: list[ReviewSummaryOut], **ERRORS}, summary="我的评审任务（匿名）")
-def review_assignments(request: HttpRequest) -> list[dict[str, Any]]:
-    return [_summary(a) for a in assignment_list_of_expert(signed_in_user(request))]
+def review_assignments(request: HttpRequest, page: int = 1, limit: int = QUEUE_MAX_PAGE_SIZE) -> list[dict[str, Any]]:
+    """By pseudonym, `limit` a page (at most 200): ?page=2 for the next ones; a page past the end answers the
+    last page."""
+    return [_summary(a) for a in assignment_page_of_expert(signed_in_user(request), page=page, limit=page_limit(limit))]
 
 
 @router.get("/assignments/{assignment_id}", response={200: ReviewOut, **ERRORS}, summary="评审材料（隐去身份信息）")

@@ -9,11 +9,12 @@ class CommitteeConfig(AppConfig):
     def ready(self) -> None:
         # why: selectors import models, which the app registry forbids before ready().
         from committee.actions import CertificateIssueAction, FraudCancelAction
+        from committee.fees import fee_on_receipt
         from committee.selectors import is_assigned_expert
-        from committee.stage import REQUIRED_STATES
+        from committee.stage import RECEIVED, REQUIRED_STATES
         from masking.selectors import register_masked_reader
         from rounds.policy import require_states
-        from workflow.actions import ACTION_CLASSES
+        from workflow.actions import ACTION_CLASSES, on_entering
 
         # Masking serves files below committee; it learns here who may receive masked copies only.
         register_masked_reader(is_assigned_expert)
@@ -24,3 +25,5 @@ class CommitteeConfig(AppConfig):
         ACTION_CLASSES["certificate_issue"] = CertificateIssueAction
         # 弄虚作假，取消申报 needs the recorded finding it follows from.
         ACTION_CLASSES["fraud_cancel"] = FraudCancelAction
+        # Receiving a dossier draws up its fee in the same transaction (a page never writes one).
+        on_entering(RECEIVED, fee_on_receipt)

@@ -95,7 +95,7 @@ def pending_material_count(dossier: Dossier, shown: int) -> int:
 
 
 def opinion_of(assignment: ExpertAssignment) -> ExpertOpinion | None:
-    # Loaded by assignment_list_of_expert (select_related, marked by its `dossier_voted`): no query. A cache
+    # Loaded by assignments_listed (select_related, marked by its `dossier_voted`): no query. A cache
     # left by a save in this request is not trusted (it holds the value as given, not as stored).
     if hasattr(assignment, "dossier_voted") and "opinion" in assignment._state.fields_cache:
         return getattr(assignment, "opinion", None)

@@ -46,6 +46,27 @@ def fee_for(dossier: Dossier) -> Fee:
     return fee
 
 
+def fee_on_receipt(dossier: Dossier, _record: Any) -> None:
+    """The fee is drawn up when the committee receives the dossier (registered on entering that state), so a
+    page only reads fees. A round whose policy names no fee for the level × kind gets none here; paying it
+    then says why (fee_for)."""
+    if dossier.round.policy.fee(level=dossier.level, kind=dossier.kind) is not None:
+        fee_for(dossier)
+
+
+def fees_draw_up_check(actor: User | None, round_: Round) -> None:
+    require_office(actor)
+
+
+@transaction.atomic
+def fees_draw_up(*, actor: User, round_: Round) -> int:
+    """Fee records for dossiers received before fees were drawn up on receipt (older data): one audit row."""
+    made = fees_create_for_round(round_)
+    if made:
+        audit(actor, "fees_drawn_up", round_, count=made)
+    return made
+
+
 def fees_create_for_round(round_: Round) -> int:
     """Fee records for every dossier the committee has in the round; returns how many were new."""
     existing = set(Fee.objects.filter(dossier__round=round_).values_list("dossier_id", flat=True))

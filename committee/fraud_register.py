@@ -13,6 +13,7 @@ from core.errors import PermissionDenied
 from dossiers.access import dossiers_under
 from eligibility.models import FraudFinding
 from rounds.models import Round
+from rounds.selectors import share_rounds
 
 REFUSAL = "只有州评委会办公室和自治区职称主管部门可以查看弄虚作假记录。"
 
@@ -41,6 +42,24 @@ def fraud_register(user: User | None) -> QuerySet[FraudFinding]:
         scope |= Q(dossier__in=dossiers_under(office).values("pk"))
         scope |= Q(recorded_by__roles__role=Role.PREFECTURE_OFFICER, recorded_by__roles__organization=office)
     return findings.filter(scope).distinct().order_by("-round_year", "-created_at")
+
+
+def ban_years_for(findings: list[FraudFinding]) -> dict[int, tuple[int, int] | None]:
+    """ban_years_of for a list (one page of the register): the rounds of the findings without a dossier are
+    read once by year, each round's policy decoded once, not once per row."""
+    share_rounds([f.dossier for f in findings if f.dossier])
+    years = {f.round_year for f in findings if not f.dossier}
+    by_year: dict[int, Round] = {}
+    for round_ in Round.objects.filter(year__in=years).order_by("pk"):
+        by_year.setdefault(round_.year, round_)
+    return {f.pk: _ban(f, f.dossier.round if f.dossier else by_year.get(f.round_year)) for f in findings}
+
+
+def _ban(finding: FraudFinding, round_: Round | None) -> tuple[int, int] | None:
+    if round_ is None:
+        return None
+    years = int(round_.policy.eligibility_value("fraud_ban")["years"])
+    return finding.round_year + 1, finding.round_year + years
 
 
 def ban_years_of(finding: FraudFinding) -> tuple[int, int] | None:

@@ -8,8 +8,26 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from typing import Any
 
-from django.db.models import QuerySet
+from django.core.exceptions import ObjectDoesNotExist
+from django.core.paginator import Page, Paginator
+from django.db.models import (
+    BooleanField,
+    Case,
+    CharField,
+    Count,
+    Exists,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+    When,
+)
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from accounts.models import Organization, Role, User
@@ -20,7 +38,7 @@ from committee.models import (
     DefenceOutcome,
     Fee,
     Meeting,
-    PaperReceipt,
+    MeetingItem,
     ResultsPublicity,
     ReviewGroup,
     RosterReceipt,
@@ -28,11 +46,12 @@ from committee.models import (
 )
 from committee.paper import PAPER_WINDOW
 from committee.stage import AT_COMMITTEE, RECEIVED
-from dossiers.access import dossiers_under
+from dossiers.access import unit_ids_under
 from dossiers.models import Dossier
 from eligibility.selectors import fraud_register_loaded
 from rounds.models import Round
 from rounds.selectors import share_rounds
+from workflow.selectors import page_limit
 
 REQUIREMENT_LABELS = {
     Requirement.DEFEND: "参加答辩",
@@ -69,12 +88,30 @@ def office_prefectures(user: User) -> list[Organization]:
     ]
 
 
+def office_unit_ids(user: User) -> list[int]:
+    """The units whose dossiers the offices this user works for receive (dossiers_under's rule), remembered on
+    the user object for the request (a page asks several times)."""
+    cached: list[int] | None = getattr(user, "_office_unit_ids", None)
+    if cached is None:
+        found: set[int] = set()
+        for office in office_prefectures(user):
+            ids = unit_ids_under(office)
+            # The region's office (dossiers_under: everything) receives every unit's dossiers.
+            found.update(
+                Organization.objects.filter(kind=Organization.Kind.UNIT).values_list("pk", flat=True)
+                if ids is None
+                else ids
+            )
+        cached = sorted(found)
+        user._office_unit_ids = cached  # type: ignore[attr-defined]
+    return cached
+
+
 def office_dossiers(user: User, round_: Round | None = None) -> QuerySet[Dossier]:
     """Dossiers at the committee under the offices this user works for."""
-    found = Dossier.objects.none()
-    for prefecture in office_prefectures(user):
-        found = found | dossiers_under(prefecture)
-    found = found.filter(status__in=AT_COMMITTEE)
+    # By unit ids (a few hundred, read once per request) rather than a join on each dossier's unit chain: the
+    # planner then estimates the rows well and joins the committee's records by hash (EXPLAIN, BENCHMARKS.md).
+    found = Dossier.objects.filter(unit_id__in=office_unit_ids(user), status__in=AT_COMMITTEE)
     if round_ is not None:
         found = found.filter(round=round_)
     # The unit's chain (routing) and the sections (the eligibility rules behind the defence requirement) come
@@ -90,75 +127,256 @@ def window_over(round_: Round, key: str, today: dt.date) -> bool:
     return today > round_.policy.window(key).end
 
 
-def _step(row: BoardRow) -> str:
-    if row.certificate is not None:
-        return "已发放证书"
-    if row.count is not None:
-        return "评审通过" if row.count.passed else "评审未通过"
-    if row.dossier.status != RECEIVED:
-        return row.dossier.status_label
-    if row.fee is None or not row.fee.is_paid:
-        return "待缴费"
-    if row.paper_received is None:
-        return "待收纸质评审表"
-    if row.outcome is None or row.outcome.passed is None:
-        return "待答辩"
-    if not row.groups:
-        return "待分配评议组"
-    return "待表决"
+# The board's steps, in the order a dossier passes them (the counts are shown in this order).
+CERTIFIED_STEP = "已发放证书"
+PASSED_STEP = "评审通过"
+FAILED_STEP = "评审未通过"
+UNPAID_STEP = "待缴费"
+PAPER_STEP = "待收纸质评审表"
+DEFENCE_STEP = "待答辩"
+GROUP_STEP = "待分配评议组"
+VOTE_STEP = "待表决"
+RECEIVED_STEPS = (UNPAID_STEP, PAPER_STEP, DEFENCE_STEP, GROUP_STEP, VOTE_STEP)
+FEE_OVERDUE = "逾期未缴费"
+PAPER_OVERDUE = "纸质评审表逾期未收到"
+
+# A board page never holds more rows than this; the forms that list candidates (defence, group draw,
+# meeting) offer at most FORM_CANDIDATES at a time: once those are dealt with, the next ones appear.
+BOARD_PAGE_SIZE = 50
+FORM_CANDIDATES = 50
 
 
-def board_rows(user: User, round_: Round, *, today: dt.date | None = None) -> list[BoardRow]:
+@dataclass
+class BoardFilters:
+    step: str = ""
+    overdue: bool = False
+    unit: str = ""  # organisation code
+    fee: str = ""  # "paid" / "unpaid"
+    voted: bool = False  # a vote count or a certificate exists (the results page)
+    order: str = "serial"  # "serial", or "unit" (the paper page groups by unit)
+
+
+@dataclass
+class BoardPage:
+    rows: list[BoardRow]
+    page: Page[Dossier]
+
+
+def _flag(condition: Q) -> Case:
+    return Case(When(condition, then=Value(True)), default=Value(False), output_field=BooleanField())
+
+
+def _unpaid() -> Q:
+    return Q(fee__isnull=True) | Q(fee__paid_at__isnull=True)
+
+
+def board_queryset(
+    user: User, round_: Round, filters: BoardFilters | None = None, *, today: dt.date | None = None
+) -> QuerySet[Dossier]:
+    """The round's board as one query: each dossier's step and overdue flags computed in SQL from its fee,
+    paper receipt, defence outcome, review groups, latest vote count and certificate, so the page, the
+    counts and the filters agree and cost the same whatever the number of dossiers."""
+    filters = filters or BoardFilters()
     today = today or timezone.localdate()
-    dossiers = list(office_dossiers(user, round_))
+    # Membership tests as `id IN (SELECT …)` of the round's few counts and groups: PostgreSQL hashes them once
+    # instead of running a correlated subquery for each of the round's dossiers (the counts read them all).
+    # A counted dossier leaves 评审委员会已接收材料, so it has one count: "any count passed" is its outcome.
+    counts = VoteCount.objects.filter(meeting__round=round_)
+    counted = Q(pk__in=counts.values("dossier_id"))
+    passed = Q(pk__in=counts.filter(passed=True).values("dossier_id"))
+    grouped = Q(pk__in=ReviewGroup.dossiers.through.objects.filter(reviewgroup__round=round_).values("dossier_id"))
+    status_steps = [
+        When(status=state, then=Value(round_.policy.state_label(state))) for state in AT_COMMITTEE if state != RECEIVED
+    ]
+    flagged = Q(fee__overdue_flagged_at__isnull=False)
+    fee_overdue = _unpaid() if window_over(round_, FEE_WINDOW, today) else _unpaid() & flagged
+    paper_overdue = (
+        Q(paper_receipt__isnull=True, status=RECEIVED) if window_over(round_, PAPER_WINDOW, today) else Q(pk__in=[])
+    )
+    qs = office_dossiers(user, round_).annotate(
+        step=Case(
+            When(certificate__isnull=False, then=Value(CERTIFIED_STEP)),
+            When(passed, then=Value(PASSED_STEP)),
+            When(counted, then=Value(FAILED_STEP)),
+            *status_steps,
+            When(_unpaid(), then=Value(UNPAID_STEP)),
+            When(paper_receipt__isnull=True, then=Value(PAPER_STEP)),
+            When(defence_outcome__passed__isnull=True, then=Value(DEFENCE_STEP)),  # none, or not settled
+            When(~grouped, then=Value(GROUP_STEP)),
+            default=Value(VOTE_STEP),
+            output_field=CharField(),
+        ),
+        fee_overdue=_flag(fee_overdue),
+        paper_overdue=_flag(paper_overdue),
+    )
+    if filters.step:
+        qs = qs.filter(step=filters.step)
+    if filters.overdue:
+        qs = qs.filter(Q(fee_overdue=True) | Q(paper_overdue=True))
+    if filters.unit:
+        qs = qs.filter(unit__code=filters.unit)
+    if filters.fee == "paid":
+        qs = qs.filter(fee__paid_at__isnull=False)
+    elif filters.fee == "unpaid":
+        qs = qs.filter(fee__isnull=False, fee__paid_at__isnull=True)
+    if filters.voted:
+        qs = qs.filter(counted | Q(certificate__isnull=False))
+    if filters.order == "unit":
+        return qs.order_by("unit__code", "serial_number", "pk")
+    return qs.order_by("serial_number", "pk")
+
+
+def board_rows_of(round_: Round, dossiers: list[Dossier]) -> list[BoardRow]:
+    """Rows of annotated board dossiers (one page or one bounded list): what the page shows of each, read in
+    a fixed number of queries (fees, papers, outcomes and certificates come with the dossiers)."""
     share_rounds(dossiers)
-    ids = [d.pk for d in dossiers]
-    fees = {f.dossier_id: f for f in Fee.objects.filter(dossier_id__in=ids)}
-    papers = dict(PaperReceipt.objects.filter(dossier_id__in=ids).values_list("dossier_id", "received_on"))
-    outcomes = {o.dossier_id: o for o in DefenceOutcome.objects.filter(dossier_id__in=ids)}
-    counts = {c.dossier_id: c for c in VoteCount.objects.filter(dossier_id__in=ids)}
-    certificates = {c.dossier_id: c for c in Certificate.objects.filter(dossier_id__in=ids)}
-    groups: dict[int, list[str]] = {}
-    for group in ReviewGroup.objects.filter(round=round_).prefetch_related("dossiers"):
-        for d in group.dossiers.all():
-            groups.setdefault(d.pk, []).append(group.name)
-    fee_over = window_over(round_, FEE_WINDOW, today)
-    paper_over = window_over(round_, PAPER_WINDOW, today)
-    rows = []
+    counts = VoteCount.objects.in_bulk([getattr(d, "count_id", None) for d in dossiers if getattr(d, "count_id", None)])
     with fraud_register_loaded():  # the defence requirement's eligibility check reads it for every row
         requirements = {d.pk: REQUIREMENT_LABELS[defence_requirement(d)] for d in dossiers}
+    rows = []
     for dossier in dossiers:
-        row = BoardRow(
-            dossier=dossier,
-            applicant=dossier.applicant.display_name,
-            fee=fees.get(dossier.pk),
-            paper_received=papers.get(dossier.pk),
-            requirement=requirements[dossier.pk],
-            outcome=outcomes.get(dossier.pk),
-            groups=groups.get(dossier.pk, []),
-            count=counts.get(dossier.pk),
-            certificate=certificates.get(dossier.pk),
-            step="",
+        overdue = []
+        if getattr(dossier, "fee_overdue", False):
+            overdue.append(FEE_OVERDUE)
+        if getattr(dossier, "paper_overdue", False):
+            overdue.append(PAPER_OVERDUE)
+        paper = _related(dossier, "paper_receipt")
+        rows.append(
+            BoardRow(
+                dossier=dossier,
+                applicant=dossier.applicant.display_name,
+                fee=_related(dossier, "fee"),
+                paper_received=paper.received_on if paper else None,
+                requirement=requirements[dossier.pk],
+                outcome=_related(dossier, "defence_outcome"),
+                groups=[g.name for g in dossier.review_groups.all()],
+                count=counts.get(getattr(dossier, "count_id", None) or 0),
+                certificate=_related(dossier, "certificate"),
+                step=str(getattr(dossier, "step", "")),
+                overdue=overdue,
+            )
         )
-        unpaid = row.fee is None or not row.fee.is_paid
-        if unpaid and (fee_over or (row.fee is not None and row.fee.overdue_flagged_at)):
-            row.overdue.append("逾期未缴费")
-        if row.paper_received is None and paper_over and dossier.status == RECEIVED:
-            row.overdue.append("纸质评审表逾期未收到")
-        row.step = _step(row)
-        rows.append(row)
     return rows
 
 
-def step_counts(rows: list[BoardRow]) -> dict[str, int]:
-    counts: dict[str, int] = {}
-    for row in rows:
-        counts[row.step] = counts.get(row.step, 0) + 1
-    return counts
+def _related(dossier: Dossier, name: str) -> Any:
+    """A reverse one-to-one loaded with the list (select_related), None when there is none."""
+    try:
+        return getattr(dossier, name)
+    except ObjectDoesNotExist:
+        return None
+
+
+def with_row_data(qs: QuerySet[Dossier]) -> QuerySet[Dossier]:
+    """What a board row shows, loaded with the dossiers (joins) or in one query per relation."""
+    latest_count = VoteCount.objects.filter(dossier=OuterRef("pk")).order_by("-id").values("pk")[:1]
+    return (
+        qs.annotate(count_id=Subquery(latest_count))  # computed for the rows fetched only
+        .select_related("fee", "paper_receipt", "defence_outcome", "certificate")
+        .prefetch_related(Prefetch("review_groups", ReviewGroup.objects.order_by("name")))
+    )
+
+
+def board_page(
+    user: User,
+    round_: Round,
+    filters: BoardFilters | None = None,
+    *,
+    page: int | str | None = 1,
+    limit: int | None = None,
+    today: dt.date | None = None,
+) -> BoardPage:
+    """One page of the board (a page out of range is the nearest one)."""
+    qs = with_row_data(board_queryset(user, round_, filters, today=today))
+    paginator = Paginator(qs, page_limit(limit) if limit else BOARD_PAGE_SIZE)  # at most 200, as the queue
+    current = paginator.get_page(page)
+    return BoardPage(rows=board_rows_of(round_, list(current.object_list)), page=current)
+
+
+def _candidates(user: User, round_: Round, condition: Q, limit: int) -> tuple[list[BoardRow], int]:
+    # The forms show who, not the step: without the board's CASE the query plans in half the time.
+    qs = office_dossiers(user, round_).filter(condition)
+    return board_rows_of(round_, list(with_row_data(qs)[:limit])), qs.count()
+
+
+def defence_candidates(user: User, round_: Round, *, limit: int = FORM_CANDIDATES) -> tuple[list[BoardRow], int]:
+    """Received dossiers not yet in a defence session whose applicants defend: the first `limit` and how many
+    may be (the kinds that never defend are left out in SQL; an exemption is the eligibility rules' answer,
+    read for the rows shown only, so the count is an upper bound)."""
+    condition = Q(status=RECEIVED) & ~Q(defence_sessions__round=round_)
+    no_defence = list(round_.policy.defence_value("no_defence_kinds") or [])
+    if no_defence:
+        condition &= ~Q(kind__in=no_defence)
+    # Read a few more than shown: the exempt among them drop out here.
+    rows, total = _candidates(user, round_, condition, limit * 2)
+    return [r for r in rows if r.requirement == REQUIREMENT_LABELS[Requirement.DEFEND]][:limit], total
+
+
+def group_candidates(user: User, round_: Round, *, limit: int = FORM_CANDIDATES) -> tuple[list[BoardRow], int]:
+    """Received dossiers in no review group yet."""
+    grouped = Exists(ReviewGroup.dossiers.through.objects.filter(dossier_id=OuterRef("pk")))
+    return _candidates(user, round_, Q(status=RECEIVED) & ~Q(grouped), limit)
+
+
+def _on_agenda(round_: Round) -> Exists:
+    return Exists(MeetingItem.objects.filter(dossier_id=OuterRef("pk"), meeting__round=round_))
+
+
+def vote_ready(round_: Round) -> Q:
+    """committee.meetings.readiness_problems in SQL: received, paper in, fee paid, defence result settled."""
+    return Q(
+        status=RECEIVED,
+        paper_receipt__isnull=False,
+        fee__paid_at__isnull=False,
+        defence_outcome__passed__isnull=False,
+    )
+
+
+def meeting_candidates(user: User, round_: Round, *, limit: int = FORM_CANDIDATES) -> tuple[list[BoardRow], int]:
+    """Received dossiers on no agenda yet and ready for the vote."""
+    return _candidates(user, round_, vote_ready(round_) & ~Q(_on_agenda(round_)), limit)
+
+
+def meeting_waiting(user: User, round_: Round, *, limit: int = FORM_CANDIDATES) -> tuple[list[BoardRow], int]:
+    """Received dossiers on no agenda yet that are not ready for the vote."""
+    return _candidates(user, round_, Q(status=RECEIVED) & ~vote_ready(round_) & ~Q(_on_agenda(round_)), limit)
+
+
+@dataclass
+class BoardSummary:
+    steps: dict[str, int]  # step → dossiers at it, in the order of the stage
+    overdue: int  # dossiers with an overdue matter
+
+
+def board_summary(user: User, round_: Round, *, today: dt.date | None = None) -> BoardSummary:
+    """The board's step counts and its overdue total in one GROUP BY."""
+    qs = board_queryset(user, round_, today=today).order_by().values("step")  # type: ignore[misc]  # annotated
+    grouped = qs.annotate(n=Count("pk"), late=Count("pk", filter=Q(fee_overdue=True) | Q(paper_overdue=True)))
+    found: dict[str, int] = {row["step"]: row["n"] for row in grouped}
+    order = [*RECEIVED_STEPS, PASSED_STEP, FAILED_STEP, CERTIFIED_STEP]
+    steps = dict(sorted(found.items(), key=lambda item: order.index(item[0]) if item[0] in order else len(order)))
+    return BoardSummary(steps=steps, overdue=sum(row["late"] for row in grouped))
+
+
+def step_counts(user: User, round_: Round, *, today: dt.date | None = None) -> dict[str, int]:
+    """step → number of dossiers, in the order of the stage."""
+    return board_summary(user, round_, today=today).steps
+
+
+def fee_totals(user: User, round_: Round) -> dict[str, int]:
+    """Due and paid in all, and how many received dossiers have no fee record yet: one aggregate."""
+    scope = office_dossiers(user, round_).order_by()
+    totals = scope.aggregate(
+        due=Coalesce(Sum("fee__amount_yuan"), 0),
+        paid=Coalesce(Sum("fee__amount_yuan", filter=Q(fee__paid_at__isnull=False)), 0),
+        missing=Count("pk", filter=Q(fee__isnull=True)),
+    )
+    return {key: int(value) for key, value in totals.items()}
 
 
 def units_of(rows: list[BoardRow]) -> list[tuple[Organization, list[BoardRow], RosterReceipt | None]]:
-    """The board grouped by unit, with each unit's roster receipt (paper receipt is per unit)."""
+    """The rows (one page, in unit order) grouped by unit, with each unit's roster receipt (paper receipt is
+    per unit)."""
     by_unit: dict[int, list[BoardRow]] = {}
     units: dict[int, Organization] = {}
     for row in rows:

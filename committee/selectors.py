@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.core.paginator import Paginator
 from django.db.models import Exists, OuterRef, QuerySet
 
 from accounts.models import User
@@ -17,18 +18,23 @@ def assignments_of_expert(user: User) -> QuerySet[ExpertAssignment]:
     return ExpertAssignment.objects.filter(expert=user).select_related("dossier", "dossier__round")
 
 
-def assignment_list_of_expert(user: User) -> list[ExpertAssignment]:
-    """The expert's assignments for a list (page or API): each with its opinion and `dossier_voted` (a vote
-    count exists) loaded with it, and one Round instance per round, so a row asks nothing more."""
-    assignments: list[ExpertAssignment] = (
-        list(
-            ExpertAssignment.objects.filter(expert=user)
-            .select_related("dossier", "expert", "opinion")
-            .annotate(dossier_voted=Exists(VoteCount.objects.filter(dossier=OuterRef("dossier"))))
-        )
-        if user.is_authenticated
-        else []
+def assignments_listed(user: User) -> QuerySet[ExpertAssignment]:
+    """The expert's assignments for a list (page or API), by pseudonym: each with its opinion and
+    `dossier_voted` (a vote count exists) loaded with it."""
+    if not user.is_authenticated:
+        return ExpertAssignment.objects.none()
+    return (
+        ExpertAssignment.objects.filter(expert=user)
+        .select_related("dossier", "expert", "opinion")
+        .annotate(dossier_voted=Exists(VoteCount.objects.filter(dossier=OuterRef("dossier"))))
+        .order_by("pseudonym", "pk")
     )
+
+
+def assignment_page_of_expert(user: User, *, page: int | str | None = 1, limit: int = 50) -> list[ExpertAssignment]:
+    """One page of assignments_listed (a page out of range is the nearest one), with one Round instance per
+    round, so a row asks nothing more."""
+    assignments = list(Paginator(assignments_listed(user), limit).get_page(page).object_list)
     share_rounds([a.dossier for a in assignments])
     return assignments
 

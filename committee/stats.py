@@ -10,14 +10,13 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, cast
 
-from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models import Count, F, Q, QuerySet, Sum
 
-from accounts.models import Role, User
+from accounts.models import Organization, Role, User
 from accounts.selectors import organizations_for_role
 from committee.fraud_register import reads_whole_register
-from committee.models import Fee
 from core.errors import PermissionDenied
-from dossiers.access import dossiers_under
+from dossiers.access import unit_ids_under
 from dossiers.models import Dossier
 from dossiers.states import CERTIFICATE_ISSUED, DRAFT, NOT_PASSED, PASSED
 from rounds.models import Round
@@ -88,10 +87,14 @@ def statistics_scope(user: User | None) -> tuple[QuerySet[Dossier], str]:
     offices = organizations_for_role(user, Role.PREFECTURE_OFFICER)
     if not offices:
         raise PermissionDenied("只有州评委会办公室和自治区职称主管部门可以查看统计。")
-    condition = Q(pk__in=[])
+    # By unit ids (dossiers_under's rule), not `pk IN (a join over every dossier)` in each of the figures.
+    unit_ids: set[int] = set()
     for office in offices:
-        condition |= Q(pk__in=dossiers_under(office).values("pk"))
-    return Dossier.objects.filter(condition), "、".join(o.name for o in offices)
+        ids = unit_ids_under(office)
+        if ids is None:
+            return Dossier.objects.all(), "、".join(o.name for o in offices)
+        unit_ids.update(ids)
+    return Dossier.objects.filter(unit_id__in=sorted(unit_ids)), "、".join(o.name for o in offices)
 
 
 def statistics_rounds(user: User | None) -> QuerySet[Round]:
@@ -99,36 +102,42 @@ def statistics_rounds(user: User | None) -> QuerySet[Round]:
     return Round.objects.filter(pk__in=scope.values("round")).order_by("-year", "slug")
 
 
-_COUNTS = {
-    "total": Count("id"),
-    "voted": Count("id", filter=Q(status__in=VOTED_STATES)),
-    "passed": Count("id", filter=Q(status__in=PASSED_STATES)),
-}
-
-
-def _grouped(dossiers: QuerySet[Dossier], column: str, labels: dict[str, str]) -> list[Row]:
-    rows = dossiers.values(column).annotate(**_COUNTS).order_by(column)
+def _rolled_up(cells: list[dict[str, Any]], column: str, labels: dict[str, str]) -> list[Row]:
+    """Rows by one column out of the (unit, status, level, kind) counts: the database counted the dossiers,
+    this adds up at most units × states × levels × kinds cells, whatever the number of dossiers."""
+    rows: dict[str, Row] = {}
+    for cell in cells:
+        key = str(cell[column])
+        row = rows.setdefault(key, Row(key, labels.get(key, key), 0))
+        _add(row, cell)
     order = list(labels)
-    result = [
-        Row(str(r[column]), labels.get(str(r[column]), str(r[column])), r["total"], r["voted"], r["passed"])
-        for r in rows
-    ]
     # In the policy's order (the life cycle for states), not alphabetically by key.
-    return sorted(result, key=lambda row: order.index(row.key) if row.key in order else len(order))
+    return sorted(rows.values(), key=lambda row: (order.index(row.key) if row.key in order else len(order), row.key))
+
+
+def _add(row: Row, cell: dict[str, Any]) -> None:
+    row.total += cell["n"]
+    if cell["status"] in VOTED_STATES:
+        row.voted += cell["n"]
+    if cell["status"] in PASSED_STATES:
+        row.passed += cell["n"]
 
 
 def _fee_rows(dossiers: QuerySet[Dossier], labels: dict[str, str]) -> list[FeeRow]:
+    # From the dossiers joined to their fee (the scope's conditions stay on the dossier table), not
+    # `fee.dossier_id IN (every dossier of the scope)`.
+    paid = Q(fee__paid_at__isnull=False)
     rows = (
-        Fee.objects.filter(dossier__in=dossiers.values("pk"))
-        .values("dossier__level")
+        dossiers.filter(fee__isnull=False)
+        .values(dossier__level=F("level"))
         .annotate(
-            dossiers=Count("id"),
-            due=Sum("amount_yuan"),
-            paid_count=Count("id", filter=Q(paid_at__isnull=False)),
-            paid=Sum("amount_yuan", filter=Q(paid_at__isnull=False)),
-            overdue=Count("id", filter=Q(paid_at__isnull=True, overdue_flagged_at__isnull=False)),
+            dossiers=Count("fee__id"),
+            due=Sum("fee__amount_yuan"),
+            paid_count=Count("fee__id", filter=paid),
+            paid=Sum("fee__amount_yuan", filter=paid),
+            overdue=Count("fee__id", filter=Q(fee__paid_at__isnull=True, fee__overdue_flagged_at__isnull=False)),
         )
-        .order_by("dossier__level")
+        .order_by("level")
     )
     return [
         FeeRow(
@@ -164,23 +173,29 @@ def round_statistics(user: User | None, round_: Round) -> RoundStatistics:
     states = {str(k): str(v) for k, v in policy.workflow["states"].items()}
     levels = {str(k): policy.level_label(k) for k in policy.data["levels"]}
     kinds = {str(k): policy.kind_label(k) for k in policy.data["kinds"]}
-    totals = dossiers.aggregate(**_COUNTS)
     fees = _fee_rows(dossiers, levels)
+    # One pass over the round's dossiers: counts by (unit, status, level, kind), every table adds them up.
     # The stubs type values() without the annotations; the rows are plain dicts.
-    unit_rows = cast(
+    cells = cast(
         list[dict[str, Any]],
-        list(dossiers.values("unit__code", "unit__name").annotate(**_COUNTS).order_by("unit__code")),
+        list(dossiers.values("unit_id", "status", "level", "kind").annotate(n=Count("id")).order_by()),
     )
+    units = Organization.objects.in_bulk({c["unit_id"] for c in cells})
+    unit_labels = {str(pk): units[pk].name for pk in sorted(units, key=lambda pk: units[pk].code)}
+    total = Row("total", "合计", 0)
+    for cell in cells:
+        _add(total, cell)
+    by_unit = _rolled_up(cells, "unit_id", unit_labels)
+    for row in by_unit:
+        row.key = units[int(row.key)].code  # the table names units by code, as before
     return RoundStatistics(
         round=round_,
         scope_label=scope_label,
-        total=Row("total", "合计", totals["total"], totals["voted"], totals["passed"]),
-        by_status=_grouped(dossiers, "status", states),
-        by_unit=[
-            Row(str(r["unit__code"]), str(r["unit__name"]), r["total"], r["voted"], r["passed"]) for r in unit_rows
-        ],
-        by_level=_grouped(dossiers, "level", levels),
-        by_kind=_grouped(dossiers, "kind", kinds),
+        total=total,
+        by_status=_rolled_up(cells, "status", states),
+        by_unit=by_unit,
+        by_level=_rolled_up(cells, "level", levels),
+        by_kind=_rolled_up(cells, "kind", kinds),
         fees=fees,
         fees_total=_fee_total(fees),
     )

@@ -30,7 +30,7 @@ from committee.actions import committee_act
 from committee.certificates import certificate_by_number, certificate_document
 from committee.defence import DEFENCE_WINDOW
 from committee.draws import draw_replay
-from committee.fees import FEE_WINDOW, fees_create_for_round
+from committee.fees import FEE_WINDOW
 from committee.meetings import attendance_numbers, minutes_verify, readiness_problems
 from committee.models import (
     Ballot,
@@ -53,18 +53,24 @@ from committee.models import (
     VoteCount,
 )
 from committee.office import (
-    board_rows,
+    BoardFilters,
+    board_page,
+    board_summary,
     current_results_publicity,
+    defence_candidates,
+    fee_totals,
+    group_candidates,
+    meeting_candidates,
+    meeting_waiting,
     office_rounds,
     round_meetings,
-    step_counts,
     units_of,
     window_over,
 )
 from committee.paper import PAPER_WINDOW, dossier_for_form_code
 from committee.permissions import require_expert, require_office
 from committee.rules import needed_for_share, quorum_met
-from committee.stage import CERTIFIED, RECEIVED
+from committee.stage import CERTIFIED
 from core.errors import NotFound, ValidationFailed
 from core.pages import is_htmx, refusals_shown
 from documents.selectors import mask_name
@@ -76,6 +82,7 @@ from workflow.actions import act
 SUCCESS = {
     "fee_import": gettext_lazy("The payment list has been imported."),
     "fees_flag_overdue": gettext_lazy("The unpaid applications have been marked overdue."),
+    "fees_draw_up": gettext_lazy("The missing fee records have been drawn up."),
     "fee_payment_record": gettext_lazy("The payment has been recorded."),
     "paper_receipt_record": gettext_lazy("The paper evaluation form has been recorded as received."),
     "roster_receipt_record": gettext_lazy("The roster has been recorded as received."),
@@ -175,6 +182,23 @@ def _context(request: HttpRequest, round_: Round, tab: str, **extra: Any) -> dic
     return {"round": round_, "tab": tab, "today": timezone.localdate(), **extra}
 
 
+def _board_filters(request: HttpRequest, **fixed: Any) -> BoardFilters:
+    """The board's filters from the address (?step=…&overdue=1&unit=…&fee=paid|unpaid), plus a page's own."""
+    return BoardFilters(
+        step=request.GET.get("step", "").strip(),
+        overdue=request.GET.get("overdue") in ("1", "true"),
+        unit=request.GET.get("unit", "").strip(),
+        fee=request.GET.get("fee", "") if request.GET.get("fee") in ("paid", "unpaid") else "",
+        **fixed,
+    )
+
+
+def _page(request: HttpRequest, round_: Round, **fixed: Any) -> Any:
+    return board_page(
+        signed_in_user(request), round_, _board_filters(request, **fixed), page=request.GET.get("page") or 1
+    )
+
+
 @login_required
 @refusals_shown()
 def office(request: HttpRequest) -> HttpResponse:
@@ -188,12 +212,21 @@ def office(request: HttpRequest) -> HttpResponse:
 @refusals_shown()
 def board(request: HttpRequest, slug: str) -> HttpResponse:
     round_ = _round(request, slug)
-    rows = board_rows(signed_in_user(request), round_)
-    overdue = [row for row in rows if row.overdue]
+    current = _page(request, round_)
+    summary = board_summary(signed_in_user(request), round_)
     return render(
         request,
         "committee/office/board.html",
-        _context(request, round_, "board", rows=rows, counts=step_counts(rows), overdue=overdue),
+        _context(
+            request,
+            round_,
+            "board",
+            rows=current.rows,
+            page_obj=current.page,
+            filters=_board_filters(request),
+            counts=summary.steps,
+            overdue_total=summary.overdue,
+        ),
     )
 
 
@@ -201,8 +234,8 @@ def board(request: HttpRequest, slug: str) -> HttpResponse:
 @refusals_shown()
 def fees_page(request: HttpRequest, slug: str) -> HttpResponse:
     round_ = _round(request, slug)
-    fees_create_for_round(round_)
-    rows = board_rows(signed_in_user(request), round_)
+    current = _page(request, round_)
+    totals = fee_totals(signed_in_user(request), round_)
     window = round_.policy.window(FEE_WINDOW)
     return render(
         request,
@@ -211,12 +244,15 @@ def fees_page(request: HttpRequest, slug: str) -> HttpResponse:
             request,
             round_,
             "fees",
-            rows=rows,
+            rows=current.rows,
+            page_obj=current.page,
+            filters=_board_filters(request),
             window=window,
             methods=[(v, label) for v, label in Fee.Method.choices if v != Fee.Method.IMPORT],
             imports=FeeImport.objects.filter(round=round_)[:10],
-            paid_total=sum(r.fee.amount_yuan for r in rows if r.fee and r.fee.is_paid),
-            due_total=sum(r.fee.amount_yuan for r in rows if r.fee),
+            paid_total=totals["paid"],
+            due_total=totals["due"],
+            missing=totals["missing"],
             window_over=window_over(round_, FEE_WINDOW, timezone.localdate()),
         ),
     )
@@ -254,7 +290,7 @@ def paper_page(request: HttpRequest, slug: str) -> HttpResponse:
             )
             return redirect("committee:paper", slug=slug)
         return redirect(reverse("committee:paper", args=[slug]) + f"?found={found.pk}#dossier-{found.pk}")
-    rows = board_rows(signed_in_user(request), round_)
+    current = _page(request, round_, order="unit")
     return render(
         request,
         "committee/office/paper.html",
@@ -262,7 +298,8 @@ def paper_page(request: HttpRequest, slug: str) -> HttpResponse:
             request,
             round_,
             "paper",
-            units=units_of(rows),
+            units=units_of(current.rows),
+            page_obj=current.page,
             window=round_.policy.window(PAPER_WINDOW),
             found=_int(request.GET.get("found")),
         ),
@@ -280,13 +317,8 @@ def _int(value: str | None) -> int | None:
 @refusals_shown()
 def defence_page(request: HttpRequest, slug: str) -> HttpResponse:
     round_ = _round(request, slug)
-    rows = board_rows(signed_in_user(request), round_)
-    scheduled = set(DefenceSession.objects.filter(round=round_).values_list("dossiers", flat=True))
-    to_schedule = [
-        r
-        for r in rows
-        if r.requirement == "参加答辩" and r.dossier.status == RECEIVED and r.dossier.pk not in scheduled
-    ]
+    current = _page(request, round_)
+    to_schedule, candidates = defence_candidates(signed_in_user(request), round_)
     return render(
         request,
         "committee/office/defence.html",
@@ -294,9 +326,13 @@ def defence_page(request: HttpRequest, slug: str) -> HttpResponse:
             request,
             round_,
             "defence",
-            rows=rows,
+            rows=current.rows,
+            page_obj=current.page,
             to_schedule=to_schedule,
-            sessions=DefenceSession.objects.filter(round=round_).prefetch_related("panel", "dossiers"),
+            candidates=candidates,
+            sessions=DefenceSession.objects.filter(round=round_)
+            .annotate(people=Count("dossiers"))
+            .prefetch_related("panel"),
             panel_choices=Expert.objects.filter(status=Expert.Status.ACTIVE).select_related("user"),
             window=round_.policy.window(DEFENCE_WINDOW),
             pass_score=round_.policy.defence_value("pass_score"),
@@ -375,8 +411,7 @@ def experts_page(request: HttpRequest) -> HttpResponse:
 @refusals_shown()
 def draws_page(request: HttpRequest, slug: str) -> HttpResponse:
     round_ = _round(request, slug)
-    rows = board_rows(signed_in_user(request), round_)
-    grouped = set(ReviewGroup.objects.filter(round=round_).values_list("dossiers", flat=True))
+    ungrouped, ungrouped_total = group_candidates(signed_in_user(request), round_)
     experts = {e.pk: e for e in Expert.objects.select_related("user")}
     records = [
         {
@@ -395,8 +430,11 @@ def draws_page(request: HttpRequest, slug: str) -> HttpResponse:
             round_,
             "draws",
             members=CommitteeMember.objects.filter(round=round_).select_related("expert__user", "expert__unit"),
-            groups=ReviewGroup.objects.filter(round=round_).prefetch_related("members__user", "dossiers"),
-            ungrouped=[r for r in rows if r.dossier.status == RECEIVED and r.dossier.pk not in grouped],
+            groups=ReviewGroup.objects.filter(round=round_)
+            .annotate(reviews=Count("dossiers"))
+            .prefetch_related("members__user"),
+            ungrouped=ungrouped,
+            ungrouped_total=ungrouped_total,
             records=records,
             active=Expert.objects.filter(status=Expert.Status.ACTIVE).count(),
             group_min=round_.policy.committee_value("group_min"),
@@ -408,21 +446,21 @@ def draws_page(request: HttpRequest, slug: str) -> HttpResponse:
 @refusals_shown()
 def meetings_page(request: HttpRequest, slug: str) -> HttpResponse:
     round_ = _round(request, slug)
-    rows = board_rows(signed_in_user(request), round_)
-    on_agenda = set(MeetingItem.objects.filter(meeting__round=round_).values_list("dossier_id", flat=True))
+    user = signed_in_user(request)
+    ready, ready_total = meeting_candidates(user, round_)
+    waiting, waiting_total = meeting_waiting(user, round_)
     # The board row already holds the paper, the fee and the defence outcome: no query per row.
-    problems = {
-        r.dossier.pk: readiness_problems(
-            r.dossier,
-            paper_received=r.paper_received is not None,
-            fee_paid=bool(r.fee and r.fee.is_paid),
-            outcome=r.outcome,
+    problems = [
+        (
+            r,
+            readiness_problems(
+                r.dossier,
+                paper_received=r.paper_received is not None,
+                fee_paid=bool(r.fee and r.fee.is_paid),
+                outcome=r.outcome,
+            ),
         )
-        for r in rows
-    }
-    ready = [r for r in rows if r.dossier.pk not in on_agenda and not problems[r.dossier.pk]]
-    waiting = [
-        (r, problems[r.dossier.pk]) for r in rows if r.dossier.pk not in on_agenda and r.dossier.status == RECEIVED
+        for r in waiting
     ]
     return render(
         request,
@@ -431,9 +469,13 @@ def meetings_page(request: HttpRequest, slug: str) -> HttpResponse:
             request,
             round_,
             "meetings",
-            meetings=round_meetings(round_),
+            meetings=round_meetings(round_).annotate(
+                item_count=Count("items", distinct=True), minutes_count=Count("minutes", distinct=True)
+            ),
             ready=ready,
-            waiting=[w for w in waiting if w[1]],
+            ready_total=ready_total,
+            waiting=problems,
+            waiting_total=waiting_total,
         ),
     )
 
@@ -502,7 +544,7 @@ def meeting_page(request: HttpRequest, pk: int) -> HttpResponse:
 @refusals_shown()
 def results_page(request: HttpRequest, slug: str) -> HttpResponse:
     round_ = _round(request, slug)
-    rows = board_rows(signed_in_user(request), round_)
+    current = _page(request, round_, voted=True)
     publicity = current_results_publicity(round_)
     return render(
         request,
@@ -511,7 +553,8 @@ def results_page(request: HttpRequest, slug: str) -> HttpResponse:
             request,
             round_,
             "results",
-            rows=[r for r in rows if r.count is not None or r.certificate is not None],
+            rows=current.rows,
+            page_obj=current.page,
             publicity=publicity,
             objections=publicity.objections.select_related("dossier__applicant") if publicity else [],
             rechecks=publicity.rechecks.select_related("dossier__applicant") if publicity else [],

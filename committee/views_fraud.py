@@ -15,9 +15,9 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from accounts.auth import signed_in_user
 from committee.fraud import fraud_person_record, fraud_person_record_check
-from committee.fraud_register import ban_years_of, fraud_register
+from committee.fraud_register import ban_years_for, fraud_register
 from core.errors import PermissionDenied
-from core.pages import refusals_shown
+from core.pages import page_of, refusals_shown
 from eligibility.services import can_keep_fraud_register
 from rounds.models import Round
 
@@ -50,9 +50,15 @@ class FraudCaseForm(forms.Form):
 @refusals_shown()
 def fraud_list(request: HttpRequest) -> HttpResponse:
     user = signed_in_user(request)
-    findings = list(fraud_register(user))
-    rows = [{"finding": f, "ban": ban_years_of(f)} for f in findings]
-    return render(request, "committee/fraud/list.html", {"rows": rows, "may_record": can_keep_fraud_register(user)})
+    page = page_of(fraud_register(user), request)
+    findings = list(page.object_list)
+    bans = ban_years_for(findings)
+    rows = [{"finding": f, "ban": bans[f.pk]} for f in findings]
+    return render(
+        request,
+        "committee/fraud/list.html",
+        {"rows": rows, "page_obj": page, "may_record": can_keep_fraud_register(user)},
+    )
 
 
 @login_required

@@ -8,11 +8,13 @@ for pages and files that have no page to go back to) as the refusal page with th
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from functools import wraps
-from typing import Any
+from typing import Any, TypeVar
 
 from django.contrib import messages
+from django.core.paginator import Page, Paginator
+from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -22,6 +24,16 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from core.errors import DomainError, NotFound
 
 View = Callable[..., HttpResponseBase]
+T = TypeVar("T")
+
+# A list page that can grow with the data shows this many rows at a time (templates/pagination.html).
+LIST_PAGE_SIZE = 50
+
+
+def page_of(items: QuerySet[Any] | Sequence[T], request: HttpRequest, per_page: int = LIST_PAGE_SIZE) -> Page[Any]:
+    """The page of `items` the address asks for (?page=…; a page out of range is the nearest one): the
+    database counts and cuts it (COUNT + LIMIT/OFFSET), never the whole list."""
+    return Paginator(items, per_page).get_page(request.GET.get("page") or 1)
 
 
 def is_htmx(request: HttpRequest) -> bool:

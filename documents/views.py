@@ -12,7 +12,7 @@ from django.views.decorators.http import require_http_methods
 from accounts.auth import signed_in_user
 from accounts.models import Organization
 from core.errors import DomainError, NotFound, PermissionDenied
-from core.pages import refusals_shown
+from core.pages import page_of, refusals_shown
 from documents import selectors, services
 from documents.models import BatchJob, DocumentKind, FileFormat, GeneratedDocument
 from dossiers.access import visible_dossier
@@ -115,8 +115,9 @@ def batches(request: HttpRequest) -> HttpResponseBase:
         round_, organization = _selection(request)
         job = services.batch_job_create(round_=round_, organization=organization, actor=user)
         return redirect("documents:batch_detail", pk=job.pk)
-    jobs = BatchJob.objects.filter(created_by=user).select_related("round", "organization", "result")[:20]
-    return render(request, "documents/batches.html", {**context, "jobs": jobs})
+    mine = BatchJob.objects.filter(created_by=user).select_related("round", "organization", "result")
+    jobs = page_of(mine, request, 20)
+    return render(request, "documents/batches.html", {**context, "jobs": jobs, "page_obj": jobs})
 
 
 def _own_job(request: HttpRequest, pk: int) -> BatchJob:

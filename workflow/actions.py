@@ -26,7 +26,7 @@ defence, vote, results) subclasses `Action[Round]` / `Action[Meeting]` with its 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any, ClassVar, Generic, TypeVar
 
@@ -60,6 +60,18 @@ from workflow.models import Publicity, Transition
 
 # Sent on commit with dossier, transition, actor.
 dossier_transitioned = Signal()
+
+# state → writes made in the move's own transaction when a dossier enters it (an app registers its own at
+# ready(), e.g. the committee draws up the fee when it receives a dossier): the move and what it entails
+# commit together, and no page has to create them later.
+StateEntered = Callable[[Dossier, Transition], None]
+ON_ENTERING: dict[str, list[StateEntered]] = {}
+
+
+def on_entering(state: str, effect: StateEntered) -> None:
+    if effect not in ON_ENTERING.setdefault(state, []):
+        ON_ENTERING[state].append(effect)
+
 
 S = TypeVar("S", bound=models.Model)
 
@@ -337,6 +349,8 @@ def record_transition(
         note=note,
         submission_number=dossier.submission_count,
     )
+    for effect in ON_ENTERING.get(to_state, []):
+        effect(dossier, record)
     transaction.on_commit(
         lambda: dossier_transitioned.send(sender=Transition, dossier=dossier, transition=record, actor=actor)
     )

@@ -7,11 +7,13 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from django.core.paginator import Paginator
 from django.http import HttpRequest
 from django.utils import timezone
 from ninja import Router, Schema
 
 from accounts.auth import signed_in_user
+from dossiers.access import dossiers_in_scope_of_reviewer
 from dossiers.models import Dossier
 from workflow import actions, selectors, services
 from workflow.models import Notification, Publicity, Transition
@@ -247,9 +249,7 @@ def dossier_act(request: HttpRequest, dossier_id: int, action: str, payload: Act
 @router.post("/bulk", response=BulkOut, summary="批量办理（开始审核、报送、接收）")
 def bulk(request: HttpRequest, payload: BulkIn) -> BulkOut:
     user = signed_in_user(request)
-    visible = set(
-        selectors.dossiers_in_scope_of_reviewer(user).filter(pk__in=payload.dossier_ids).values_list("pk", flat=True)
-    )
+    visible = set(dossiers_in_scope_of_reviewer(user).filter(pk__in=payload.dossier_ids).values_list("pk", flat=True))
     done, refused = actions.bulk_act(
         dossier_ids=[i for i in payload.dossier_ids if i in visible],
         action=payload.action,
@@ -295,7 +295,11 @@ def publicity_result(request: HttpRequest, publicity_id: int, payload: Publicity
 
 
 @router.get("/notifications", response=list[NotificationOut], summary="我的通知")
-def notifications(request: HttpRequest, unread: bool = False) -> list[NotificationOut]:
+def notifications(
+    request: HttpRequest, unread: bool = False, page: int = 1, limit: int = selectors.QUEUE_MAX_PAGE_SIZE
+) -> list[NotificationOut]:
+    """Newest first, `limit` a page (at most 200): ?page=2 for the ones before; a page past the end answers the
+    last page."""
     qs = selectors.notifications_of(signed_in_user(request))
     if unread:
         qs = qs.filter(read_at__isnull=True)
@@ -310,7 +314,7 @@ def notifications(request: HttpRequest, unread: bool = False) -> list[Notificati
             read=n.read_at is not None,
             created_at=n.created_at,
         )
-        for n in qs[:200]
+        for n in Paginator(qs, selectors.page_limit(limit)).get_page(page).object_list
     ]
 
 

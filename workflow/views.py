@@ -21,11 +21,11 @@ from django.views.decorators.http import require_POST
 from accounts.auth import signed_in_user
 from accounts.models import Organization
 from core.errors import DomainError, ValidationFailed
-from core.pages import refusals_shown
+from core.pages import page_of, refusals_shown
 from core.text import optional_int
 from documents.services import owed_documents_settle
 from dossiers import services as dossier_services
-from dossiers.access import ReviewLevel, reviewer_levels
+from dossiers.access import ReviewLevel, dossiers_in_scope_of_reviewer, reviewer_levels
 from dossiers.models import Dossier, Kind, Level
 from dossiers.sections import UNIT_RECORD_TYPES
 from dossiers.selectors import dossier_of_applicant, missing_unit_records
@@ -73,8 +73,7 @@ def queue(request: HttpRequest) -> HttpResponse:
     )
     queue_page = selectors.queue_page(user, filters, page=request.GET.get("page"))
     rows = queue_page.rows
-    in_scope = selectors.dossiers_in_scope_of_reviewer(user)
-    units = Organization.objects.filter(pk__in=in_scope.values("unit_id")).order_by("code")
+    units = selectors.units_with_dossiers_in_scope(user)
     counts = selectors.status_counts(user)
     return render(
         request,
@@ -321,7 +320,11 @@ def publicity_list(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "workflow/publicity_list.html",
-        {"publicities": selectors.unit_publicities(signed_in_user(request)), "today": timezone.localdate()},
+        {
+            "publicities": (page := page_of(selectors.unit_publicities(signed_in_user(request)), request, 20)),
+            "page_obj": page,
+            "today": timezone.localdate(),
+        },
     )
 
 
@@ -331,7 +334,7 @@ def publicity_new(request: HttpRequest) -> HttpResponse:
     user = signed_in_user(request)
     source = request.POST if request.method == "POST" else request.GET
     ids = [i for i in (_int_or_none(v) for v in source.getlist("ids")) if i is not None]
-    in_scope = selectors.dossiers_in_scope_of_reviewer(user).filter(pk__in=ids).select_related("applicant", "round")
+    in_scope = dossiers_in_scope_of_reviewer(user).filter(pk__in=ids).select_related("applicant", "round")
     dossiers = list(in_scope)
     if len(dossiers) != len(set(ids)) or not dossiers:
         messages.error(
@@ -429,8 +432,8 @@ def _recommend_all(request: HttpRequest, dossiers: Iterable[Dossier]) -> None:
 
 @login_required
 def notifications(request: HttpRequest) -> HttpResponse:
-    items = selectors.notifications_of(signed_in_user(request))[:200]
-    return render(request, "workflow/notifications.html", {"items": items})
+    items = page_of(selectors.notifications_of(signed_in_user(request)), request)
+    return render(request, "workflow/notifications.html", {"items": items, "page_obj": items})
 
 
 @login_required

@@ -45,12 +45,22 @@ def test_fee_comes_from_the_round_fee_table(mid_and_junior):
     assert fee_for(mid).serial == f"F{mid.serial_number}"
 
 
+def test_the_fee_is_drawn_up_when_the_committee_receives_the_dossier(mid_and_junior):
+    """Receipt (the prefecture's acceptance, through the workflow) writes the fee in the same move."""
+    mid, junior = mid_and_junior
+    fees = {f.dossier_id: f for f in Fee.objects.filter(dossier__in=[mid, junior])}
+    assert fees[mid.pk].amount_yuan == 380 and fees[junior.pk].amount_yuan == 100
+    assert fees[mid.pk].serial == f"F{mid.serial_number}" and not fees[mid.pk].is_paid
+    assert fee_for(mid).pk == fees[mid.pk].pk  # asked again, the same record
+
+
 def test_no_fee_before_the_committee_has_the_dossier(stage_round, orgs, demo_users):
     from tests.documents.conftest import make_dossier
 
     draft = make_dossier(round_=stage_round, applicant=demo_users["demo_applicant"], unit=orgs["U-KRLJT"])
     with pytest.raises(IllegalTransition):
         fee_for(draft)
+    assert not Fee.objects.filter(dossier=draft).exists()
 
 
 def test_payment_recorded_once_inside_the_window_by_the_office(mid_and_junior, office, demo_users, today):

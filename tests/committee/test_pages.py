@@ -10,7 +10,9 @@ from decimal import Decimal
 
 import pytest
 import time_machine
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 from openpyxl import Workbook
@@ -93,16 +95,80 @@ def test_board_shows_each_step_and_flags_unpaid_after_the_fee_window(desk, offic
     round_.policy_data = data
     round_.save(update_fields=["policy_data"])
     page = desk["office"].get(reverse("committee:board", args=[round_.slug])).content.decode()
-    assert page.count("逾期未缴费") >= 2 and 'id="overdue"' in page
+    assert page.count("逾期未缴费") >= 2 and 'id="overdue"' in page and 'id="overdue-total">2<' in page
+    listed = desk["office"].get(reverse("committee:board", args=[round_.slug]), {"overdue": 1}).content.decode()
+    assert listed.count('data-step="待缴费"') == 2 + 1  # the two rows and the step's card
     # The office flags them (never deletes): one audit row, the fees stay.
     assert refused_code(post_step(desk["office"], "round", round_.pk, "fees_flag_overdue")) is None
     assert Fee.objects.filter(overdue_flagged_at__isnull=False).count() == 2
     assert AuditEvent.objects.filter(action="fees_flagged_overdue").count() == 1
 
 
+OFFICE_PAGES = ("board", "fees", "paper", "defence", "draws", "meetings", "results")
+
+
+def test_office_pages_write_nothing_when_opened(desk):
+    """GET never creates or changes a record (the fees page used to create the round's fees)."""
+    Fee.objects.filter(dossier=desk["exempt"]).delete()  # a dossier received before fees came with receipt
+    with CaptureQueriesContext(connection) as ctx:
+        for name in OFFICE_PAGES:
+            assert desk["office"].get(reverse(f"committee:{name}", args=[desk["round"].slug])).status_code == 200
+    writes = [
+        q["sql"]
+        for q in ctx.captured_queries
+        if q["sql"].lstrip().split(" ", 1)[0].upper() in ("INSERT", "UPDATE", "DELETE")
+        and "django_session" not in q["sql"]
+    ]
+    assert writes == []
+    assert not Fee.objects.filter(dossier=desk["exempt"]).exists()
+
+
+def test_fees_page_draws_up_the_missing_fees_on_request(desk):
+    round_, office = desk["round"], desk["office"]
+    Fee.objects.filter(dossier=desk["exempt"]).delete()
+    page = office.get(reverse("committee:fees", args=[round_.slug])).content.decode()
+    assert 'id="fees-draw-up-form"' in page and 'id="due-total">760<' in page
+    assert refused_code(post_step(office, "round", round_.pk, "fees_draw_up")) is None
+    assert fee_for(desk["exempt"]).amount_yuan == 380
+    assert AuditEvent.objects.filter(action="fees_drawn_up").count() == 1
+    page = office.get(reverse("committee:fees", args=[round_.slug])).content.decode()
+    assert 'id="fees-draw-up-form"' not in page and 'id="due-total">1140<' in page
+
+
+def test_board_counts_steps_in_sql_and_filters_and_pages(desk, office, today):
+    round_, client = desk["round"], desk["office"]
+    committee_act(
+        actor=office,
+        subject="fee",
+        subject_id=fee_for(desk["exempt"]).pk,
+        action="fee_payment_record",
+        paid_on=today,
+        method="cash",
+    )
+    url = reverse("committee:board", args=[round_.slug])
+    page = client.get(url).content.decode()
+    assert '<div class="card" data-step="待缴费"><a href="?step=' in page and "<strong>2</strong> 待缴费" in page
+    assert "<strong>1</strong> 待收纸质评审表" in page
+    only_paid = client.get(url, {"step": "待收纸质评审表"}).content.decode()
+    assert f'data-dossier="{desk["exempt"].pk}" data-step="待收纸质评审表"' in only_paid
+    assert all(f'data-dossier="{d.pk}" data-step' not in only_paid for d in desk["defended"])
+    api = f"/api/committee/office/rounds/{round_.slug}/board"
+    first, second = (client.get(api, {"limit": 2, "page": n}).json() for n in (1, 2))
+    assert first["pages"] == 2 and len(first["items"]) == 2 and len(second["items"]) == 1
+    assert {r["dossier_id"] for r in first["items"] + second["items"]} == {
+        d.pk for d in [*desk["defended"], desk["exempt"]]
+    }
+    assert first["steps"] == {"待缴费": 2, "待收纸质评审表": 1}
+    unpaid = client.get(reverse("committee:fees", args=[round_.slug]), {"fee": "unpaid"}).content.decode()
+    assert f'data-dossier="{desk["exempt"].pk}"' not in unpaid and f'data-dossier="{desk["defended"][0].pk}"' in unpaid
+
+
 def test_fee_import_page_lists_matches_and_mismatches_and_applies_nothing_twice(desk, today):
     round_, office = desk["round"], desk["office"]
-    office.get(reverse("committee:fees", args=[round_.slug]))  # the page creates the round's fee records
+    # The fees were drawn up when the committee received the dossiers; opening the page writes nothing.
+    assert Fee.objects.filter(dossier__round=round_).count() == 3
+    office.get(reverse("committee:fees", args=[round_.slug]))
+    assert Fee.objects.filter(dossier__round=round_).count() == 3
     a, b = desk["defended"]
     exempt_fee = fee_for(desk["exempt"])
     rows = [
@@ -489,8 +555,12 @@ def test_certificate_issue_through_the_generic_dossier_route_carries_the_certifi
 
 def test_api_board_and_steps_answer_with_typed_codes(desk, office, today):
     api = client_for(office)
-    rows = api.get(f"/api/committee/office/rounds/{desk['round'].slug}/board").json()
-    assert {r["dossier_id"] for r in rows} == {d.pk for d in [*desk["defended"], desk["exempt"]]}
+    body = api.get(f"/api/committee/office/rounds/{desk['round'].slug}/board").json()
+    assert {r["dossier_id"] for r in body["items"]} == {d.pk for d in [*desk["defended"], desk["exempt"]]}
+    assert body["count"] == 3 and body["pages"] == 1 and body["steps"] == {"待缴费": 3}
+    # A page of one: the paging says how many there are, the steps stay those of the whole board.
+    one = api.get(f"/api/committee/office/rounds/{desk['round'].slug}/board", {"limit": 1, "page": 2}).json()
+    assert len(one["items"]) == 1 and one["count"] == 3 and one["pages"] == 3 and one["steps"] == {"待缴费": 3}
     fee = fee_for(desk["exempt"])
     url = f"/api/committee/steps/fee/{fee.pk}/fee_payment_record"
     body = {"params": {"paid_on": today.isoformat(), "method": "cash"}}

@@ -12,6 +12,10 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from benchmarks.seeding import grow_to
+from committee.models import Fee
+from committee.office import office_prefectures, office_unit_ids
+from dossiers.access import dossiers_in_scope_by_unit_ids, dossiers_in_scope_of_reviewer, dossiers_under
+from dossiers.models import Dossier
 from tests.committee.stage import open_committee_windows
 from workflow.models import Notification
 
@@ -23,6 +27,7 @@ PAGES = [
     ("demo_unit", "/review/"),
     ("demo_unit", "/review/?all=1"),
     ("demo_unit", "/review/publicity/"),
+    ("demo_unit", "/review/publicity/?page=2"),
     ("demo_unit", "/api/workflow/queue"),
     ("demo_county", "/review/"),
     ("demo_county", "/review/?days_left=3&all=1"),
@@ -33,19 +38,31 @@ PAGES = [
     ("demo_prefecture", "/documents/batches/"),
     ("demo_prefecture", "/documents/roster/"),
     ("demo_prefecture", "/committee/office/experts/"),
+    ("demo_prefecture", "/documents/batches/?page=2"),
     ("demo_prefecture", "/committee/office/{slug}/"),
+    ("demo_prefecture", "/committee/office/{slug}/?page=2"),
+    ("demo_prefecture", "/committee/office/{slug}/?step=待收纸质评审表"),
+    ("demo_prefecture", "/committee/office/{slug}/?overdue=1"),
     ("demo_prefecture", "/committee/office/{slug}/fees/"),
+    ("demo_prefecture", "/committee/office/{slug}/fees/?fee=unpaid&page=2"),
     ("demo_prefecture", "/committee/office/{slug}/paper/"),
+    ("demo_prefecture", "/committee/office/{slug}/paper/?page=2"),
     ("demo_prefecture", "/committee/office/{slug}/defence/"),
     ("demo_prefecture", "/committee/office/{slug}/draws/"),
     ("demo_prefecture", "/committee/office/{slug}/meetings/"),
     ("demo_prefecture", "/committee/office/{slug}/results/"),
     ("demo_prefecture", "/committee/fraud/"),
+    ("demo_prefecture", "/committee/fraud/?page=2"),
     ("demo_prefecture", "/api/committee/office/rounds/{slug}/board"),
+    ("demo_prefecture", "/api/committee/office/rounds/{slug}/board?step=待缴费&page=2&limit=5"),
     ("demo_expert", "/committee/review/"),
+    ("demo_expert", "/committee/review/?page=2"),
     ("demo_expert", "/api/committee/review/assignments"),
+    ("demo_expert", "/api/committee/review/assignments?page=2&limit=2"),
     ("demo_applicant", "/review/notifications/"),
+    ("demo_applicant", "/review/notifications/?page=2"),
     ("demo_applicant", "/api/workflow/notifications"),
+    ("demo_applicant", "/api/workflow/notifications?page=2&limit=20"),
 ]
 
 
@@ -74,7 +91,7 @@ def test_list_costs_the_same_queries_at_both_sizes(client, demo_users, committee
     _notify(demo_users["demo_applicant"], 3)
     small = _queries(client, demo_users[user], url)
     grow_to(LARGE)
-    _notify(demo_users["demo_applicant"], 30)
+    _notify(demo_users["demo_applicant"], 120)
     large = _queries(client, demo_users[user], url)
     assert large == small, f"{url} as {user}: {small} queries at {SMALL} dossiers, {large} at {LARGE}"
 
@@ -85,6 +102,25 @@ def test_queue_rows_hold_the_larger_data(client, demo_users, open_round):
     client.force_login(demo_users["demo_prefecture"])
     body = client.get("/api/workflow/queue", {"all": "true", "limit": 20}).json()
     assert len(body["items"]) == 20 and body["count"] > 20 and body["pages"] > 1
+
+
+def test_office_board_pages_the_bulk_dossiers_and_counts_them_in_sql(client, demo_users, committee_round):
+    """The board at the larger size: a page holds its limit, the step counts add up to the board's count,
+    a step's filter lists only that step, and the fees page totals every fee (not only the page's)."""
+    grow_to(LARGE * 6)  # more than one page of the board (50 rows) at the committee
+    client.force_login(demo_users["demo_prefecture"])
+    api = f"/api/committee/office/rounds/{committee_round.slug}/board"
+    body = client.get(api, {"limit": 10}).json()
+    assert len(body["items"]) == 10 and body["pages"] > 2 and sum(body["steps"].values()) == body["count"]
+    for step, n in body["steps"].items():
+        only = client.get(api, {"step": step, "limit": 200}).json()
+        assert only["count"] == n and {r["step"] for r in only["items"]} == {step}
+    last = client.get(api, {"limit": 10, "page": body["pages"]}).json()
+    assert not {r["dossier_id"] for r in last["items"]} & {r["dossier_id"] for r in body["items"]}
+    fees = Fee.objects.filter(dossier__round=committee_round)
+    due = sum(f.amount_yuan for f in fees)
+    page = client.get(f"/committee/office/{committee_round.slug}/fees/").content.decode()
+    assert f'id="due-total">{due}<' in page and 'class="pagination"' in page
 
 
 def test_dossier_page_reads_each_table_once(client, filled_dossier, applicant):
@@ -101,3 +137,16 @@ def test_dossier_page_reads_each_table_once(client, filled_dossier, applicant):
     assert reads("dossiers_dossiersection") <= 2
     assert reads("dossiers_attachment") <= 5
     assert len(ctx) <= 30
+
+
+@pytest.mark.parametrize("username", ["demo_unit", "demo_county", "demo_prefecture"])
+def test_scope_by_unit_ids_is_the_reviewers_scope(demo_users, open_round, username):
+    """The queue reads the scope as `unit_id IN (ids)` (an index walk for the every-state view) and the office
+    by its units: both must hold exactly the dossiers of the chain rule (dossiers.access)."""
+    grow_to(LARGE)
+    user = demo_users[username]
+    by_rule = set(dossiers_in_scope_of_reviewer(user).values_list("pk", flat=True))
+    assert by_rule and set(dossiers_in_scope_by_unit_ids(user).values_list("pk", flat=True)) == by_rule
+    if username == "demo_prefecture":
+        under = set(dossiers_under(office_prefectures(user)[0]).values_list("pk", flat=True))
+        assert set(Dossier.objects.filter(unit_id__in=office_unit_ids(user)).values_list("pk", flat=True)) == under

@@ -9,8 +9,9 @@ database number, collects static files, starts gunicorn with deploy/gunicorn.con
 threads each) and one huey worker process on 127.0.0.1, then for each number of users runs locust headless
 (benchmarks/load/locustfile.py: applicants and clerks, 9:1) for `--duration` seconds, and the bare view alone
 at the same number of users for a third of that. At the end every dossier that was saved is read back from
-PostgreSQL and compared with the last save the server answered 200 to: an older answered save (or nothing) read back is a lost
-save; a save newer than the last answer was in flight when locust stopped (written, its answer never read).
+PostgreSQL and compared with the last save the server answered 200 to: an older answered save (or nothing)
+read back is a lost save; a save newer than the last answer was in flight when locust stopped (written, its
+answer never read).
 Locust runs on the same two cores as the server (its own CPU use is part of what the figures show).
 """
 

@@ -73,9 +73,11 @@ class MaskingItem:
 def masking_items(dossier: Dossier) -> list[MaskingItem]:
     """The applicant's attachment images to mask. The unit's signed publicity records are not among them:
     they are never masked and never reach blind review (issue 10 point 7)."""
-    attachments = (
+    attachments = list(
         Attachment.objects.filter(dossier=dossier).select_related("masking").order_by("section", "uploaded_at", "pk")
     )
+    for attachment in attachments:
+        attachment.dossier = dossier  # the cards read its round and state: not one query per card
     return [MaskingItem(a, masking_of(a)) for a in attachments if not is_unit_record(a.section, a.doc_type)]
 
 

@@ -70,3 +70,24 @@ def test_the_poll_answers_only_for_the_applicants_own_cards(dossier, upload, cer
     own = Client()
     own.force_login(dossier.applicant)
     assert "hx-swap-oob" not in _summary(own, dossier, "x,,-1", "abc")
+
+
+def test_the_masking_page_costs_the_same_queries_whatever_the_number_of_cards(dossier, upload, certificate) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client = Client()
+    client.force_login(dossier.applicant)
+
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as ctx:
+            assert client.get(f"/masking/dossiers/{dossier.pk}/").status_code == 200
+        return len(ctx)
+
+    upload(dossier, certificate)
+    one = queries()
+    for n, (section, doc_type) in enumerate((("awards", "award_certificate"), ("other_attachments", "other_proof"))):
+        page = certificate.copy()
+        page.paste((0, 0, 0), (10 * n, 0, 10 * n + 40, 40))
+        upload(dossier, page, section=section, doc_type=doc_type)
+    assert queries() == one

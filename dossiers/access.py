@@ -154,14 +154,23 @@ _remembered_roles: ContextVar[dict[int, set[tuple[str, int | None]]] | None] = C
 )
 
 
+# And the reviewer levels of users already read (reviewer_levels), by user id.
+_remembered_levels: ContextVar[dict[int, list[tuple[str, Organization]]] | None] = ContextVar(
+    "remembered_levels", default=None
+)
+
+
 @contextmanager
 def roles_remembered() -> Iterator[None]:
-    """Within the block, can_act_as reads each user's roles once instead of once per dossier (a page asking
-    about many dossiers at once: the queue's bulk menu). Outside it every call reads the database."""
+    """Within the block, can_act_as and reviewer_levels read each user's roles once instead of once per
+    dossier or per question (a page asking about many dossiers or steps at once: the queue's bulk menu, the
+    review page's buttons). Outside it every call reads the database."""
     token = _remembered_roles.set({})
+    levels_token = _remembered_levels.set({})
     try:
         yield
     finally:
+        _remembered_levels.reset(levels_token)
         _remembered_roles.reset(token)
 
 
@@ -195,6 +204,15 @@ def require_role(user: User | None, role: Role, organization: Organization | Non
 
 def reviewer_levels(user: User) -> list[tuple[str, Organization]]:
     """(level, organisation) pairs at which the user reviews."""
+    remembered = _remembered_levels.get()
+    if remembered is not None:
+        if user.pk not in remembered:
+            remembered[user.pk] = _read_reviewer_levels(user)
+        return list(remembered[user.pk])
+    return _read_reviewer_levels(user)
+
+
+def _read_reviewer_levels(user: User) -> list[tuple[str, Organization]]:
     result = []
     for ra in RoleAssignment.objects.filter(user=user, role__in=list(LEVEL_ROLES.values())).select_related(
         "organization"

@@ -25,7 +25,7 @@ from core.pages import page_of, refusals_shown
 from core.text import optional_int
 from documents.services import owed_documents_settle
 from dossiers import services as dossier_services
-from dossiers.access import ReviewLevel, dossiers_in_scope_of_reviewer, reviewer_levels
+from dossiers.access import ReviewLevel, dossiers_in_scope_of_reviewer, reviewer_levels, roles_remembered
 from dossiers.models import Dossier, Kind, Level
 from dossiers.sections import UNIT_RECORD_TYPES
 from dossiers.selectors import dossier_of_applicant, missing_unit_records
@@ -128,45 +128,47 @@ def bulk(request: HttpRequest) -> HttpResponse:
 @login_required
 def detail(request: HttpRequest, pk: int) -> HttpResponse:
     user = signed_in_user(request)
-    dossier = selectors.reviewer_dossier(user, pk)
-    owed_documents_settle(dossier=dossier)  # a publicity file still owed (its job never ran) is drawn now
+    with roles_remembered():  # every step's check asks for the same roles: read them once for the page
+        dossier = selectors.reviewer_dossier(user, pk)
+        owed_documents_settle(dossier=dossier)  # a publicity file still owed (its job never ran) is drawn now
+        # The page's panels (documents, eligibility, masking) ask about roles too while it renders.
+        return render(request, "workflow/detail.html", _detail_context(user, dossier))
+
+
+def _detail_context(user: Any, dossier: Any) -> dict[str, Any]:
     allowed = actions.available_actions(user, dossier)
     forms = {a.form for a in allowed}
     sections = selectors.review_sections(user, dossier)
     ticked, total = selectors.checklist_progress(sections)
-    return render(
-        request,
-        "workflow/detail.html",
-        {
-            "dossier": dossier,
-            "history": selectors.dossier_history(dossier),
-            # Exactly what execute() would accept now: plain steps as buttons, the others as their forms.
-            "actions": [a for a in allowed if not a.form],
-            "can_return": "return" in forms,
-            # At the last allowed submission the return form warns that a return ends the application.
-            "final_return_warning": (
-                actions.final_return_warning(dossier)
-                if "return" in forms and actions.return_ends_application(dossier)
-                else ""
-            ),
-            "unit_records": _unit_records_context(user, dossier),
-            "can_publicise": "publicity" in forms,
-            "can_recommend": "recommend" in forms,
-            # Steps not offered yet, with the reason (the same message execute() would answer).
-            "pending": actions.pending_actions(user, dossier),
-            "publicities": list(selectors.dossier_publicities(dossier)),
-            "documents": selectors.publicity_documents(dossier),
-            "sections": sections,
-            "checked_count": ticked,
-            "attachment_count": total,
-            "next_dossier": selectors.next_in_queue(user, dossier),
-            "open_return": selectors.open_return(dossier),
-            "diffs": selectors.submission_diffs(dossier),
-            "opinion": services.recommendation_opinion(dossier),
-            "recommendation_text": dossier.round.policy.text("recommendation_opinion"),
-            "today": timezone.localdate(),
-        },
-    )
+    return {
+        "dossier": dossier,
+        "history": selectors.dossier_history(dossier),
+        # Exactly what execute() would accept now: plain steps as buttons, the others as their forms.
+        "actions": [a for a in allowed if not a.form],
+        "can_return": "return" in forms,
+        # At the last allowed submission the return form warns that a return ends the application.
+        "final_return_warning": (
+            actions.final_return_warning(dossier)
+            if "return" in forms and actions.return_ends_application(dossier)
+            else ""
+        ),
+        "unit_records": _unit_records_context(user, dossier),
+        "can_publicise": "publicity" in forms,
+        "can_recommend": "recommend" in forms,
+        # Steps not offered yet, with the reason (the same message execute() would answer).
+        "pending": actions.pending_actions(user, dossier),
+        "publicities": list(selectors.dossier_publicities(dossier)),
+        "documents": selectors.publicity_documents(dossier),
+        "sections": sections,
+        "checked_count": ticked,
+        "attachment_count": total,
+        "next_dossier": selectors.next_in_queue(user, dossier),
+        "open_return": selectors.open_return(dossier),
+        "diffs": selectors.submission_diffs(dossier),
+        "opinion": services.recommendation_opinion(dossier),
+        "recommendation_text": dossier.round.policy.text("recommendation_opinion"),
+        "today": timezone.localdate(),
+    }
 
 
 def _unit_records_context(user: Any, dossier: Any) -> dict[str, Any] | None:

@@ -150,3 +150,21 @@ def test_scope_by_unit_ids_is_the_reviewers_scope(demo_users, open_round, userna
     if username == "demo_prefecture":
         under = set(dossiers_under(office_prefectures(user)[0]).values_list("pk", flat=True))
         assert set(Dossier.objects.filter(unit_id__in=office_unit_ids(user)).values_list("pk", flat=True)) == under
+
+
+def test_review_page_reads_the_reviewers_roles_once_for_all_its_steps(client, demo_users, open_round, orgs):
+    """Every step's check() asks whether the reviewer holds a role: the page reads the roles once, not per step
+    (34 queries, 11 of them role look-ups, before)."""
+    from tests.documents.conftest import make_dossier, walk_to
+
+    dossier = walk_to(
+        make_dossier(round_=open_round, applicant=demo_users["demo_applicant"], unit=orgs["U-KRLJT"]),
+        "prefecture_review",
+    )
+    client.force_login(demo_users["demo_prefecture"])
+    client.get(f"/review/dossier/{dossier.pk}/")  # warm-up
+    with CaptureQueriesContext(connection) as ctx:
+        assert client.get(f"/review/dossier/{dossier.pk}/").status_code == 200
+    roles = [q for q in ctx.captured_queries if 'FROM "accounts_roleassignment"' in q["sql"]]
+    assert len(roles) <= 3, [q["sql"][:120] for q in roles]
+    assert len(ctx) <= 26

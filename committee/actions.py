@@ -148,7 +148,16 @@ def _dossiers(round_: Round, ids: Any) -> list[Dossier]:
 
 
 def _dossier(params: dict[str, Any]) -> Dossier:
-    dossier = Dossier.objects.select_related("round", "unit").filter(pk=_id(params.get("dossier"))).first()
+    """The dossier a step names, by id or by its number (申报编号: what the office has in hand on a list that is
+    paged, e.g. an objection received by letter)."""
+    value = str(params.get("dossier") or "").strip()
+    dossiers = Dossier.objects.select_related("round", "unit")
+    if value and not value.isdigit():
+        dossier = dossiers.filter(serial_number=value.upper()).first()
+        if dossier is None:  # a number typed by hand: said in the form, not as a missing page
+            raise ValidationFailed(f"没有申报编号为“{value[:40]}”的申报，请核对。", details={"field": "dossier"})
+    else:
+        dossier = dossiers.filter(pk=_id(value)).first()
     if dossier is None:
         raise NotFound("未找到该申报材料。")
     return dossier

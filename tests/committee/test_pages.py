@@ -478,14 +478,23 @@ def test_results_publicity_recheck_by_the_applicant_confirmation_and_certificate
     )
     assert refused_code(stranger) == "permission_denied"
     recheck = RecheckRequest.objects.get()
+    # The office names the application by its number (the page's list is paged; a letter cites the number).
+    unknown = post_step(
+        office_client,
+        "publicity",
+        publicity.pk,
+        "objection_record",
+        {"dossier": "BZ1999-999999", "received_on": today, "content": "x"},
+    )
+    assert refused_code(unknown) == "invalid_input"
     objection = post_step(
         office_client,
         "publicity",
         publicity.pk,
         "objection_record",
-        {"dossier": passed.pk, "received_on": today, "content": "反映论文署名问题"},
+        {"dossier": passed.serial_number.lower(), "received_on": today, "content": "反映论文署名问题"},
     )
-    assert refused_code(objection) is None
+    assert refused_code(objection) is None and publicity.objections.get().dossier_id == passed.pk
     with time_machine.travel(
         timezone.make_aware(dt.datetime.combine(publicity.ends_on + dt.timedelta(days=1), dt.time(9))), tick=False
     ):

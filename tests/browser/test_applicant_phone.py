@@ -253,6 +253,7 @@ def test_return_navigation_and_confirmations(browser, live_server, contexts, ope
     assert "第 2 次提交" in dialog.inner_text()
     me.screenshot(path=str(shots / f"{screen}-10-submit-confirm.png"))
     dialog.locator("#confirm-ok").click()
-    me.locator(".msg-success", has_text="已提交至县（市）").wait_for()
+    # A resubmission checks, snapshots and notifies in the request (huey runs inline here): slow on a loaded box.
+    me.locator(".msg-success", has_text="已提交至县（市）").wait_for(timeout=60000)
     me.locator("#dossier-status[data-status=recommended]").wait_for()
     me.screenshot(path=str(shots / f"{screen}-11-resubmitted.png"))

@@ -91,7 +91,8 @@ def fraud_person_record_check(actor: User | None, round_: Round, id_number: str)
         fraud_case_record_check(actor, dossier)
         action = dossier_action(dossier, CANCEL_ACTION)
         # The finding does not exist yet: ask whether the move itself would be allowed.
-        (action.check_move if isinstance(action, FraudCancelAction) else action.check)(actor, dossier)
+        assert isinstance(action, FraudCancelAction)  # committee's ready() puts it in ACTION_CLASSES
+        action.check_move(actor, dossier)
     return dossier
 
 

@@ -327,8 +327,9 @@ def fine_reading(image: Image.Image) -> list[OcrLine]:
     """The page read at FINE_DET_SIDE in bands, in the page's coordinates (lines in two bands come twice;
     the matches of both merge into one box)."""
     width, height = image.size
-    # Bands span the full width, so the detector scales each band by its width (its longest side).
-    scale = min(1.0, FINE_DET_SIDE / width) if height > FINE_BAND_PX else min(1.0, FINE_DET_SIDE / max(image.size))
+    # Bands span the full width, so the detector scales each band by its width (a band taller than wide is
+    # under FINE_DET_SIDE on both sides and is not scaled); a page no taller than one band is one band.
+    scale = min(1.0, FINE_DET_SIDE / width)
     band, overlap = round(FINE_BAND_PX / scale), round(FINE_BAND_OVERLAP_PX / scale)
     lines: list[OcrLine] = []
     top = 0

@@ -341,6 +341,11 @@ def defence_page(request: HttpRequest, slug: str) -> HttpResponse:
     )
 
 
+def _count_per_dossier(rows: QuerySet[Any]) -> dict[int, int]:
+    """How many of `rows` each dossier has, in one GROUP BY query."""
+    return dict(rows.order_by().values("dossier_id").annotate(n=Count("pk")).values_list("dossier_id", "n"))
+
+
 @login_required
 @refusals_shown()
 def defence_session(request: HttpRequest, pk: int) -> HttpResponse:
@@ -355,13 +360,7 @@ def defence_session(request: HttpRequest, pk: int) -> HttpResponse:
     sheet = session.round.policy.defence_value("sheet")
     mine = {s.dossier_id: s for s in DefenceScore.objects.filter(session=session, member=user)}
     # Sheets and outcomes of the whole session at once, not one query each per dossier.
-    sheets = dict(
-        DefenceScore.objects.filter(session=session)
-        .order_by()
-        .values("dossier_id")
-        .annotate(n=Count("pk"))
-        .values_list("dossier_id", "n")
-    )
+    sheets = _count_per_dossier(DefenceScore.objects.filter(session=session))
     outcomes = {o.dossier_id: o for o in DefenceOutcome.objects.filter(dossier__defence_sessions=session)}
     dossiers = [
         {
@@ -494,13 +493,7 @@ def _meeting_context(meeting: Meeting) -> dict[str, Any]:
     attendance = {a.expert_id: a.present for a in meeting.attendance.all()}
     counts = {c.dossier_id: c for c in meeting.counts.all()}
     # Ballots cast and pseudonyms for every item at once (one query each), not per item.
-    cast = dict(
-        BallotCast.objects.filter(meeting=meeting)
-        .order_by()
-        .values("dossier_id")
-        .annotate(n=Count("pk"))
-        .values_list("dossier_id", "n")
-    )
+    cast = _count_per_dossier(BallotCast.objects.filter(meeting=meeting))
     items_qs = meeting.items.select_related("dossier__applicant", "dossier__unit").order_by("dossier__serial_number")
     pseudonyms = _pseudonyms(ExpertAssignment.objects.filter(dossier__meeting_items__meeting=meeting))
     items = [

@@ -90,6 +90,23 @@ def _officer(username: str) -> User:
     return User.objects.get(username=username)
 
 
+def _after_publicity(start_day: dt.date, working_days: int) -> dt.datetime:
+    """10:00 on the day after a publicity that starts on `start_day` has run its working days."""
+    end = publicity_end(start_day, working_days)
+    return timezone.make_aware(dt.datetime.combine(end + dt.timedelta(days=1), dt.time(10, 0)))
+
+
+def _filing_day(round_: Round, now: dt.datetime) -> dt.date:
+    """The day a demo dossier is filed and its unit publicity starts: about two weeks back, earlier when a
+    holiday (National Day's week) would keep that publicity running until now, never before filing opened."""
+    filing_start = round_.policy.window("online_filing").start
+    days = round_.policy.publicity_min_working_days
+    day = timezone.localdate(now) - dt.timedelta(days=13)
+    while day > filing_start and _after_publicity(day, days) > now - dt.timedelta(hours=10):
+        day -= dt.timedelta(days=1)
+    return max(day, filing_start)
+
+
 def _create_and_drive(
     round_: Round,
     user: User,
@@ -102,8 +119,7 @@ def _create_and_drive(
 ) -> Dossier:
     """File one dossier and move it along the chain up to `target`, with the clock set back as needed."""
     now = timezone.now()
-    filing_start = round_.policy.window("online_filing").start
-    start_day = max(filing_start, timezone.localdate() - dt.timedelta(days=13))
+    start_day = _filing_day(round_, now)
     begin = timezone.make_aware(dt.datetime.combine(start_day, dt.time(9, 30)))
     with _at(begin if target != SUBMITTED else now - dt.timedelta(hours=3)):
         dossier = _prepare(round_, user, *person, exempt=exempt)
@@ -121,8 +137,7 @@ def _create_and_drive(
         )
     if target == UNIT_PUBLICITY:
         return dossier
-    end = publicity_end(start_day, publicity.working_days)
-    after = timezone.make_aware(dt.datetime.combine(end + dt.timedelta(days=1), dt.time(10, 0)))
+    after = _after_publicity(start_day, publicity.working_days)
     if after > now - dt.timedelta(hours=10):
         return dossier  # a holiday kept the publicity running: it stays in publicity for the demo
     with _at(after):

@@ -30,6 +30,7 @@ DEBIAN_PACKAGES = {
     "chromium": "/usr/bin/chromium",
     "poppler-utils": "/usr/bin/pdftoppm",
     "gettext": "/usr/bin/msgfmt",  # compiles the interface's zh_Hans catalogue (locale/)
+    "caddy": "/usr/bin/caddy",  # the reverse proxy of the production layout (scripts/layout.py, tests/deploy)
 }
 
 

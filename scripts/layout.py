@@ -138,13 +138,17 @@ def app_env(args: argparse.Namespace, s3_port: int | None) -> dict[str, str]:
 
 
 def caddy_env(args: argparse.Namespace, web_ports: list[int], s3_port: int | None) -> dict[str, str]:
-    files_upstream = f"127.0.0.1:{s3_port}" if s3_port else urlparse(os.environ["AWS_S3_ENDPOINT_URL"]).netloc
+    # With a store of its own (AWS_*), the files site is not what the app uses; it points at that store anyway.
+    external = urlparse(os.environ.get("AWS_S3_ENDPOINT_URL", "https://s3.amazonaws.com")).netloc
+    files_upstream = f"127.0.0.1:{s3_port}" if s3_port else external
     return {
         "SITE_DOMAIN": args.address,
         "WEB_UPSTREAMS": " ".join(f"127.0.0.1:{port}" for port in web_ports),
         "FILES_DOMAIN": f"127.0.0.1:{args.files_port}",
         "FILES_UPSTREAM": files_upstream,
         "CADDY_ADMIN": "off",  # no shared admin port: another layout (a test) can run beside this one
+        # Only the site's own address listens (127.0.0.1): the demo's passwords are published in the README.
+        "CADDY_DEFAULT_BIND": f"default_bind {args.address.rsplit(':', 1)[0]}",
         "CADDY_HTTP_PORT": str(free_port()),  # only the HTTP→HTTPS redirects listen there
         "CADDY_HTTPS_PORT": args.address.rsplit(":", 1)[1],
         # Caddy's local CA and certificates stay in the work directory, not in root's home.
@@ -188,16 +192,19 @@ class Layout:
         )
 
     def stop(self) -> None:
-        # Front first: Caddy stops taking requests, then the app servers finish theirs, then the engines.
-        for name in reversed(list(self.children)):
-            _signal_group(self.children[name], signal.SIGTERM)
+        # Front first: Caddy stops taking requests, then the app servers and the worker finish theirs, then
+        # the store. Each step waits for the last one; 40 s in all before what is left is killed.
         deadline = time.monotonic() + 40
-        for proc in self.children.values():
-            try:
-                proc.wait(timeout=max(0.1, deadline - time.monotonic()))
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
+        for step in (("caddy",), ("web", "worker"), ("s3",)):
+            procs = [p for name, p in self.children.items() if name.rstrip("0123456789") in step]
+            for proc in procs:
+                _signal_group(proc, signal.SIGTERM)
+            for proc in procs:
+                try:
+                    proc.wait(timeout=max(0.1, deadline - time.monotonic()))
+                except subprocess.TimeoutExpired:
+                    proc.kill()
+                    proc.wait()
         for proc in self.children.values():  # whatever a child left in its group (a worker process) goes too
             _signal_group(proc, signal.SIGKILL)
 

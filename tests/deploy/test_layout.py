@@ -178,6 +178,18 @@ def _alive(pid: int, started: str) -> bool:
     return state != "Z" and _start_time(pid) == started  # a zombie has ended: only its exit status is left
 
 
+def _listening(port: int) -> set[str]:
+    """The local addresses with a listening TCP socket on port (from /proc/net/tcp and tcp6)."""
+    found = set()
+    for table in ("tcp", "tcp6"):
+        for row in Path(f"/proc/net/{table}").read_text().splitlines()[1:]:
+            local, state = row.split()[1], row.split()[3]
+            address, hex_port = local.split(":")
+            if state == "0A" and int(hex_port, 16) == port:  # 0A: LISTEN
+                found.add(socket.inet_ntoa(bytes.fromhex(address)[::-1]) if table == "tcp" else address)
+    return found
+
+
 def _lines(log: Path, needle: str) -> int:
     return sum(needle in line for line in log.read_text(errors="replace").splitlines())
 
@@ -188,6 +200,8 @@ def test_the_layout_serves_through_caddy_survives_a_lost_app_server_and_stops_cl
     env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "AWS_", "TITLES_LAYOUT"))}
     env.pop("DATABASE_URL", None)
     env.pop("REDIS_URL", None)
+    # The set-up half of the script (apt-get, pip) is scripts/dev.py's; a test never pip-installs into the venv.
+    env["TITLES_LAYOUT_IN_VENV"] = "1"
     output = (tmp_path / "layout.out").open("wb")
     command = [
         *(sys.executable, "scripts/layout.py", "--address", f"127.0.0.1:{site_port}"),
@@ -221,6 +235,9 @@ def test_the_layout_serves_through_caddy_survives_a_lost_app_server_and_stops_cl
             "queue",
         }
         assert headers.get("Strict-Transport-Security") is None  # HSTS off for the local address only
+        # Reachable from this machine only: Caddy, the app servers, the store listen on 127.0.0.1.
+        for port in (site_port, files_port, web1_port, web2_port):
+            assert _listening(port) == {"127.0.0.1"}, port
 
         # A page and its stylesheet (collectstatic's hashed name, served by whitenoise).
         status, _, page = browser.request("/accounts/login/")

@@ -22,7 +22,7 @@ INSTALL = "/opt/titles"  # where the units expect the checkout (README, "Product
 ENV_FILE = "/etc/titles/titles.env"
 SERVICES = ["titles-web@.service", "titles-worker@.service", "titles-migrate.service"]
 # The Caddyfile's placeholders only scripts/layout.py sets (a real install keeps their defaults).
-LOCAL_RUN_ONLY = {"CADDY_ADMIN", "CADDY_HTTP_PORT", "CADDY_HTTPS_PORT"}
+LOCAL_RUN_ONLY = {"CADDY_ADMIN", "CADDY_HTTP_PORT", "CADDY_HTTPS_PORT", "CADDY_DEFAULT_BIND"}
 
 
 def _unit(path: Path) -> dict[str, list[str]]:

@@ -56,6 +56,16 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+def require_free(ports: list[int]) -> None:
+    """Refuse at once, naming the port, rather than let Caddy or gunicorn fail to bind after the migrations."""
+    for port in ports:
+        with socket.socket() as sock:
+            try:
+                sock.bind(("127.0.0.1", port))
+            except OSError:
+                raise SystemExit(f"port {port} is in use (another layout?): choose others, see --help") from None
+
+
 def parse(argv: list[str]) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--address", default="127.0.0.1:8443", help="the site's HTTPS address (host:port)")
@@ -216,7 +226,8 @@ class Layout:
                 say(f"{name} (pid {proc.pid}) ended with {proc.returncode}; log: {self.logs / (name + '.log')}")
                 if not name.startswith("web"):
                     return name
-        if all(self.children[n].poll() is not None for n in self.children if n.startswith("web")):
+        webs = [proc for name, proc in self.children.items() if name.startswith("web")]
+        if webs and all(proc.poll() is not None for proc in webs):
             return "every app server"
         return None
 
@@ -248,7 +259,7 @@ def ensure_database(url: str) -> None:
             conn.execute(f'CREATE DATABASE "{name}"')
 
 
-def ensure_bucket(env: dict[str, str], seconds: float = 30) -> None:
+def ensure_bucket(env: dict[str, str], layout: Layout, seconds: float = 30) -> None:
     import boto3
     import botocore.exceptions
 
@@ -262,6 +273,8 @@ def ensure_bucket(env: dict[str, str], seconds: float = 30) -> None:
     )
     deadline = time.monotonic() + seconds
     while not Path(env["AWS_CA_BUNDLE"]).exists():  # Caddy writes its CA's root certificate as it starts
+        if (ended := layout.watch()) is not None:
+            raise SystemExit(f"{ended} ended during the start")
         if time.monotonic() > deadline:
             raise SystemExit(f"Caddy wrote no CA certificate in {seconds:.0f} s (see its log)")
         time.sleep(0.2)
@@ -272,6 +285,8 @@ def ensure_bucket(env: dict[str, str], seconds: float = 30) -> None:
                 client.create_bucket(Bucket=env["AWS_STORAGE_BUCKET_NAME"])
             return
         except (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError):
+            if (ended := layout.watch()) is not None:
+                raise SystemExit(f"{ended} ended during the start") from None
             if time.monotonic() > deadline:
                 raise
             time.sleep(0.3)
@@ -308,6 +323,7 @@ def start(args: argparse.Namespace) -> int:
         signal.signal(signum, _stop_requested)
 
     web_ports = [int(port) for port in args.web_ports.split(",")]
+    require_free([int(args.address.rsplit(":", 1)[1]), args.files_port, *web_ports])
     external_store = bool(os.environ.get("AWS_STORAGE_BUCKET_NAME") or os.environ.get("AWS_S3_ENDPOINT_URL"))
     s3_port = None if external_store else free_port()
     env = app_env(args, s3_port)
@@ -320,7 +336,7 @@ def start(args: argparse.Namespace) -> int:
         caddy = caddy_env(args, web_ports, s3_port)
         layout.spawn("caddy", ["caddy", "run", "--config", "deploy/Caddyfile", "--adapter", "caddyfile"], caddy)
         if s3_port is not None:
-            ensure_bucket(env)
+            ensure_bucket(env, layout)
         ensure_database(args.database_url)
         # Once per release, as the migrate service of compose.yaml / titles-migrate.service.
         say("migrate, load_rounds, collectstatic")

@@ -209,3 +209,13 @@ def test_the_queue_counts_from_the_cells_not_the_dossiers(demo_users, open_round
     assert queue_page(user, filters).count < before
     recount_tallies()
     assert queue_page(user, filters).count == before
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_data_migration_fills_the_counts_of_existing_dossiers(submitted, new_dossier):
+    new_dossier("demo_applicant2")
+    DossierTally.objects.all().delete()  # as before the migration: dossiers, no counts
+    call_command("migrate", "workflow", "0005", verbosity=0)
+    call_command("migrate", "workflow", "0006", verbosity=0)
+    assert_exact()
+    assert sum(tallied().values()) == 2

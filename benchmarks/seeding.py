@@ -5,7 +5,8 @@ with attachments, publicity, returns and expert assignments). The bulk dossiers 
 `bulk_create` (seeding 100,000 dossiers through every review step would benchmark the workflow, not the
 pages): spread over 200 extra units in the nine counties plus the demo units, over every state of the
 chain, each with its basic_info section, its submit transition, publicities for the ones in publicity,
-return deadlines for the returned ones, and one expert assignment in ten of those the committee received.
+return deadlines for the returned ones, and one expert assignment in ten of those the committee received;
+then the dossier counts are rebuilt (`recount_tallies`: bulk_create bypasses Dossier.save).
 `grow_to(n)` adds only what is missing, so one database serves 1k, then 10k, then 100k.
 """
 
@@ -24,6 +25,7 @@ from demo.setup import COUNTIES, make_credit_code, seed_organizations, seed_roun
 from dossiers.models import Dossier, DossierSection
 from rounds.models import Round
 from workflow.models import Publicity, Transition
+from workflow.tallies import recount_tallies
 
 BULK_UNITS = 200
 BULK_PREFIX = "SC-"
@@ -99,6 +101,8 @@ def grow_to(total: int, *, password_hash: str = "!", chunk: int = 5000) -> None:
     round_ = demo_round()
     for first in range(start, total, chunk):
         _add_chunk(round_, units, first, min(first + chunk, total), password_hash)
+    # bulk_create bypasses Dossier.save, which keeps the counts the queues and statistics read.
+    recount_tallies()
 
 
 @transaction.atomic

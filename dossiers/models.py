@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
 from django.conf import settings
-from django.db import models
+from django.db import models, router, transaction
+from django.db.models.signals import pre_delete
+from django.dispatch import Signal, receiver
 
 from accounts.models import Organization
 from dossiers.states import DRAFT, EDITABLE_STATES, ENDED_STATES
@@ -21,6 +24,17 @@ class Kind(models.TextChoices):
     INITIAL = "initial", "初次确定"
     CONFERRAL = "conferral", "授予"
     EVALUATION = "evaluation", "评审"
+
+
+# A dossier's cell in the counts kept as the data changes (workflow.models.DossierTally): round id, unit id,
+# status, level, kind and whether it was ever submitted (the review scopes leave out the never submitted).
+TallyKey = tuple[int, int, str, str, str, bool]
+# The fields of the key, in its order (`submission_count` gives `filed`).
+TALLY_FIELDS = ("round", "unit", "status", "level", "kind", "submission_count")
+
+# Sent inside the transaction of every Dossier.save() / delete that creates, removes or re-keys a dossier, with
+# `changes` = {key: +1 or -1} and `using`. The app owning the counts listens: this floor cannot import it.
+dossier_tally_changed = Signal()
 
 
 class Dossier(models.Model):
@@ -70,6 +84,35 @@ class Dossier(models.Model):
     def __str__(self) -> str:
         return f"{self.serial_number} {self.applicant}"
 
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        """Saves, and reports the move between tally cells in the same transaction (no code path can forget
+        it). The old cell is read from the row under its lock, not from this instance: a stale instance
+        would otherwise count a move that did not happen. Writes not touching a key field cost nothing more."""
+        update_fields = kwargs.get("update_fields")
+        written = (
+            set(TALLY_FIELDS)
+            if update_fields is None
+            else {self._meta.get_field(name).name for name in update_fields} & set(TALLY_FIELDS)
+        )
+        if not written:
+            super().save(*args, **kwargs)
+            return
+        using = kwargs.get("using") or router.db_for_write(type(self), instance=self)
+        with transaction.atomic(using=using):
+            before = None if self.pk is None else _stored_tally_key(self.pk, using)
+            super().save(*args, **kwargs)
+            mine = self.tally_key()
+            # Fields left out of update_fields keep what the row held.
+            after = (
+                mine
+                if before is None
+                else _key(*(mine[i] if f in written else before[i] for i, f in enumerate(TALLY_FIELDS)))
+            )
+            _report(before, after, using)
+
+    def tally_key(self) -> TallyKey:
+        return (self.round_id, self.unit_id, self.status, self.level, self.kind, self.submission_count > 0)
+
     @property
     def status_label(self) -> str:
         return self.round.policy.state_label(self.status)
@@ -90,6 +133,37 @@ class Dossier(models.Model):
     def is_ended(self) -> bool:
         """Abandoned, ended by a return at the last submission, or cancelled: nothing more to submit."""
         return self.status in ENDED_STATES
+
+
+def _key(round_id: Any, unit_id: Any, status: Any, level: Any, kind: Any, filed: Any) -> TallyKey:
+    return (int(round_id), int(unit_id), str(status), str(level), str(kind), bool(filed))
+
+
+def _stored_tally_key(pk: int, using: str) -> TallyKey | None:
+    """The row's cell as stored, the row locked till the end of the transaction (None: no such row)."""
+    row = (
+        Dossier.objects.using(using)
+        .select_for_update()
+        .filter(pk=pk)
+        .values_list("round_id", "unit_id", "status", "level", "kind", "submission_count")
+        .first()
+    )
+    return None if row is None else _key(*row[:5], row[5] > 0)
+
+
+def _report(before: TallyKey | None, after: TallyKey | None, using: str) -> None:
+    """Tells the counts that one dossier left `before` and entered `after` (None: it did not exist)."""
+    if before == after:
+        return
+    changes = {key: n for key, n in ((before, -1), (after, +1)) if key is not None}
+    dossier_tally_changed.send(sender=Dossier, changes=changes, using=using)
+
+
+@receiver(pre_delete, sender=Dossier)
+def _tally_on_delete(sender: type[Dossier], instance: Dossier, using: str, **kwargs: Any) -> None:
+    # pre_delete runs inside the deletion's transaction for Dossier.delete() and QuerySet.delete() alike.
+    before = _stored_tally_key(instance.pk, using)
+    _report(before, None, using)
 
 
 class DossierSection(models.Model):

@@ -8,7 +8,10 @@ class WorkflowConfig(AppConfig):
 
     def ready(self) -> None:
         from rounds.policy import register_block_validator
-        from workflow import notifications  # noqa: F401  (connects the transition receivers)
+        from workflow import (
+            notifications,  # noqa: F401  (connects the transition receivers)
+            tallies,  # noqa: F401  (keeps the dossier counts with every dossier write)
+        )
         from workflow.policy_checks import validate_workflow_block
 
         register_block_validator(validate_workflow_block)

@@ -46,6 +46,36 @@ class Transition(models.Model):
         return self.action
 
 
+class DossierTally(models.Model):
+    """How many dossiers stand in one cell (round, unit, state, level, kind, ever submitted), kept exact in the
+    transaction of every write that creates, deletes or re-keys a dossier (Dossier.save / delete report it,
+    workflow.tallies adds it up), so the queues' counts and the statistics read a few cells per unit instead
+    of every dossier of the scope. bulk_create and QuerySet.update bypass Dossier.save: after them,
+    `workflow.tallies.recount_tallies()` (`manage.py recount_tallies`) rebuilds the table. A cell that
+    emptied stays at 0."""
+
+    round = models.ForeignKey("rounds.Round", on_delete=models.CASCADE, related_name="+")
+    unit = models.ForeignKey("accounts.Organization", on_delete=models.CASCADE, related_name="+")
+    status = models.CharField(max_length=32)
+    level = models.CharField(max_length=16)
+    kind = models.CharField(max_length=16)
+    # Submitted at least once (submission_count > 0): the review scopes leave out the never submitted.
+    filed = models.BooleanField()
+    n = models.IntegerField(default=0)
+
+    class Meta:
+        verbose_name = "申报计数"
+        verbose_name_plural = "申报计数"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["round", "unit", "status", "level", "kind", "filed"], name="one_tally_per_cell"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.round_id}/{self.unit_id}/{self.status}/{self.level}/{self.kind}/{self.filed}: {self.n}"
+
+
 class Publicity(models.Model):
     """A unit's internal publicity (单位内部公示, notice 五(二)) of one or more dossiers.
 

@@ -13,18 +13,18 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.core.paginator import Page, Paginator
-from django.db.models import CharField, Count, DateField, Exists, F, OuterRef, Q, QuerySet, Subquery, Value, When
+from django.db.models import CharField, DateField, Exists, F, OuterRef, Q, QuerySet, Subquery, Sum, Value, When
 from django.db.models.expressions import Case
 from django.db.models.functions import TruncDate
 from django.http import Http404
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.functional import cached_property
 
 from accounts.models import Organization, User
 from core.errors import NotFound
 from documents.models import DocumentKind, GeneratedDocument
 from dossiers.access import (
-    dossiers_in_scope_by_unit_ids,
     dossiers_of_units,
     reviewer_levels,
     unit_ids_in_scope_of_reviewer,
@@ -35,11 +35,11 @@ from dossiers.display import field_path_label, field_value_label, section_displa
 from dossiers.models import Attachment, Dossier, Submission
 from dossiers.sections import doc_type_label, is_unit_record
 from dossiers.selectors import attachments_by_section, section_data
-from dossiers.states import RETURNED, RETURNED_FINAL, UNIT_PUBLICITY
+from dossiers.states import DRAFT, RETURNED, RETURNED_FINAL, UNIT_PUBLICITY
 from rounds.models import Round
 from rounds.selectors import share_rounds
 from workflow.actions import available_actions
-from workflow.models import AttachmentCheck, Notification, Publicity, Transition
+from workflow.models import AttachmentCheck, DossierTally, Notification, Publicity, Transition
 
 
 @dataclass
@@ -80,9 +80,16 @@ class QueuePage:
         return int(self.page.paginator.count)
 
 
-def _rounds_in_scope(scope: QuerySet[Dossier]) -> list[Round]:
-    """The rounds holding dossiers of the scope: a handful of rows (one EXISTS each), never one per dossier."""
-    return list(Round.objects.filter(Exists(scope.filter(round_id=OuterRef("pk")))).order_by("pk"))
+def filed_tallies(unit_ids: Iterable[int]) -> QuerySet[DossierTally]:
+    """The count cells of `dossiers_of_units(unit_ids)` (filed, not drafts): a few per unit and state,
+    whatever the number of dossiers."""
+    return DossierTally.objects.filter(unit_id__in=list(unit_ids), filed=True).exclude(status=DRAFT)
+
+
+def _rounds_in_scope(unit_ids: list[int]) -> list[Round]:
+    """The rounds holding dossiers of the scope, from the counts: a handful of rows, never one per dossier."""
+    held = filed_tallies(unit_ids).filter(round_id=OuterRef("pk"), n__gt=0)
+    return list(Round.objects.filter(Exists(held)).order_by("pk"))
 
 
 def _states_by_level(rounds: list[Round]) -> dict[str, list[tuple[list[int], list[str]]]]:
@@ -118,8 +125,72 @@ def _review_end_whens(rounds: list[Round]) -> list[When]:
     return [When(round_id__in=ids, status__in=list(states), then=Value(end)) for (end, states), ids in grouped.items()]
 
 
+@dataclass
+class QueueScope:
+    """What a reviewer's queue is cut from: per level the units routed through their organisation there, all
+    those units, the rounds holding dossiers of them and each level's states in those rounds."""
+
+    routed: list[tuple[str, list[int]]]
+    unit_ids: list[int]
+    rounds: list[Round]
+    states_by_level: dict[str, list[tuple[list[int], list[str]]]]
+
+
+def queue_scope(user: User) -> QueueScope:
+    routed = [(level, unit_ids_routed_through(level, org)) for level, org in reviewer_levels(user)]
+    unit_ids = sorted({pk for _, ids in routed for pk in ids})
+    rounds = _rounds_in_scope(unit_ids)
+    return QueueScope(routed=routed, unit_ids=unit_ids, rounds=rounds, states_by_level=_states_by_level(rounds))
+
+
+def _queue_condition(scope: QueueScope, filters: QueueFilters) -> Q:
+    """The filters a dossier and its count cell both answer (round, unit, status, level, kind columns);
+    the days left are the dossier's alone."""
+    condition = Q()
+    if filters.status:
+        condition &= Q(status=filters.status)
+    if filters.unit:
+        condition &= Q(unit__code=filters.unit)
+    if filters.level:
+        condition &= Q(level=filters.level)
+    if filters.kind:
+        condition &= Q(kind=filters.kind)
+    if filters.mine and not filters.status:
+        # Waiting for me: in a state of one of my levels, at a dossier routed through my organisation there.
+        mine = Q(pk__in=[])
+        for level, unit_ids in scope.routed:
+            mine |= _waiting_at(scope.states_by_level.get(level, [])) & Q(unit_id__in=unit_ids)
+        condition &= mine
+    return condition
+
+
+def queue_count(scope: QueueScope, filters: QueueFilters) -> int | None:
+    """The number of dossiers in the queue under these filters, added up from the count cells (None when a
+    filter is not a column of the cells: the days left)."""
+    if filters.days_left is not None:
+        return None
+    found = filed_tallies(scope.unit_ids).filter(_queue_condition(scope, filters)).aggregate(total=Sum("n"))
+    return int(found["total"] or 0)
+
+
+class CountedPaginator(Paginator):
+    """A Paginator told its total (from the count cells) instead of asking COUNT(*) of the list."""
+
+    def __init__(self, object_list: Any, per_page: int, *, count: int | None) -> None:
+        super().__init__(object_list, per_page)
+        self._known_count = count
+
+    @cached_property
+    def count(self) -> int:
+        return super().count if self._known_count is None else self._known_count
+
+
 def reviewer_queue(
-    user: User, filters: QueueFilters | None = None, *, today: dt.date | None = None
+    user: User,
+    filters: QueueFilters | None = None,
+    *,
+    today: dt.date | None = None,
+    scope: QueueScope | None = None,
 ) -> QuerySet[Dossier]:
     """The reviewer's queue as one query: filtered, annotated and ordered in SQL.
 
@@ -132,25 +203,9 @@ def reviewer_queue(
     today = today or timezone.localdate()
     # The scope and "routed through me" by unit ids (no join on the unit chain): the planner then walks the
     # queue-order index and stops at the page instead of sorting the whole scope (EXPLAIN in BENCHMARKS.md).
-    routed = [(level, unit_ids_routed_through(level, org)) for level, org in reviewer_levels(user)]
-    scope = dossiers_of_units(sorted({pk for _, ids in routed for pk in ids}))
-    rounds = _rounds_in_scope(scope)
-    states_by_level = _states_by_level(rounds)
-    qs = scope
-    if filters.status:
-        qs = qs.filter(status=filters.status)
-    if filters.unit:
-        qs = qs.filter(unit__code=filters.unit)
-    if filters.level:
-        qs = qs.filter(level=filters.level)
-    if filters.kind:
-        qs = qs.filter(kind=filters.kind)
-    if filters.mine and not filters.status:
-        # Waiting for me: in a state of one of my levels, at a dossier routed through my organisation there.
-        mine = Q(pk__in=[])
-        for level, unit_ids in routed:
-            mine |= _waiting_at(states_by_level.get(level, [])) & Q(unit_id__in=unit_ids)
-        qs = qs.filter(mine)
+    scope = scope or queue_scope(user)
+    rounds, states_by_level = scope.rounds, scope.states_by_level
+    qs = dossiers_of_units(scope.unit_ids).filter(_queue_condition(scope, filters))
     level_whens = [
         When(_waiting_at(level_states), then=Value(level)) for level, level_states in states_by_level.items()
     ]
@@ -219,14 +274,18 @@ def queue_page(
 ) -> QueuePage:
     """One page of the reviewer's queue (a page out of range is the nearest one), its rows ready to show."""
     today = today or timezone.localdate()
+    filters = filters or QueueFilters()
+    scope = queue_scope(user)
     # The unit chain (routing: who may act) and the publicities (newest first: 同意推荐's check) come with
     # the page, so the bulk menu's checks ask nothing per row.
     qs = (
-        reviewer_queue(user, filters, today=today)
+        reviewer_queue(user, filters, today=today, scope=scope)
         .select_related("applicant", "unit", "unit__registration_county__parent", "unit__parent__parent")
         .prefetch_related("publicities")
     )
-    paginator = Paginator(qs, page_limit(limit))
+    # The total for the page numbers from the count cells: a COUNT(*) would read the whole scope (83,000
+    # dossiers for a prefecture at 100k).
+    paginator = CountedPaginator(qs, page_limit(limit), count=queue_count(scope, filters))
     current = paginator.get_page(page)
     dossiers = list(current.object_list)
     share_rounds(dossiers)
@@ -261,13 +320,15 @@ def units_with_dossiers_in_scope(user: User) -> QuerySet[Organization]:
 
 
 def status_counts(user: User) -> list[tuple[str, str, int]]:
-    """(state, label, count) for every state holding dossiers in the reviewer's scope: one GROUP BY."""
+    """(state, label, count) for every state holding dossiers in the reviewer's scope: the scope's count
+    cells added up (a few per unit and state), not its dossiers."""
     counts = (
-        dossiers_in_scope_by_unit_ids(user)
+        filed_tallies(unit_ids_in_scope_of_reviewer(user))
         .order_by()
         .values("round_id", "status")
-        .annotate(n=Count("pk"))
-        .values_list("round_id", "status", "n")
+        .annotate(total=Sum("n"))
+        .filter(total__gt=0)
+        .values_list("round_id", "status", "total")
     )
     grouped = list(counts)
     policies = {r.pk: r.policy for r in Round.objects.filter(pk__in={round_id for round_id, _, _ in grouped})}

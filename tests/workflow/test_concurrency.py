@@ -123,3 +123,44 @@ def test_resubmit_races_the_deadline_sweep(submitted, demo_users):
     assert Transition.objects.filter(dossier=submitted, action__in=["abandon", "resubmit"]).count() == 1
     assert sum(isinstance(r, Exception) for r in results) == 1
     assert timezone.now() < moment  # the resubmission really raced (it was still in time by the clock)
+
+
+def test_two_transactions_creating_the_same_count_cell_both_succeed(open_round, orgs):
+    """The first dossier of a (round, unit, state, level, kind) cell creates its count row: while that insert is
+    uncommitted, a second applicant of the same unit creates a dossier in the same cell. The second waits for
+    the first (ON CONFLICT), then adds to the row; neither user's action fails, and the count is 2."""
+    import time
+
+    from django.db import transaction
+
+    from accounts.models import Role
+    from dossiers.services import dossier_create
+    from tests.factories import UserFactory, give_role
+    from workflow.models import DossierTally
+
+    from .test_tallies import assert_exact
+
+    unit = orgs["U-KRLJT"]
+    first, second = (give_role(UserFactory(), Role.APPLICANT, unit) for _ in range(2))
+    inserted = threading.Event()
+
+    def hold_the_new_cell():
+        with transaction.atomic():
+            dossier = dossier_create(actor=first, round_=open_round, level="mid", kind="evaluation")
+            inserted.set()
+            time.sleep(0.6)
+        return dossier
+
+    def create_in_the_same_cell():
+        assert inserted.wait(timeout=10)
+        start = time.monotonic()
+        dossier = dossier_create(actor=second, round_=open_round, level="mid", kind="evaluation")
+        return dossier, time.monotonic() - start
+
+    results = _race([hold_the_new_cell, create_in_the_same_cell])
+    assert not any(isinstance(r, Exception) for r in results), results
+    held, (created, waited) = results
+    assert created.tally_key() == held.tally_key()
+    assert waited > 0.3  # it met the first transaction's uncommitted row, and waited for it
+    assert DossierTally.objects.get(round=open_round, unit=unit, status="draft", filed=False).n == 2
+    assert_exact()

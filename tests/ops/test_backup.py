@@ -15,9 +15,10 @@ from django.core.management import call_command
 from core.errors import ValidationFailed
 from documents.services import evaluation_form_generate
 from dossiers.models import Attachment, Dossier
-from ops.backup import EXCLUDED, backup_create, backup_restore
+from ops.backup import DATA_FILE, EXCLUDED, TALLY_MODEL, backup_create, backup_restore
 from ops.recovery import referenced_files
 from tests.documents.conftest import make_dossier, walk_to
+from tests.workflow.test_tallies import counted, tallied
 
 
 def _dump(tmp_path: Path, name: str) -> dict[tuple[str, str], dict]:
@@ -98,3 +99,34 @@ def test_backup_refuses_when_a_row_points_to_a_missing_file(populated, tmp_path)
     default_storage.delete(sorted(referenced_files())[0])
     with pytest.raises(ValidationFailed, match="不存在"):
         backup_create(out=tmp_path / "backup.tar.gz")
+
+
+def test_an_archive_made_before_the_dossier_counts_existed_restores_them(populated, tmp_path):
+    archive = tmp_path / "backup.tar.gz"
+    backup_create(out=archive)
+    expected = counted()
+    assert expected and tallied() == expected
+    older = tmp_path / "older.tar.gz"
+    with tarfile.open(archive, "r:gz") as source, tarfile.open(older, "w:gz") as target:
+        for member in source.getmembers():
+            body = source.extractfile(member)
+            assert body is not None
+            data = body.read()
+            if member.name == DATA_FILE:
+                rows = [row for row in json.loads(data) if row["model"] != TALLY_MODEL]
+                data = json.dumps(rows, ensure_ascii=False).encode("utf-8")
+            elif member.name == "manifest.json":
+                manifest = json.loads(data)
+                del manifest["rows"][TALLY_MODEL]
+                data = json.dumps(manifest, ensure_ascii=False).encode("utf-8")
+            member.size = len(data)
+            target.addfile(member, io.BytesIO(data))
+    stored = sorted(referenced_files())
+    call_command("flush", interactive=False, verbosity=0)
+    for name in stored:
+        default_storage.delete(name)
+
+    backup_restore(archive_path=older)
+
+    assert Dossier.objects.exists()
+    assert tallied() == expected

@@ -276,18 +276,25 @@ def queue_page(
     today = today or timezone.localdate()
     filters = filters or QueueFilters()
     scope = queue_scope(user)
-    # The unit chain (routing: who may act) and the publicities (newest first: 同意推荐's check) come with
-    # the page, so the bulk menu's checks ask nothing per row.
-    qs = (
-        reviewer_queue(user, filters, today=today, scope=scope)
+    queue = reviewer_queue(user, filters, today=today, scope=scope)
+    # The page's ids first, without joins: the planner then walks the queue-order index and stops at the page
+    # (with the unit chain joined it read the scope: 26 ms instead of 1 ms for a unit's 500 dossiers at 100k).
+    # The total for the page numbers comes from the count cells: a COUNT(*) would read the whole scope (83,000
+    # dossiers for a prefecture at 100k).
+    paginator = CountedPaginator(
+        queue.values_list("pk", flat=True), page_limit(limit), count=queue_count(scope, filters)
+    )
+    current = paginator.get_page(page)
+    ids = list(current.object_list)
+    # Then those rows with the unit chain (routing: who may act) and the publicities (newest first: 同意推荐's
+    # check), so the bulk menu's checks ask nothing per row.
+    loaded = (
+        queue.filter(pk__in=ids)
         .select_related("applicant", "unit", "unit__registration_county__parent", "unit__parent__parent")
         .prefetch_related("publicities")
+        .in_bulk()
     )
-    # The total for the page numbers from the count cells: a COUNT(*) would read the whole scope (83,000
-    # dossiers for a prefecture at 100k).
-    paginator = CountedPaginator(qs, page_limit(limit), count=queue_count(scope, filters))
-    current = paginator.get_page(page)
-    dossiers = list(current.object_list)
+    dossiers = [loaded[pk] for pk in ids if pk in loaded]
     share_rounds(dossiers)
     return QueuePage(rows=queue_rows(dossiers, today=today), page=current)
 

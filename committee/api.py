@@ -16,7 +16,7 @@ from accounts.auth import signed_in_user
 from committee.actions import committee_act
 from committee.certificates import certificate_by_number
 from committee.models import FeeImport
-from committee.office import BOARD_PAGE_SIZE, BoardFilters, board_page, office_rounds, step_counts
+from committee.office import BOARD_PAGE_SIZE, BoardFilters, board_page, board_summary, office_rounds
 from committee.permissions import require_office
 from committee.stage import CERTIFIED
 from core.errors import NotFound, ValidationFailed
@@ -77,7 +77,10 @@ def board(
     round_ = office_rounds(user).filter(slug=slug).first()
     if round_ is None:
         raise NotFound("未找到该评审批次。")
-    found = board_page(user, round_, BoardFilters(step=step, overdue=overdue, unit=unit), page=page, limit=limit)
+    summary = board_summary(user, round_)
+    found = board_page(
+        user, round_, BoardFilters(step=step, overdue=overdue, unit=unit), page=page, limit=limit, summary=summary
+    )
     return BoardPageOut(
         items=[
             BoardRowOut(
@@ -106,7 +109,7 @@ def board(
         page=found.page.number,
         pages=found.page.paginator.num_pages,
         limit=found.page.paginator.per_page,
-        steps=step_counts(user, round_),
+        steps=summary.steps,
     )
 
 

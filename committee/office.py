@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.core.exceptions import ObjectDoesNotExist
-from django.core.paginator import Page, Paginator
+from django.core.paginator import Page
 from django.db.models import (
     BooleanField,
     Case,
@@ -51,7 +51,7 @@ from dossiers.models import Dossier
 from eligibility.selectors import fraud_register_loaded
 from rounds.models import Round
 from rounds.selectors import share_rounds
-from workflow.selectors import page_limit
+from workflow.selectors import CountedPaginator, page_limit
 
 REQUIREMENT_LABELS = {
     Requirement.DEFEND: "参加答辩",
@@ -285,12 +285,35 @@ def board_page(
     page: int | str | None = 1,
     limit: int | None = None,
     today: dt.date | None = None,
+    summary: BoardSummary | None = None,
 ) -> BoardPage:
-    """One page of the board (a page out of range is the nearest one)."""
-    qs = with_row_data(board_queryset(user, round_, filters, today=today))
-    paginator = Paginator(qs, page_limit(limit) if limit else BOARD_PAGE_SIZE)  # at most 200, as the queue
+    """One page of the board (a page out of range is the nearest one).
+
+    With the board's `summary` (its step counts, read anyway for the page's menu) the total for the page
+    numbers comes from it when the filters are only a step or 逾期: no second pass over the round's dossiers."""
+    filters = filters or BoardFilters()
+    qs = board_queryset(user, round_, filters, today=today)
+    paginator = CountedPaginator(
+        # The page's ids first, without the rows' own joins and subqueries: those are read for these ids only.
+        qs.values_list("pk", flat=True),
+        page_limit(limit) if limit else BOARD_PAGE_SIZE,  # at most 200, as the queue
+        count=_count_from_summary(filters, summary),
+    )
     current = paginator.get_page(page)
-    return BoardPage(rows=board_rows_of(round_, list(current.object_list)), page=current)
+    ids = list(current.object_list)
+    loaded = with_row_data(qs.filter(pk__in=ids)).in_bulk()
+    return BoardPage(rows=board_rows_of(round_, [loaded[pk] for pk in ids if pk in loaded]), page=current)
+
+
+def _count_from_summary(filters: BoardFilters, summary: BoardSummary | None) -> int | None:
+    """How many dossiers the filters select, when the step counts say it (else None: counted in SQL)."""
+    if summary is None or filters.unit or filters.fee or filters.voted or (filters.step and filters.overdue):
+        return None
+    if filters.step:
+        return summary.steps.get(filters.step, 0)
+    if filters.overdue:
+        return summary.overdue
+    return sum(summary.steps.values())
 
 
 def _candidates(user: User, round_: Round, condition: Q, limit: int) -> tuple[list[BoardRow], int]:

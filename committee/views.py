@@ -54,6 +54,7 @@ from committee.models import (
 )
 from committee.office import (
     BoardFilters,
+    BoardSummary,
     board_page,
     board_summary,
     current_results_publicity,
@@ -193,9 +194,13 @@ def _board_filters(request: HttpRequest, **fixed: Any) -> BoardFilters:
     )
 
 
-def _page(request: HttpRequest, round_: Round, **fixed: Any) -> Any:
+def _page(request: HttpRequest, round_: Round, *, summary: BoardSummary | None = None, **fixed: Any) -> Any:
     return board_page(
-        signed_in_user(request), round_, _board_filters(request, **fixed), page=request.GET.get("page") or 1
+        signed_in_user(request),
+        round_,
+        _board_filters(request, **fixed),
+        page=request.GET.get("page") or 1,
+        summary=summary,
     )
 
 
@@ -212,8 +217,8 @@ def office(request: HttpRequest) -> HttpResponse:
 @refusals_shown()
 def board(request: HttpRequest, slug: str) -> HttpResponse:
     round_ = _round(request, slug)
-    current = _page(request, round_)
     summary = board_summary(signed_in_user(request), round_)
+    current = _page(request, round_, summary=summary)
     return render(
         request,
         "committee/office/board.html",

@@ -36,6 +36,7 @@ from committee.models import (
     RecheckRequest,
     ResultsPublicity,
 )
+from committee.office import BoardFilters, board_page, board_queryset, board_summary
 from committee.stage import id_number_of
 from documents.services import evaluation_form_generate
 from dossiers.models import Dossier
@@ -161,6 +162,36 @@ def test_board_counts_steps_in_sql_and_filters_and_pages(desk, office, today):
     assert first["steps"] == {"待缴费": 2, "待收纸质评审表": 1}
     unpaid = client.get(reverse("committee:fees", args=[round_.slug]), {"fee": "unpaid"}).content.decode()
     assert f'data-dossier="{desk["exempt"].pk}"' not in unpaid and f'data-dossier="{desk["defended"][0].pk}"' in unpaid
+
+
+def test_board_page_totals_from_the_step_counts_equal_a_count_in_sql(desk, office, today):
+    """The board's page numbers come from its step counts (no second pass over the round) for no filter, a
+    step or 逾期; they must agree with counting the filtered list itself."""
+    round_ = desk["round"]
+    committee_act(
+        actor=office,
+        subject="fee",
+        subject_id=fee_for(desk["exempt"]).pk,
+        action="fee_payment_record",
+        paid_on=today,
+        method="cash",
+    )
+    data = round_.policy_data
+    data["windows"]["fee_payment"]["end"] = (today - dt.timedelta(days=1)).isoformat()
+    round_.policy_data = data
+    round_.save(update_fields=["policy_data"])
+    round_ = type(round_).objects.get(pk=round_.pk)  # the policy is read once per instance
+    summary = board_summary(office, round_)
+    assert summary.overdue == 2 and sum(summary.steps.values()) == 3
+    for filters in [
+        BoardFilters(),
+        BoardFilters(overdue=True),
+        *(BoardFilters(step=s) for s in [*summary.steps, "待表决"]),
+    ]:
+        told = board_page(office, round_, filters, limit=1, summary=summary).page.paginator
+        counted = board_page(office, round_, filters, limit=1).page.paginator
+        assert told.count == counted.count == board_queryset(office, round_, filters).count(), filters
+        assert told.num_pages == counted.num_pages
 
 
 def test_fee_import_page_lists_matches_and_mismatches_and_applies_nothing_twice(desk, today):

@@ -59,7 +59,9 @@ def test_each_dossier_shows_its_own_data(client, applicant, dossier, demo_users,
     other_applicant = demo_users["demo_applicant2"]
     other = services.dossier_create(actor=other_applicant, round_=open_round, level="mid", kind="evaluation")
     services.section_save(dossier_id=dossier.pk, actor=applicant, key="other_attachments", data={"note": "甲的说明"})
-    services.section_save(dossier_id=other.pk, actor=other_applicant, key="other_attachments", data={"note": "乙的说明"})
+    services.section_save(
+        dossier_id=other.pk, actor=other_applicant, key="other_attachments", data={"note": "乙的说明"}
+    )
     client.force_login(applicant)
     mine = _page(client, dossier)
     client.force_login(other_applicant)
@@ -96,3 +98,37 @@ def test_an_unbound_form_draws_the_same_whatever_its_context(applicant, dossier)
             continue  # its default rows are the years owed: in the key, as rows (editor_initial)
         first = SectionEditor(dossier, SECTIONS[key], saved.get(key), context=base).body_html()
         assert SectionEditor(dossier, SECTIONS[key], saved.get(key), context=other).body_html() == first, key
+
+
+def _display_from_built_forms(key, data):
+    """section_display as it was written before: labels and choices from a form built for the purpose."""
+    from dossiers.display import SectionDisplay, _display, spec_none_label
+
+    spec = SECTIONS[key]
+    display = SectionDisplay()
+    for name, form_field in spec.form_class(context=None).fields.items():
+        if name == "none" and data.get("none"):
+            display.fields.append((spec_none_label(key), "无"))
+        elif name != "none":
+            display.fields.append((str(form_field.label), _display(form_field, data.get(name))))
+    if spec.row_form_class is not None:
+        row_fields = spec.row_form_class(context=None).fields
+        display.row_headers = [str(f.label) for f in row_fields.values()]
+        for row in data.get(spec.rows_field) or []:
+            values = {spec.row_renames.get(k, k): v for k, v in row.items()}
+            display.rows.append([_display(f, values.get(name)) for name, f in row_fields.items()])
+    return display
+
+
+def test_summaries_read_from_the_declared_fields_say_what_a_built_form_said(applicant, dossier):
+    from dossiers.display import section_display
+
+    fill_sections(dossier, applicant)
+    saved = {s.key: s.data for s in dossier.sections.all()}
+    saved["education"]["rows"].append({**saved["education"]["rows"][0], "level": ""})  # an empty choice: 无
+    saved["awards"] = {"none": True, "rows": []}
+    for key in FORM_SECTIONS:
+        assert section_display(key, saved[key]) == _display_from_built_forms(key, saved[key]), key
+    education = section_display("education", saved["education"])
+    assert education is not None and education.rows[-1][0] == "无"
+    assert "大学本科" in str(section_display("education", {"rows": [{"level": "bachelor"}]}))

@@ -394,7 +394,7 @@ def dossier_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @refusals_shown()
 @require_GET
 def section_nav_fragment(request: HttpRequest, pk: int) -> HttpResponse:
-    dossier = _own(request, pk)
+    dossier = dossier_contents_loaded(_own(request, pk))
     return render(
         request, "dossiers/_section_nav.html", {"dossier": dossier, "completeness": dossier_completeness(dossier)}
     )
@@ -404,7 +404,7 @@ def section_nav_fragment(request: HttpRequest, pk: int) -> HttpResponse:
 @refusals_shown()
 @require_GET
 def completeness_fragment(request: HttpRequest, pk: int) -> HttpResponse:
-    dossier = _own(request, pk)
+    dossier = dossier_contents_loaded(_own(request, pk))
     return render(
         request, "dossiers/_completeness.html", {"dossier": dossier, "completeness": dossier_completeness(dossier)}
     )

@@ -53,6 +53,11 @@ def test_a_save_shows_at_once(client, applicant, dossier):
     services.section_save(dossier_id=dossier.pk, actor=applicant, key="other_attachments", data={"note": "第二稿说明"})
     page = _page(client, dossier)
     assert "第二稿说明" in page and "第一稿说明" not in page
+    # Saved through the page (htmx): the section comes back drawn from what is now stored.
+    url = f"/dossiers/{dossier.pk}/sections/other_attachments/"
+    swapped = client.post(url, {"other_attachments-note": "第三稿说明"}, HTTP_HX_REQUEST="true").content.decode()
+    assert 'value="第三稿说明"' in swapped and "第二稿说明" not in swapped
+    assert "第三稿说明" in _page(client, dossier)
 
 
 def test_each_dossier_shows_its_own_data(client, applicant, dossier, demo_users, open_round):

@@ -126,7 +126,7 @@ def main() -> None:
         )
 
     def csrf() -> dict[str, str]:
-        return {"HTTP_X_CSRFTOKEN": client.cookies["csrftoken"].value}
+        return {"X-CSRFToken": client.cookies["csrftoken"].value}
 
     login()
     dossier_id = client.get("/api/dossiers/").json()[0]["id"]
@@ -136,7 +136,7 @@ def main() -> None:
         response = client.post(
             f"/api/dossiers/{dossier_id}/sections/papers/attachments",
             {"doc_type": "paper", "file": _named(jpg)},
-            **csrf(),
+            headers=csrf(),
         )
         state["uploaded"] = response.json().get("id")
         return response
@@ -158,7 +158,7 @@ def main() -> None:
                 f"/api/dossiers/{dossier_id}/sections/work_summary",
                 {"data": {"text": summary + str(time.perf_counter_ns())}},
                 content_type="application/json",
-                **csrf(),
+                headers=csrf(),
             ),
             None,
         ),

@@ -1,4 +1,7 @@
-"""Read-only rendering data for a section: labels and display values in the notice's words."""
+"""Read-only rendering data for a section: labels and display values in the notice's words.
+
+Labels and choices are read from the form classes' declared fields (`base_fields`, never changed), not from
+a form built for the purpose: building one deep-copies every field, for nothing a summary shows."""
 
 from __future__ import annotations
 
@@ -35,14 +38,14 @@ def section_display(key: str, data: dict[str, Any] | None) -> SectionDisplay | N
     if data is None or spec.form_class is None:
         return None
     display = SectionDisplay()
-    main_fields = spec.form_class(context=None).fields
+    main_fields = spec.form_class.base_fields
     for name, form_field in main_fields.items():
         if name == "none" and data.get("none"):
             display.fields.append((spec_none_label(key), EMPTY))
         elif name != "none":
             display.fields.append((str(form_field.label), _display(form_field, data.get(name))))
     if spec.row_form_class is not None:
-        row_fields = spec.row_form_class(context=None).fields
+        row_fields = spec.row_form_class.base_fields
         display.row_headers = [str(f.label) for f in row_fields.values()]
         for row in data.get(spec.rows_field) or []:
             values = row_to_form(spec, row)
@@ -59,11 +62,11 @@ def field_labels(key: str) -> dict[str, str]:
     spec = SECTIONS.get(key)
     if spec is None or spec.form_class is None:
         return {}
-    labels = {name: str(f.label) for name, f in spec.form_class(context=None).fields.items() if f.label}
+    labels = {name: str(f.label) for name, f in spec.form_class.base_fields.items() if f.label}
     labels["none"] = spec_none_label(key) if spec.has_none else labels.get("none", EMPTY)
     if spec.row_form_class is not None:
         renamed = {form_name: stored for stored, form_name in spec.row_renames.items()}
-        for name, f in spec.row_form_class(context=None).fields.items():
+        for name, f in spec.row_form_class.base_fields.items():
             labels.setdefault(renamed.get(name, name), str(f.label))
     return labels
 
@@ -89,12 +92,11 @@ def _field_named(key: str, name: str) -> forms.Field | None:
     spec = SECTIONS.get(key)
     if spec is None or spec.form_class is None:
         return None
-    main = spec.form_class(context=None).fields
+    main = spec.form_class.base_fields
     if name in main:
         return main[name]
     if spec.row_form_class is not None:
-        rows = spec.row_form_class(context=None).fields
-        return rows.get(spec.row_renames.get(name, name))
+        return spec.row_form_class.base_fields.get(spec.row_renames.get(name, name))
     return None
 
 

@@ -8,6 +8,10 @@ plain POST.
 
 from __future__ import annotations
 
+import hashlib
+import json
+import threading
+from collections import OrderedDict
 from typing import Any
 
 from django import forms
@@ -15,9 +19,11 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils.safestring import SafeString
+from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts.auth import signed_in_user
@@ -26,8 +32,9 @@ from core.pages import is_htmx, refusals_shown
 from dossiers import services
 from dossiers.models import Attachment, Dossier
 from dossiers.section_rules import attachment_rules, section_rules
-from dossiers.sections import SECTIONS, SectionSpec, build_data, context_for, row_to_form
+from dossiers.sections import SECTIONS, SectionContext, SectionSpec, build_data, context_for, row_to_form
 from dossiers.selectors import (
+    Completeness,
     attachment_visible,
     attachments_by_section,
     dossier_completeness,
@@ -120,24 +127,41 @@ def dossier_list(request: HttpRequest) -> HttpResponse:
 # ---- one section's forms ----------------------------------------------------------------------------
 
 
+def editor_initial(
+    spec: SectionSpec, saved: dict[str, Any] | None, context: SectionContext
+) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """What a section's form and rows start from: the saved draft (the assessments rows default to the years owed)."""
+    saved = saved or {}
+    initial = {k: v for k, v in saved.items() if k != spec.rows_field}
+    rows: list[dict[str, Any]] = []
+    if spec.row_form_class is not None:
+        rows = [row_to_form(spec, r) for r in saved.get(spec.rows_field) or []]
+        if not rows and spec.key == "assessments":
+            rows = [{"year": y} for y in context.assessment_years]
+    return initial, rows
+
+
 class SectionEditor:
     """The main form and the rows formset of one section, bound to a POST or filled from the saved draft."""
 
-    def __init__(self, dossier: Dossier, spec: SectionSpec, saved: dict[str, Any] | None, post: Any = None) -> None:
+    def __init__(
+        self,
+        dossier: Dossier,
+        spec: SectionSpec,
+        saved: dict[str, Any] | None,
+        post: Any = None,
+        context: SectionContext | None = None,
+    ) -> None:
         self.dossier = dossier
         self.spec = spec
-        self.context = context_for(dossier)
+        self.context = context or context_for(dossier)
         self.row_errors: list[str] = []
         self.index_map: list[int] = []
         assert spec.form_class is not None
-        saved = saved or {}
-        initial = {k: v for k, v in saved.items() if k != spec.rows_field}
+        initial, rows = editor_initial(spec, saved, self.context)
         self.form = spec.form_class(post, initial=initial, context=self.context, prefix=spec.key)
         self.formset = None
         if spec.row_form_class is not None:
-            rows = [row_to_form(spec, r) for r in saved.get(spec.rows_field) or []]
-            if not rows and spec.key == "assessments":
-                rows = [{"year": y} for y in self.context.assessment_years]
             formset_class = forms.formset_factory(spec.row_form_class, extra=0 if rows else 1, can_delete=True)
             self.formset = formset_class(
                 post,
@@ -149,6 +173,10 @@ class SectionEditor:
     @property
     def empty_row(self) -> forms.Form | None:
         return self.formset.empty_form if self.formset is not None else None
+
+    def body_html(self) -> SafeString:
+        """The fields and rows (with their errors) inside the section's <form> tag."""
+        return render_to_string("dossiers/_section_form_body.html", {"editor": self, "spec": self.spec})
 
     def data_if_valid(self) -> dict[str, Any] | None:
         main_ok = self.form.is_valid()
@@ -184,26 +212,115 @@ class SectionEditor:
                 self.form.add_error(name if name in self.form.fields else None, message)
 
 
+class _FormBodies:
+    """Rendered bodies of unbound section forms, kept per process up to `max_chars` (least recently used
+    dropped first).
+
+    An unbound form's HTML is a function of its classes, prefix and initial values alone (the forms take the
+    section context for their checks, never to draw a field) and of the language its labels are translated
+    into: that is the key, so an entry can never be stale, and the many sections still empty share one."""
+
+    def __init__(self, max_chars: int) -> None:
+        self.max_chars = max_chars
+        self._chars = 0
+        self._bodies: OrderedDict[str, SafeString] = OrderedDict()
+        self._lock = threading.Lock()  # gunicorn's threads share the process
+
+    def get(self, key: str) -> SafeString | None:
+        with self._lock:
+            body = self._bodies.get(key)
+            if body is not None:
+                self._bodies.move_to_end(key)
+            return body
+
+    def put(self, key: str, body: SafeString) -> None:
+        with self._lock:
+            if key in self._bodies:
+                return
+            self._bodies[key] = body
+            self._chars += len(body)
+            while self._chars > self.max_chars and self._bodies:
+                self._chars -= len(self._bodies.popitem(last=False)[1])
+
+    def clear(self) -> None:
+        with self._lock:
+            self._bodies.clear()
+            self._chars = 0
+
+
+# About 8 MB a process: the empty sections (shared by every new dossier) and the drafts being worked on now.
+FORM_BODIES = _FormBodies(max_chars=4_000_000)
+
+
+class DraftForm:
+    """A section's form filled from its saved draft (no POST, no errors): the dossier page draws 15 of them,
+    rendered once per distinct content (FORM_BODIES) and built only when that content is new."""
+
+    def __init__(self, dossier: Dossier, spec: SectionSpec, saved: dict[str, Any] | None, context: SectionContext):
+        self.dossier = dossier
+        self.spec = spec
+        self.saved = saved
+        self.context = context
+        initial, rows = editor_initial(spec, saved, context)
+        forms_used = [spec.form_class, spec.row_form_class]
+        content = json.dumps(
+            [get_language(), spec.key, [f"{c.__module__}.{c.__qualname__}" for c in forms_used if c], initial, rows],
+            sort_keys=True,
+            default=str,
+        )
+        self.key = hashlib.sha256(content.encode()).hexdigest()
+
+    def body_html(self) -> SafeString:
+        body = FORM_BODIES.get(self.key)
+        if body is None:
+            body = SectionEditor(self.dossier, self.spec, self.saved, context=self.context).body_html()
+            FORM_BODIES.put(self.key, body)
+        return body
+
+
 def _section_context(
-    dossier: Dossier, key: str, editor: SectionEditor | None = None, saved_now: bool = False
+    dossier: Dossier,
+    key: str,
+    editor: SectionEditor | None = None,
+    saved_now: bool = False,
+    *,
+    page: _PageReads | None = None,
 ) -> dict[str, Any]:
     spec = SECTIONS[key]
-    data = section_data(dossier)
+    page = page or _PageReads(dossier)
     meta = dossier.round.policy.section(key)
-    if editor is None and spec.form_class is not None and dossier.is_editable_by_applicant:
-        editor = SectionEditor(dossier, spec, data.get(key))
+    form: SectionEditor | DraftForm | None = editor
+    if form is None and spec.form_class is not None and dossier.is_editable_by_applicant:
+        form = DraftForm(dossier, spec, page.data.get(key), page.context)
     return {
         "dossier": dossier,
         "spec": spec,
         "meta": meta,
-        "editor": editor,
+        "editor": form,
         # A section without a form (15 信息遮盖) is done when its owner's check finds nothing missing.
-        "saved": key in data if spec.form_class is not None else not formless_missing(key, dossier),
+        "saved": key in page.data if spec.form_class is not None else not page.formless_missing(key),
         "rules": section_rules(dossier, key),
         "saved_now": saved_now,
         "editable": dossier.is_editable_by_applicant,
-        "attachments_block": _attachments_context(dossier, key),
+        "attachments_block": _attachments_context(dossier, key, attachments=page.attachments.get(key, [])),
     }
+
+
+class _PageReads:
+    """What every section of one page reads, read once: the saved data, the section context, the attachments
+    by section, and (on the dossier page) the completeness the formless sections' state comes from."""
+
+    def __init__(self, dossier: Dossier, completeness: Completeness | None = None) -> None:
+        self.dossier = dossier_contents_loaded(dossier)  # a no-op when the page has read them already
+        self.data = section_data(dossier)
+        self.context = context_for(dossier)
+        self.attachments = attachments_by_section(dossier)
+        self.completeness = completeness
+
+    def formless_missing(self, key: str) -> list[str]:
+        if self.completeness is not None:
+            return self.completeness.section(key).missing
+        return formless_missing(key, self.dossier)
 
 
 @login_required
@@ -263,11 +380,13 @@ def dossier_url(dossier: Dossier) -> str:
 @require_GET
 def dossier_detail(request: HttpRequest, pk: int) -> HttpResponse:
     dossier = dossier_contents_loaded(_own(request, pk))
-    sections = [_section_context(dossier, s["key"]) for s in dossier.round.policy.sections]
+    completeness = dossier_completeness(dossier)
+    page = _PageReads(dossier, completeness)
+    sections = [_section_context(dossier, s["key"], page=page) for s in dossier.round.policy.sections]
     return render(
         request,
         "dossiers/detail.html",
-        {"dossier": dossier, "sections": sections, "completeness": dossier_completeness(dossier)},
+        {"dossier": dossier, "sections": sections, "completeness": completeness},
     )
 
 
@@ -275,7 +394,7 @@ def dossier_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @refusals_shown()
 @require_GET
 def section_nav_fragment(request: HttpRequest, pk: int) -> HttpResponse:
-    dossier = _own(request, pk)
+    dossier = dossier_contents_loaded(_own(request, pk))
     return render(
         request, "dossiers/_section_nav.html", {"dossier": dossier, "completeness": dossier_completeness(dossier)}
     )
@@ -285,7 +404,7 @@ def section_nav_fragment(request: HttpRequest, pk: int) -> HttpResponse:
 @refusals_shown()
 @require_GET
 def completeness_fragment(request: HttpRequest, pk: int) -> HttpResponse:
-    dossier = _own(request, pk)
+    dossier = dossier_contents_loaded(_own(request, pk))
     return render(
         request, "dossiers/_completeness.html", {"dossier": dossier, "completeness": dossier_completeness(dossier)}
     )
@@ -294,14 +413,16 @@ def completeness_fragment(request: HttpRequest, pk: int) -> HttpResponse:
 # ---- attachments ------------------------------------------------------------------------------------
 
 
-def _attachments_context(dossier: Dossier, key: str, error: str = "", doc_type: str = "") -> dict[str, Any]:
+def _attachments_context(
+    dossier: Dossier, key: str, error: str = "", doc_type: str = "", attachments: list[Attachment] | None = None
+) -> dict[str, Any]:
     spec = SECTIONS[key]
     limits = dossier.round.policy.attachments
     return {
         "dossier": dossier,
         "spec": spec,
         "key": key,
-        "attachments": attachments_by_section(dossier).get(key, []),
+        "attachments": attachments_by_section(dossier).get(key, []) if attachments is None else attachments,
         "editable": dossier.is_editable_by_applicant,
         "error": error,
         "selected_doc_type": doc_type,

@@ -10,7 +10,7 @@ import math
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 from django.core.paginator import Page, Paginator
 from django.db.models import CharField, DateField, Exists, F, OuterRef, Q, QuerySet, Subquery, Sum, Value, When
@@ -422,7 +422,20 @@ class ReturnInfo:
 
 
 def open_return(dossier: Dossier) -> ReturnInfo | None:
-    """The return the applicant must act on now, or the one that ended the application (None otherwise)."""
+    """The return the applicant must act on now, or the one that ended the application (None otherwise).
+
+    Remembered on the dossier object for its state and version (every move bumps the version): a returned
+    dossier's page asks once per section."""
+    key = (dossier.status, dossier.version)
+    remembered = getattr(dossier, "_open_return", None)
+    if remembered is not None and remembered[0] == key:
+        return cast(ReturnInfo | None, remembered[1])
+    info = _read_open_return(dossier)
+    dossier._open_return = (key, info)  # type: ignore[attr-defined]
+    return info
+
+
+def _read_open_return(dossier: Dossier) -> ReturnInfo | None:
     final = dossier.status == RETURNED_FINAL
     if dossier.status != RETURNED and not final:
         return None

@@ -165,6 +165,25 @@ def test_applicant_panel_shows_reasons_deadline_and_history(submitted, demo_user
     assert other.strip() == ""
 
 
+def test_returned_dossier_page_reads_its_open_return_once(client, submitted, demo_users):
+    """Every section shows its own reasons, from one read of the return (it was one per section, twice)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    act(
+        action="return",
+        dossier_id=submitted.pk,
+        actor=demo_users["demo_unit"],
+        reasons=[{"section": "work_summary", "reason": "请补充近三年业绩"}, {"section": "papers", "reason": "缺页"}],
+    )
+    c = _client(client, demo_users["demo_applicant"])
+    with CaptureQueriesContext(connection) as ctx:
+        html = c.get(reverse("dossiers:detail", args=[submitted.pk])).content.decode()
+    assert "请补充近三年业绩" in html and "缺页" in html
+    reads = [q["sql"] for q in ctx.captured_queries if '"workflow_transition"."action" = \'return\'' in q["sql"]]
+    assert len(reads) == 1, reads
+
+
 def test_notifications_badge_list_and_read(client, submitted, demo_users, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
         act(

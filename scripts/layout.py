@@ -349,7 +349,8 @@ def start(args: argparse.Namespace) -> int:
             gunicorn = [str(BIN / "gunicorn"), "-c", "deploy/gunicorn.conf.py", "config.wsgi:application"]
             layout.spawn(f"web{index}", gunicorn, env | {"GUNICORN_BIND": f"127.0.0.1:{port}"})
         worker = ["manage.py", "run_huey", "--workers", str(args.worker_processes), "--worker-type", "process"]
-        layout.spawn("worker", [str(PY), *worker], env)
+        # Below the web servers in CPU priority (Nice=10 in titles-worker@.service): they share this box.
+        layout.spawn("worker", ["nice", "-n", "10", str(PY), *worker], env)
 
         site = f"https://{args.address}"
         health = wait_healthy(site, ca_certificate(args.workdir), layout)

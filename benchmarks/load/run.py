@@ -159,6 +159,7 @@ def main() -> None:
     parser.add_argument("--dossiers", type=int, default=10_000)
     parser.add_argument("--workers", type=int, default=3)
     parser.add_argument("--port", type=int, default=8114)
+    parser.add_argument("--worker-nice", type=int, default=10, help="the huey worker's niceness (0: same as the web)")
     parser.add_argument("--database-url", default="postgres://postgres@127.0.0.1:5432/i14_scale_load")
     parser.add_argument("--redis-url", default="redis://127.0.0.1:6379/14")
     parser.add_argument("--report-only", action="store_true", help="print the last run's figures again")
@@ -189,7 +190,20 @@ def main() -> None:
         stderr=open(WORK / "gunicorn.log", "w"),  # noqa: SIM115 (lives as long as the server)
     )
     worker = subprocess.Popen(
-        [str(PY), "manage.py", "run_huey", "--workers", "1", "--worker-type", "process"],
+        # Below the web servers in CPU priority (as deploy/systemd's worker unit): on a shared box a page waiting
+        # for a core matters more than an OCR job finishing a second later; the queue drains after the peak.
+        [
+            "nice",
+            "-n",
+            str(args.worker_nice),
+            str(PY),
+            "manage.py",
+            "run_huey",
+            "--workers",
+            "1",
+            "--worker-type",
+            "process",
+        ],
         env=env,
         cwd=ROOT,
         stdout=subprocess.DEVNULL,

@@ -28,7 +28,10 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
-PASSWORD = "Demo@2023pass"
+sys.path.insert(0, str(ROOT))  # run as a script: the project's packages
+from benchmarks.load.paper import scanned_page_jpg  # noqa: E402
+from benchmarks.load.run import PASSWORD  # noqa: E402
+
 WORK = Path("/tmp/pagecost-profile")
 
 
@@ -49,37 +52,9 @@ def _environment(args: argparse.Namespace) -> None:
 
 
 def _seed(args: argparse.Namespace) -> None:
-    from benchmarks.pgdb import recreate_postgres_database
+    from benchmarks.load.run import seed_database
 
-    recreate_postgres_database(args.database_url)
-    import django
-
-    django.setup()
-    import redis
-    from django.contrib.auth.hashers import make_password
-    from django.core.management import call_command
-
-    from benchmarks.seeding import analyze, grow_to, seed_base
-
-    redis.Redis.from_url(args.redis_url).flushdb()  # our own database number only
-    call_command("migrate", verbosity=0)
-    call_command("collectstatic", interactive=False, verbosity=0)
-    seed_base(with_review_dossiers=False)
-    grow_to(args.seed, password_hash=make_password(PASSWORD))
-    analyze()
-
-
-def _jpg() -> bytes:
-    sys.path.insert(0, str(ROOT / "benchmarks" / "load"))
-    from PIL import Image, ImageDraw
-
-    img = Image.new("RGB", (900, 1200), "white")
-    draw = ImageDraw.Draw(img)
-    for y in range(80, 1150, 40):
-        draw.line([(60, y), (840, y)], fill=(180, 180, 180), width=2)
-    out = io.BytesIO()
-    img.save(out, format="JPEG", quality=80)
-    return out.getvalue()
+    seed_database(args.database_url, args.redis_url, args.seed)
 
 
 class _Counter:
@@ -114,7 +89,7 @@ def main() -> None:
     from dossiers.services import attachment_delete
 
     client = Client()
-    jpg = _jpg()
+    jpg = scanned_page_jpg()
     state: dict[str, Any] = {}
 
     def login() -> Any:

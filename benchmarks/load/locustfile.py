@@ -10,7 +10,6 @@ each dossier back at the end and count lost saves.
 
 from __future__ import annotations
 
-import io
 import itertools
 import json
 import os
@@ -20,7 +19,7 @@ import uuid
 from typing import Any
 
 from locust import HttpUser, between, task
-from PIL import Image, ImageDraw
+from paper import scanned_page_jpg  # locust runs this file as a script: its folder is on the path
 
 PASSWORD = os.environ.get("LOAD_PASSWORD", "Demo@2023pass")
 SAVES_LOG = os.environ.get("SAVES_LOG", "/tmp/i14-load/saves.jsonl")
@@ -31,19 +30,7 @@ _clerks = itertools.count()
 _log_lock = threading.Lock()
 
 
-def _jpg() -> bytes:
-    """A scanned-looking page above the policy's minimum side (300 px), about 40 KB."""
-    img = Image.new("RGB", (900, 1200), "white")
-    draw = ImageDraw.Draw(img)
-    for y in range(80, 1150, 40):
-        draw.line([(60, y), (840, y)], fill=(180, 180, 180), width=2)
-    draw.text((80, 40), "LOAD TEST PAPER", fill="black")
-    out = io.BytesIO()
-    img.save(out, format="JPEG", quality=80)
-    return out.getvalue()
-
-
-JPG = _jpg()
+JPG = scanned_page_jpg()
 SUMMARY = "任现职以来，认真履行岗位职责，负责公路工程施工技术管理与质量控制。" * 8
 
 

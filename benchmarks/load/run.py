@@ -55,29 +55,39 @@ def _env(args: argparse.Namespace) -> dict[str, str]:
     }
 
 
-def prepare(args: argparse.Namespace) -> dict[str, float]:
-    """Seed (in this process, with the load settings) and measure the password hasher."""
-    os.environ.update(_env(args))
-    sys.path.insert(0, str(ROOT))
+def seed_database(database_url: str, redis_url: str, dossiers: int) -> str:
+    """A fresh PostgreSQL database with the demo's organisations and `dossiers` bulk dossiers (every applicant's
+    password PASSWORD, whose hash is returned), static files collected, our Redis database emptied. Django is
+    set up here: DATABASE_URL must be in the environment first."""
     from benchmarks.pgdb import recreate_postgres_database  # before Django reads DATABASE_URL
 
-    recreate_postgres_database(args.database_url)
+    recreate_postgres_database(database_url)
     import django
 
     django.setup()
     import redis
-    from django.contrib.auth.hashers import check_password, get_hasher, make_password
+    from django.contrib.auth.hashers import make_password
     from django.core.management import call_command
 
     from benchmarks.seeding import analyze, grow_to, seed_base  # models: only after django.setup()
 
-    redis.Redis.from_url(args.redis_url).flushdb()  # our own database number only
+    redis.Redis.from_url(redis_url).flushdb()  # our own database number only
     call_command("migrate", verbosity=0)
     call_command("collectstatic", interactive=False, verbosity=0)
     seed_base(with_review_dossiers=False)
     hashed = make_password(PASSWORD)
-    grow_to(args.dossiers, password_hash=hashed)
+    grow_to(dossiers, password_hash=hashed)
     analyze()
+    return str(hashed)
+
+
+def prepare(args: argparse.Namespace) -> dict[str, float]:
+    """Seed (in this process, with the load settings) and measure the password hasher."""
+    os.environ.update(_env(args))
+    sys.path.insert(0, str(ROOT))
+    hashed = seed_database(args.database_url, args.redis_url, args.dossiers)
+    from django.contrib.auth.hashers import check_password, get_hasher
+
     started = time.perf_counter()
     for _ in range(5):
         check_password(PASSWORD, hashed)

@@ -64,6 +64,17 @@ def payment_xlsx(rows: list[list[object]]) -> io.BytesIO:
     return buffer
 
 
+def paid_in_cash(office, dossier, today) -> None:
+    committee_act(
+        actor=office,
+        subject="fee",
+        subject_id=fee_for(dossier).pk,
+        action="fee_payment_record",
+        paid_on=today,
+        method="cash",
+    )
+
+
 @pytest.fixture
 def desk(stage_round, orgs, office):
     """Two mid-level dossiers that defend, one exempt (访惠聚), all at 评审委员会已接收材料."""
@@ -84,10 +95,7 @@ def test_only_the_office_opens_the_committee_pages(desk, demo_users):
 
 def test_board_shows_each_step_and_flags_unpaid_after_the_fee_window(desk, office, today):
     round_ = desk["round"]
-    fee = fee_for(desk["defended"][0])
-    committee_act(
-        actor=office, subject="fee", subject_id=fee.pk, action="fee_payment_record", paid_on=today, method="cash"
-    )
+    paid_in_cash(office, desk["defended"][0], today)
     page = desk["office"].get(reverse("committee:board", args=[round_.slug])).content.decode()
     assert "待收纸质评审表" in page and "待缴费" in page
     assert 'id="overdue"' not in page
@@ -138,14 +146,7 @@ def test_fees_page_draws_up_the_missing_fees_on_request(desk):
 
 def test_board_counts_steps_in_sql_and_filters_and_pages(desk, office, today):
     round_, client = desk["round"], desk["office"]
-    committee_act(
-        actor=office,
-        subject="fee",
-        subject_id=fee_for(desk["exempt"]).pk,
-        action="fee_payment_record",
-        paid_on=today,
-        method="cash",
-    )
+    paid_in_cash(office, desk["exempt"], today)
     url = reverse("committee:board", args=[round_.slug])
     page = client.get(url).content.decode()
     assert '<div class="card" data-step="待缴费"><a href="?step=' in page and "<strong>2</strong> 待缴费" in page
@@ -168,14 +169,7 @@ def test_board_page_totals_from_the_step_counts_equal_a_count_in_sql(desk, offic
     """The board's page numbers come from its step counts (no second pass over the round) for no filter, a
     step or 逾期; they must agree with counting the filtered list itself."""
     round_ = desk["round"]
-    committee_act(
-        actor=office,
-        subject="fee",
-        subject_id=fee_for(desk["exempt"]).pk,
-        action="fee_payment_record",
-        paid_on=today,
-        method="cash",
-    )
+    paid_in_cash(office, desk["exempt"], today)
     data = round_.policy_data
     data["windows"]["fee_payment"]["end"] = (today - dt.timedelta(days=1)).isoformat()
     round_.policy_data = data

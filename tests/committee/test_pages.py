@@ -355,14 +355,7 @@ def _ready_meeting(desk, office, experts, today) -> Meeting:
     """Two junior-like dossiers ready: paid, paper in, defence settled; a committee of nine; a meeting."""
     round_ = desk["round"]
     for dossier in [*desk["defended"], desk["exempt"]]:
-        committee_act(
-            actor=office,
-            subject="fee",
-            subject_id=fee_for(dossier).pk,
-            action="fee_payment_record",
-            paid_on=today,
-            method="cash",
-        )
+        paid_in_cash(office, dossier, today)
         committee_act(
             actor=office, subject="dossier", subject_id=dossier.pk, action="paper_receipt_record", received_on=today
         )

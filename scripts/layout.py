@@ -36,6 +36,7 @@ from urllib.parse import urlparse
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import dev  # scripts/dev.py: the Debian packages and the virtual environment
+from live_instance import free_port  # scripts/live_instance.py
 
 ROOT = dev.ROOT
 PY = dev.PY
@@ -48,12 +49,6 @@ STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
 
 def say(msg: str) -> None:
     print(f"[layout] {msg}", flush=True)
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def require_free(ports: list[int]) -> None:

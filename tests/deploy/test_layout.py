@@ -30,6 +30,7 @@ import psycopg
 import pytest
 import redis
 
+from tests.deploy.ports import free_port
 from tests.dossiers.helpers import jpeg_bytes
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -48,12 +49,6 @@ def _dev() -> ModuleType:
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @pytest.fixture(scope="module")
@@ -196,7 +191,7 @@ def _lines(log: Path, needle: str) -> int:
 
 def test_the_layout_serves_through_caddy_survives_a_lost_app_server_and_stops_cleanly(caddy, database_url, tmp_path):
     workdir = tmp_path / "layout"
-    site_port, files_port, web1_port, web2_port = (_free_port() for _ in range(4))
+    site_port, files_port, web1_port, web2_port = (free_port() for _ in range(4))
     env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "AWS_", "TITLES_LAYOUT"))}
     env.pop("DATABASE_URL", None)
     env.pop("REDIS_URL", None)

@@ -5,7 +5,6 @@ service and comes back through the permission-checked view as a short-lived pres
 from __future__ import annotations
 
 import io
-import socket
 import urllib.request
 from collections.abc import Iterator
 from urllib.parse import parse_qs, urlparse
@@ -17,6 +16,7 @@ from django.urls import reverse
 from moto.server import ThreadedMotoServer
 
 from dossiers import services
+from tests.deploy.ports import free_port
 from tests.dossiers.helpers import jpeg_bytes
 
 REDIS_URL = "redis://127.0.0.1:6379/15"
@@ -24,15 +24,9 @@ BUCKET = "titles-test"
 KEYS = {"aws_access_key_id": "testing", "aws_secret_access_key": "testing", "region_name": "us-east-1"}
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 @pytest.fixture(scope="module")
 def s3_endpoint() -> Iterator[str]:
-    port = _free_port()
+    port = free_port()
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
     server.start()
     endpoint = f"http://127.0.0.1:{port}"

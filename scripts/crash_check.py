@@ -94,9 +94,11 @@ def scenario_upload(instance: Instance, rounds: int) -> None:
         attachments = db.execute(
             "SELECT id, file FROM dossiers_attachment WHERE dossier_id=?", (dossier_id,)
         ).fetchall()
+        # The uploads of this dossier (the demo's unit publicity records are the unit's files, never masked).
         no_masking = db.execute(
             "SELECT COUNT(*) FROM dossiers_attachment a LEFT JOIN masking_attachmentmasking m ON m.attachment_id=a.id "
-            "WHERE m.id IS NULL"
+            "WHERE m.id IS NULL AND a.dossier_id=?",
+            (dossier_id,),
         ).fetchone()[0]
         audited = {
             json.loads(r[0]).get("attachment")

@@ -243,6 +243,11 @@ def main() -> None:
     parser.add_argument("--database-url", default=DEFAULT_DATABASE)
     parser.add_argument("--json", type=Path)
     parser.add_argument("--reuse", action="store_true", help="keep the database of the last run (sizes only grow)")
+    parser.add_argument(
+        "--pages",
+        default="",
+        help="only the pages whose label contains one of these comma-separated words (the floor is always timed)",
+    )
     args = parser.parse_args()
     sizes = sorted(int(s) for s in args.sizes.split(","))
 
@@ -269,6 +274,9 @@ def main() -> None:
     seed_base()
     print(f"demo set-up in {time.perf_counter() - started:.0f} s")
     pages = _pages()
+    if args.pages:
+        wanted = [w.strip() for w in args.pages.split(",") if w.strip()]
+        pages = [p for p in pages if p.label.startswith("bare view") or any(w in p.label for w in wanted)]
     runs: dict[int, dict[str, Measure]] = {}
     for n in sizes:
         started = time.perf_counter()

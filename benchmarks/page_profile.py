@@ -72,6 +72,9 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=25)
     parser.add_argument("--profile", action="append", default=[], help="a request name to profile (repeatable)")
     parser.add_argument("--top", type=int, default=35)
+    parser.add_argument(
+        "--only", default="", help="a regular expression: list only the profiled functions whose file matches it"
+    )
     parser.add_argument("--username", default="scale0000000", help="a bulk applicant with a draft dossier")
     parser.add_argument("--database-url", default="postgres://postgres@127.0.0.1:5432/bench_pagecost")
     parser.add_argument("--redis-url", default="redis://127.0.0.1:6379/13")
@@ -179,7 +182,11 @@ def main() -> None:
     for name, profile in profiles.items():
         for order in ("cumulative", "tottime"):
             out = io.StringIO()
-            pstats.Stats(profile, stream=out).strip_dirs().sort_stats(order).print_stats(args.top)
+            stats = pstats.Stats(profile, stream=out)
+            if args.only:  # on full paths: the project's own files, e.g. "/work/main/(?!\.venv)"
+                stats.sort_stats(order).print_stats(args.only, args.top)
+            else:
+                stats.strip_dirs().sort_stats(order).print_stats(args.top)
             print(f"\n==== {name}: by {order}\n{out.getvalue()}")
 
 

@@ -135,6 +135,65 @@ def _locust(env: dict[str, str], host: str, users: int, seconds: int, classes: l
     subprocess.run(command, env=env, cwd=ROOT, check=False, stdout=subprocess.DEVNULL)
 
 
+_TICK = os.sysconf("SC_CLK_TCK")
+
+
+def _tree_cpu_seconds(root_pid: int) -> float:
+    """CPU seconds (user + system) of a process, its live descendants and the children it has reaped
+    (a recycled gunicorn worker's time stays in its master's cutime/cstime)."""
+    stats: dict[int, tuple[int, float, float]] = {}  # pid → (parent, own seconds, reaped children's seconds)
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue  # exited meanwhile
+        # After the command name: state, ppid, … utime (14th field of the line), stime, cutime, cstime.
+        ppid, utime, stime, cutime, cstime = int(fields[1]), *(int(f) for f in fields[11:15])
+        stats[int(entry.name)] = (ppid, (utime + stime) / _TICK, (cutime + cstime) / _TICK)
+    if root_pid not in stats:
+        return 0.0
+    total, todo = stats[root_pid][1] + stats[root_pid][2], [root_pid]
+    while todo:
+        parent = todo.pop()
+        for pid, (ppid, own, _reaped) in stats.items():
+            if ppid == parent:
+                total += own  # a live child's reaped children are in its own cutime only once it waits: rare
+                todo.append(pid)
+    return total
+
+
+def _postmaster_pid() -> int:
+    """The local PostgreSQL server's main process (its backends are its children), 0 when not found."""
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                if (entry / "comm").read_text().strip() in ("postgres", "postmaster") and (
+                    entry / "stat"
+                ).read_text().rsplit(")", 1)[1].split()[1] == "1":
+                    return int(entry.name)
+            except OSError:
+                continue
+    return 0
+
+
+class CpuMeter:
+    """CPU seconds spent by the app servers, the worker, PostgreSQL and locust during one step of users."""
+
+    def __init__(self, server: int, worker: int) -> None:
+        self.pids = {"app servers (gunicorn)": server, "huey worker": worker, "PostgreSQL": _postmaster_pid()}
+
+    def read(self) -> dict[str, float]:
+        import resource
+
+        found = {name: _tree_cpu_seconds(pid) for name, pid in self.pids.items() if pid}
+        children = resource.getrusage(resource.RUSAGE_CHILDREN)
+        # locust runs to its end under subprocess.run: reaped, so its time is in this process's children's.
+        found["locust"] = children.ru_utime + children.ru_stime
+        return found
+
+
 def _rows(prefix: Path) -> list[dict[str, str]]:
     with open(f"{prefix}_stats.csv", encoding="utf-8") as handle:
         return list(csv.DictReader(handle))
@@ -221,8 +280,13 @@ def main() -> None:
     )
     try:
         _wait_up(f"{host}/bench/bare/")
+        meter = CpuMeter(server.pid, worker.pid)
         for n in users:
+            before, started = meter.read(), time.monotonic()
             _locust(env, host, n, args.duration, ["Applicant", "Clerk"], WORK / f"u{n}")
+            after, wall = meter.read(), time.monotonic() - started
+            cpu = {name: after[name] - before.get(name, 0.0) for name in after}
+            (WORK / f"cpu{n}.json").write_text(json.dumps({"wall": wall, "cpu": cpu}))
             _locust(env, host, n, max(15, args.duration // 3), ["Bare"], WORK / f"bare{n}")
     finally:
         for process in (server, worker):
@@ -247,6 +311,17 @@ def _print(
                 f"| {n} | {name} | {row['Request Count']} | {row['Failure Count']} | {row['50%']} | {row['95%']} "
                 f"| {row['99%']} | {float(row['Requests/s']):.1f} |"
             )
+    for n, rows, _bare in report:
+        cpu_file = WORK / f"cpu{n}.json"
+        if not cpu_file.exists():
+            continue
+        measured = json.loads(cpu_file.read_text())
+        requests = sum(int(r["Request Count"]) for r in rows if r["Name"] == "Aggregated")
+        wall = measured["wall"]
+        shares = ", ".join(f"{name} {sec:.1f} s ({sec / wall:.2f} cores)" for name, sec in measured["cpu"].items())
+        app = measured["cpu"].get("app servers (gunicorn)", 0.0)
+        per_request = f"; app servers {1000 * app / requests:.1f} ms of CPU per request" if requests else ""
+        print(f"\n{n} users, CPU over {wall:.0f} s: {shares}{per_request}")
     print(
         f"\nsaves answered 200: {saves}; lost (an older answered save or nothing read back): {lost}; "
         f"newer than the last answer (in flight when locust stopped, written): {in_flight}"

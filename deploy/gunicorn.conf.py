@@ -20,7 +20,11 @@ max_requests = int(os.environ.get("GUNICORN_MAX_REQUESTS", 20000))
 max_requests_jitter = 2000
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", 60))
 graceful_timeout = 30
-keepalive = 5
+# Longer than any client keeps an idle connection before reusing it: Caddy keeps its idle upstream connections
+# 30 s (deploy/Caddyfile), a browser or locust a few seconds. A server that closes first races the client's next
+# request on that connection, which then fails ("connection closed without response"; Caddy can retry a GET on
+# another connection, not a POST or PUT). gthread parks idle connections in its poller, not in a thread.
+keepalive = int(os.environ.get("GUNICORN_KEEPALIVE", 75))
 # The proxy in front terminates TLS and sets X-Forwarded-*; trust it only from the private network.
 forwarded_allow_ips = os.environ.get("GUNICORN_FORWARDED_ALLOW_IPS", "127.0.0.1")
 accesslog = os.environ.get("GUNICORN_ACCESSLOG", "-") or None

@@ -147,25 +147,30 @@ def latest_documents(dossier: Dossier) -> dict[tuple[str, str], GeneratedDocumen
     return latest
 
 
+def _saved_section(dossier: Dossier, key: str) -> dict[str, Any]:
+    """One section's saved data: from the sections the page has read already (dossier_contents_loaded), else
+    one query for that section alone."""
+    if "sections" in getattr(dossier, "_prefetched_objects_cache", {}):
+        return next((s.data for s in dossier.sections.all() if s.key == key), None) or {}
+    return DossierSection.objects.filter(dossier=dossier, key=key).values_list("data", flat=True).first() or {}
+
+
 def dossier_downloads(user: User, dossier: Dossier) -> dict[str, Any]:
     """What the documents panel offers this viewer for this dossier."""
     if not dossier_visible_to(user, dossier):
         return {"visible": False}
     is_applicant = dossier.applicant_id == user.pk
-    at_committee = has_reached_committee(dossier)
-    latest = latest_documents(dossier)
+    # The committee and the unit's publicity files come after a first submission: nothing to read before.
+    submitted = dossier.submission_count > 0
+    at_committee = submitted and has_reached_committee(dossier)
+    latest = latest_documents(dossier) if submitted else {}
     stored = [
         latest[(kind, fmt)]
         for kind in (DocumentKind.PUBLICITY_NOTICE, DocumentKind.PUBLICITY_RESULT)
         for fmt in (FileFormat.PDF, FileFormat.DOCX)
         if (kind, fmt) in latest
     ]
-    ce = (
-        DossierSection.objects.filter(dossier=dossier, key="continuing_education")
-        .values_list("data", flat=True)
-        .first()
-        or {}
-    )
+    ce = _saved_section(dossier, "continuing_education")
     return {
         "visible": True,
         "evaluation_form_allowed": at_committee or not is_applicant,

@@ -3,7 +3,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import CharField, QuerySet
+from django.db.models.functions import MD5
 from django.utils import timezone
 
 from rounds.models import Round
@@ -22,9 +23,25 @@ def rounds_open_for_filing() -> list[Round]:
     return [r for r in Round.objects.all() if r.policy.window("online_filing").contains(today)]
 
 
+# A policy text's digest → its committee line. Every page's footer lists the committees; decoding every
+# round's policy on every request grows with the rounds loaded (each series, region and year is one).
+_COMMITTEE_LINES: dict[str, str] = {}
+
+
 def round_committees() -> list[str]:
-    """One line per committee whose rounds are loaded, e.g. "巴音郭楞蒙古自治州 · 工程系列公路与运输专业职称评审"."""
-    lines = (r.policy.committee_line for r in Round.objects.all())
+    """One line per committee whose rounds are loaded, e.g. "巴音郭楞蒙古自治州 · 工程系列公路与运输专业职称评审".
+
+    Reads each round's policy digest (MD5 of its text, computed by the database); a policy is decoded only the
+    first time this process meets its text, so a changed policy is read again and a line is never stale."""
+    digest = MD5("policy_data", output_field=CharField())  # a str: not decoded as the field's JSON
+    digests = list(Round.objects.annotate(digest=digest).values_list("pk", "digest"))
+    unseen = [pk for pk, text_digest in digests if text_digest not in _COMMITTEE_LINES]
+    if unseen:
+        if len(_COMMITTEE_LINES) > 10_000:  # policies replaced many times over in one process: start again
+            _COMMITTEE_LINES.clear()
+        for r in Round.objects.filter(pk__in=unseen).annotate(digest=digest):
+            _COMMITTEE_LINES[r.digest] = r.policy.committee_line
+    lines = (_COMMITTEE_LINES.get(text_digest, "") for _, text_digest in digests)
     return list(dict.fromkeys(line for line in lines if line))
 
 

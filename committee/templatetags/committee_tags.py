@@ -27,10 +27,13 @@ def get_item(mapping: dict[Any, Any], key: Any) -> Any:
 def committee_outcome(dossier: Dossier, user: User) -> dict[str, Any]:
     """The outcome as the applicant may see it once counted, the results publicity, and the re-check form
     while the publicity runs (the step's own check decides whether the form is offered)."""
-    count = VoteCount.objects.filter(dossier=dossier).order_by("-counted_at").first()
-    publicity = ResultsPublicity.objects.filter(round=dossier.round).order_by("-starts_on", "-id").first()
-    if count is None or dossier.status not in (*VOTED, "certificate_issued"):
+    # The state first: most dossiers on this page are not voted on yet, and then nothing needs reading.
+    if dossier.status not in (*VOTED, "certificate_issued"):
         return {"show": False}
+    count = VoteCount.objects.filter(dossier=dossier).order_by("-counted_at").first()
+    if count is None:
+        return {"show": False}
+    publicity = ResultsPublicity.objects.filter(round=dossier.round).order_by("-starts_on", "-id").first()
     can_request = False
     if publicity is not None and publicity.confirmed_at is None:
         try:

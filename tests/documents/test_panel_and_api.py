@@ -30,9 +30,9 @@ def test_panel_for_the_applicant_follows_the_status(draft_dossier):
     assert reverse("documents:commitment", args=[draft_dossier.pk]) in html
     assert reverse("documents:ce_exemption", args=[draft_dossier.pk]) not in html  # not exempt
 
-    walk_to(draft_dossier)
-    html = _panel(draft_dossier.applicant, draft_dossier)
-    assert reverse("documents:evaluation_form", args=[draft_dossier.pk]) in html
+    received = walk_to(draft_dossier)
+    html = _panel(received.applicant, received)
+    assert reverse("documents:evaluation_form", args=[received.pk]) in html
 
 
 def test_panel_lists_the_publicity_documents_and_hides_from_outsiders(draft_dossier, demo_users):

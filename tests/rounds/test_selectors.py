@@ -41,3 +41,13 @@ def test_footer_names_the_committee_of_the_loaded_rounds(client, round_2023, ope
     assert round_committees() == ["巴音郭楞蒙古自治州 · 工程系列公路与运输专业职称评审"]
     page = client.get("/").content.decode()
     assert "巴音郭楞蒙古自治州 · 工程系列公路与运输专业职称评审 · 开源平台" in page
+
+
+def test_footer_names_a_changed_policy_at_once_and_decodes_an_unchanged_one_once(round_2023, django_assert_num_queries):
+    round_committees()
+    with django_assert_num_queries(1):  # the digests only: every policy text was met before
+        assert round_committees() == ["巴音郭楞蒙古自治州 · 工程系列公路与运输专业职称评审"]
+    round_2023.policy_data["specialty"] = "水运"
+    round_2023.save()
+    with django_assert_num_queries(2):  # the digests, then the one changed policy
+        assert round_committees() == ["巴音郭楞蒙古自治州 · 工程系列水运专业职称评审"]

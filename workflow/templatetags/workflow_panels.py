@@ -16,15 +16,18 @@ register = template.Library()
 def workflow_dossier_panel(context, dossier):
     info = selectors.open_return(dossier)
     reasons = _reasons_by_section(dossier, info)
+    # Submission snapshots, the unit's publicity files and its opinion all come after a first submission: a
+    # dossier never submitted (most of them on the last days of filing) has none to read.
+    submitted = dossier.submission_count > 0
     return {
         "dossier": dossier,
         "request": context.get("request"),
         "history": selectors.dossier_history(dossier),
         "open_return": info,
         "return_reasons": reasons,
-        "diff_count": dossier.submissions.count(),
-        "documents": selectors.publicity_documents(dossier),
-        "opinion": _opinion(dossier),
+        "diff_count": dossier.submissions.count() if submitted else 0,
+        "documents": selectors.publicity_documents(dossier) if submitted else [],
+        "opinion": _opinion(dossier) if submitted else None,
     }
 
 

@@ -120,13 +120,13 @@ def step_expression(round_id: int, apps: Apps = global_apps) -> Case:
     )
 
 
-_STORED = ("round_id", "unit_id", "serial_number", "step", "fee_unpaid", "fee_flagged", "paper_missing")
+STORED_FIELDS = ("round_id", "unit_id", "serial_number", "step", "fee_unpaid", "fee_flagged", "paper_missing")
 
 
 def computed_steps(
     round_id: int, condition: Q | None = None, apps: Apps = global_apps
 ) -> QuerySet[Dossier, tuple[Any, ...]]:
-    """(dossier id, *_STORED) of the round's committee dossiers meeting `condition`, computed from the records."""
+    """(dossier id, *STORED_FIELDS) of the round's committee dossiers meeting `condition`, computed from the records."""
     found = apps.get_model("dossiers", "Dossier").objects.filter(round_id=round_id, status__in=AT_COMMITTEE)
     if condition is not None:
         found = found.filter(condition)
@@ -138,19 +138,19 @@ def computed_steps(
             fee_flagged=_flag(unpaid() & Q(fee__overdue_flagged_at__isnull=False)),
             paper_missing=_flag(Q(paper_receipt__isnull=True, status=RECEIVED)),
         )
-        .values_list("pk", *_STORED)
+        .values_list("pk", *STORED_FIELDS)
     )
 
 
 def _write_steps(rows: Iterable[tuple[Any, ...]], apps: Apps = global_apps) -> int:
     model = apps.get_model("committee", "BoardStep")
-    steps = [model(dossier_id=row[0], **dict(zip(_STORED, row[1:], strict=True))) for row in rows]
+    steps = [model(dossier_id=row[0], **dict(zip(STORED_FIELDS, row[1:], strict=True))) for row in rows]
     model.objects.bulk_create(
         steps,
         batch_size=WRITE_BATCH,
         update_conflicts=True,
         unique_fields=["dossier"],
-        update_fields=[name.removesuffix("_id") for name in _STORED],
+        update_fields=[name.removesuffix("_id") for name in STORED_FIELDS],
     )
     return len(steps)
 

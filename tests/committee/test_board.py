@@ -242,18 +242,20 @@ def _at_once(slow: Callable[[], Any], quick: Callable[[], Any]) -> list[object]:
 
 @pytest.mark.postgres_only
 @pytest.mark.django_db(transaction=True)
-def test_a_payment_and_a_paper_receipt_at_once_store_the_step_both_make(stage_round, orgs, office, today):
+def test_a_paper_receipt_and_the_defence_outcome_at_once_store_the_step_both_make(stage_round, orgs, office, today):
     if connection.vendor != "postgresql":
         pytest.skip("needs PostgreSQL row locks (set DATABASE_URL=postgres://…)")
     dossier = received_dossier(stage_round, orgs["U-KRLJT"], level="junior")
-    fee = fee_for(dossier)
+    fee_payment_record(actor=office, fee=fee_for(dossier), paid_on=today, method="cash")
+    # Settling the outcomes locks outcome rows only, never the dossier: the step's own lock must order them.
     results = _at_once(
         lambda: paper_receipt_record(actor=office, dossier=dossier, received_on=today),
-        lambda: fee_payment_record(actor=office, fee=fee, paid_on=today, method="cash"),
+        lambda: defence_outcomes_settle(actor=office, round_=stage_round),
     )
     assert not [r for r in results if isinstance(r, Exception)], results
-    # Computed alone, each would have stored what it saw: "paper" (paid, no form) or "unpaid" (form, unpaid).
-    assert step_of(dossier) == "defence"
+    # Computed alone, each would have stored what it saw: "defence" (form, no outcome) or "paper" (outcome, no
+    # form), the later commit overwriting the other.
+    assert step_of(dossier) == "group"
 
 
 @pytest.mark.postgres_only

@@ -195,10 +195,13 @@ def _fee_sums(fees: QuerySet[Fee]) -> dict[FeeKey, dict[str, int]]:
             overdue=Count("pk", filter=Q(paid_at__isnull=True, overdue_flagged_at__isnull=False)),
         )
     )
-    key = ("dossier__round_id", "dossier__unit_id", "dossier__level")
     return {
         (r["dossier__round_id"], r["dossier__unit_id"], r["dossier__level"]): {
-            name: int(value) for name, value in r.items() if name not in key
+            "dossiers": r["dossiers"],
+            "due_yuan": int(r["due_yuan"]),
+            "paid_count": r["paid_count"],
+            "paid_yuan": int(r["paid_yuan"]),
+            "overdue": r["overdue"],
         }
         for r in rows
     }

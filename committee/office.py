@@ -181,6 +181,9 @@ def board_queryset(
         fee_overdue=_flag(fee_overdue),
         paper_overdue=_flag(paper_overdue),
     )
+    if filters.step or filters.overdue:
+        # The stored row's own round too: the index of the steps starts with it.
+        qs = qs.filter(board_step__round=round_)
     if filters.step:
         qs = qs.filter(board_step__step__in=step_codes(round_, filters.step))
     if filters.overdue:

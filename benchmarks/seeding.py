@@ -18,6 +18,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from accounts.models import Organization, Role, RoleAssignment, User
+from committee.board import rebuild_committee_board
 from committee.models import ExpertAssignment, Fee, PaperReceipt
 from demo.committee import COMMITTEE_ROUND
 from demo.seed import seed_demo
@@ -103,6 +104,7 @@ def grow_to(total: int, *, password_hash: str = "!", chunk: int = 5000) -> None:
         _add_chunk(round_, units, first, min(first + chunk, total), password_hash)
     # bulk_create bypasses Dossier.save, which keeps the counts the queues and statistics read.
     recount_tallies()
+    rebuild_committee_board()  # bulk_create passes the committee's receivers by too
 
 
 @transaction.atomic

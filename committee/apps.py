@@ -8,6 +8,7 @@ class CommitteeConfig(AppConfig):
 
     def ready(self) -> None:
         # why: selectors import models, which the app registry forbids before ready().
+        import committee.board  # noqa: F401  (connects the receivers that keep the board's steps and fee figures)
         from committee.actions import CertificateIssueAction, FraudCancelAction
         from committee.fees import fee_on_receipt
         from committee.selectors import is_assigned_expert

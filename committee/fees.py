@@ -17,6 +17,7 @@ from openpyxl import load_workbook
 
 from accounts.models import User
 from accounts.services import audit
+from committee.board import board_steps_refresh, fee_figures_refresh
 from committee.models import Fee, FeeImport, FeeImportRow
 from committee.permissions import require_office
 from committee.stage import AT_COMMITTEE, committee_dossiers, id_number_of
@@ -302,8 +303,12 @@ def fees_flag_overdue(*, actor: User, round_: Round, today: dt.date | None = Non
     unpaid = Fee.objects.select_for_update().filter(
         dossier__round=round_, dossier__status__in=AT_COMMITTEE, paid_at__isnull=True, overdue_flagged_at__isnull=True
     )
-    serials = list(unpaid.values_list("serial", flat=True))
+    flagged = list(unpaid.values_list("serial", "dossier_id"))
     unpaid.update(overdue_flagged_at=timezone.now())
+    # update() passes no receiver: the board's flags and the fee figures are rewritten here.
+    board_steps_refresh(dossier_id for _, dossier_id in flagged)
+    fee_figures_refresh(dossier_id for _, dossier_id in flagged)
+    serials = [serial for serial, _ in flagged]
     if serials:
         audit(actor, "fees_flagged_overdue", round_, serials=serials)
     return len(serials)

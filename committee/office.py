@@ -15,9 +15,9 @@ from django.core.paginator import Page
 from django.db.models import (
     BooleanField,
     Case,
-    CharField,
     Count,
     Exists,
+    F,
     OuterRef,
     Prefetch,
     Q,
@@ -31,9 +31,11 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from accounts.models import Organization, Role, User
+from committee.board import STEP_ORDER, step_codes, step_label
 from committee.defence import Requirement, defence_requirement
 from committee.fees import FEE_WINDOW
 from committee.models import (
+    BoardStep,
     Certificate,
     DefenceOutcome,
     Fee,
@@ -127,16 +129,6 @@ def window_over(round_: Round, key: str, today: dt.date) -> bool:
     return today > round_.policy.window(key).end
 
 
-# The board's steps, in the order a dossier passes them (the counts are shown in this order).
-CERTIFIED_STEP = "已发放证书"
-PASSED_STEP = "评审通过"
-FAILED_STEP = "评审未通过"
-UNPAID_STEP = "待缴费"
-PAPER_STEP = "待收纸质评审表"
-DEFENCE_STEP = "待答辩"
-GROUP_STEP = "待分配评议组"
-VOTE_STEP = "待表决"
-RECEIVED_STEPS = (UNPAID_STEP, PAPER_STEP, DEFENCE_STEP, GROUP_STEP, VOTE_STEP)
 FEE_OVERDUE = "逾期未缴费"
 PAPER_OVERDUE = "纸质评审表逾期未收到"
 
@@ -166,53 +158,36 @@ def _flag(condition: Q) -> Case:
     return Case(When(condition, then=Value(True)), default=Value(False), output_field=BooleanField())
 
 
-def _unpaid() -> Q:
-    return Q(fee__isnull=True) | Q(fee__paid_at__isnull=True)
+def _overdue(round_: Round, today: dt.date, prefix: str = "") -> tuple[Q, Q]:
+    """The fee and the paper overdue conditions on the stored flags (committee.BoardStep, `prefix` to reach it
+    from a dossier): what is overdue depends on today, so only its ingredients are stored."""
+    fee_flag = "fee_unpaid" if window_over(round_, FEE_WINDOW, today) else "fee_flagged"
+    fee = Q(**{prefix + fee_flag: True})
+    paper = Q(**{prefix + "paper_missing": True}) if window_over(round_, PAPER_WINDOW, today) else Q(pk__in=[])
+    return fee, paper
 
 
 def board_queryset(
     user: User, round_: Round, filters: BoardFilters | None = None, *, today: dt.date | None = None
 ) -> QuerySet[Dossier]:
-    """The round's board as one query: each dossier's step and overdue flags computed in SQL from its fee,
-    paper receipt, defence outcome, review groups, latest vote count and certificate, so the page, the
-    counts and the filters agree and cost the same whatever the number of dossiers."""
+    """The round's board as one query: each dossier's step and overdue flags read from its stored step
+    (committee.board keeps it with every change), so the page, the counts and the filters agree and a step's
+    filter reads an index instead of computing every dossier's step."""
     filters = filters or BoardFilters()
     today = today or timezone.localdate()
-    # Membership tests as `id IN (SELECT …)` of the round's few counts and groups: PostgreSQL hashes them once
-    # instead of running a correlated subquery for each of the round's dossiers (the counts read them all).
-    # A counted dossier leaves 评审委员会已接收材料, so it has one count: "any count passed" is its outcome.
-    counts = VoteCount.objects.filter(meeting__round=round_)
-    counted = Q(pk__in=counts.values("dossier_id"))
-    passed = Q(pk__in=counts.filter(passed=True).values("dossier_id"))
-    grouped = Q(pk__in=ReviewGroup.dossiers.through.objects.filter(reviewgroup__round=round_).values("dossier_id"))
-    status_steps = [
-        When(status=state, then=Value(round_.policy.state_label(state))) for state in AT_COMMITTEE if state != RECEIVED
-    ]
-    flagged = Q(fee__overdue_flagged_at__isnull=False)
-    fee_overdue = _unpaid() if window_over(round_, FEE_WINDOW, today) else _unpaid() & flagged
-    paper_overdue = (
-        Q(paper_receipt__isnull=True, status=RECEIVED) if window_over(round_, PAPER_WINDOW, today) else Q(pk__in=[])
-    )
+    fee_overdue, paper_overdue = _overdue(round_, today, "board_step__")
     qs = office_dossiers(user, round_).annotate(
-        step=Case(
-            When(certificate__isnull=False, then=Value(CERTIFIED_STEP)),
-            When(passed, then=Value(PASSED_STEP)),
-            When(counted, then=Value(FAILED_STEP)),
-            *status_steps,
-            When(_unpaid(), then=Value(UNPAID_STEP)),
-            When(paper_receipt__isnull=True, then=Value(PAPER_STEP)),
-            When(defence_outcome__passed__isnull=True, then=Value(DEFENCE_STEP)),  # none, or not settled
-            When(~grouped, then=Value(GROUP_STEP)),
-            default=Value(VOTE_STEP),
-            output_field=CharField(),
-        ),
+        step_code=F("board_step__step"),
         fee_overdue=_flag(fee_overdue),
         paper_overdue=_flag(paper_overdue),
     )
+    if filters.step or filters.overdue:
+        # The stored row's own round too: the index of the steps starts with it.
+        qs = qs.filter(board_step__round=round_)
     if filters.step:
-        qs = qs.filter(step=filters.step)
+        qs = qs.filter(board_step__step__in=step_codes(round_, filters.step))
     if filters.overdue:
-        qs = qs.filter(Q(fee_overdue=True) | Q(paper_overdue=True))
+        qs = qs.filter(fee_overdue | paper_overdue)
     if filters.unit:
         qs = qs.filter(unit__code=filters.unit)
     if filters.fee == "paid":
@@ -220,6 +195,7 @@ def board_queryset(
     elif filters.fee == "unpaid":
         qs = qs.filter(fee__isnull=False, fee__paid_at__isnull=True)
     if filters.voted:
+        counted = Q(pk__in=VoteCount.objects.filter(meeting__round=round_).values("dossier_id"))
         qs = qs.filter(counted | Q(certificate__isnull=False))
     if filters.order == "unit":
         return qs.order_by("unit__code", "serial_number", "pk")
@@ -252,7 +228,7 @@ def board_rows_of(round_: Round, dossiers: list[Dossier]) -> list[BoardRow]:
                 groups=[g.name for g in dossier.review_groups.all()],
                 count=counts.get(getattr(dossier, "count_id", None) or 0),
                 certificate=_related(dossier, "certificate"),
-                step=str(getattr(dossier, "step", "")),
+                step=step_label(round_, getattr(dossier, "step_code", None)),
                 overdue=overdue,
             )
         )
@@ -372,13 +348,24 @@ class BoardSummary:
 
 
 def board_summary(user: User, round_: Round, *, today: dt.date | None = None) -> BoardSummary:
-    """The board's step counts and its overdue total in one GROUP BY."""
-    qs = board_queryset(user, round_, today=today).order_by().values("step")  # type: ignore[misc]  # annotated
-    grouped = qs.annotate(n=Count("pk"), late=Count("pk", filter=Q(fee_overdue=True) | Q(paper_overdue=True)))
-    found: dict[str, int] = {row["step"]: row["n"] for row in grouped}
-    order = [*RECEIVED_STEPS, PASSED_STEP, FAILED_STEP, CERTIFIED_STEP]
+    """The board's step counts and its overdue total in one GROUP BY of the stored steps (an index of the
+    round's steps holds the unit and the overdue flags: the table itself is not read)."""
+    fee_overdue, paper_overdue = _overdue(round_, today or timezone.localdate())
+    grouped = (
+        BoardStep.objects.filter(round=round_, unit_id__in=office_unit_ids(user))
+        .order_by()
+        .values("step")
+        .annotate(n=Count("pk"), late=Count("pk", filter=fee_overdue | paper_overdue))
+    )
+    found: dict[str, int] = {}
+    late = 0
+    for row in grouped:
+        label = step_label(round_, row["step"])
+        found[label] = found.get(label, 0) + row["n"]
+        late += row["late"]
+    order = list(STEP_ORDER)
     steps = dict(sorted(found.items(), key=lambda item: order.index(item[0]) if item[0] in order else len(order)))
-    return BoardSummary(steps=steps, overdue=sum(row["late"] for row in grouped))
+    return BoardSummary(steps=steps, overdue=late)
 
 
 def step_counts(user: User, round_: Round, *, today: dt.date | None = None) -> dict[str, int]:

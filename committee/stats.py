@@ -1,7 +1,8 @@
 """Statistics of a round for the office (issue 12 point 10): counts per status, unit, level and kind, pass
 rates and fees collected. The counts add up the round's count cells (workflow.models.DossierTally, kept with
-every dossier write: a few per unit and state, whatever the number of dossiers); the fees are one aggregate
-query over the round's dossiers that have a fee. Never a loop over dossiers.
+every dossier write: a few per unit and state, whatever the number of dossiers); the fees add up the fee
+figures (committee.models.FeeFigures, kept with every fee write: a few per unit and level). Never a loop
+over dossiers.
 
 Scope: the prefecture office counts the dossiers of its prefecture; region-level officers (the office role
 held at the region) and administrators count the whole round."""
@@ -9,18 +10,17 @@ held at the region) and administrators count the whole round."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from decimal import Decimal
 from typing import Any, cast
 
-from django.db.models import Count, F, Q, QuerySet, Sum
+from django.db.models import QuerySet, Sum
 from django.db.models.functions import Coalesce
 
 from accounts.models import Organization, Role, User
 from accounts.selectors import organizations_for_role
 from committee.fraud_register import reads_whole_register
+from committee.models import FeeFigures
 from core.errors import PermissionDenied
 from dossiers.access import unit_ids_under
-from dossiers.models import Dossier
 from dossiers.states import CERTIFICATE_ISSUED, DRAFT, NOT_PASSED, PASSED
 from rounds.models import Round
 from workflow.models import DossierTally
@@ -133,33 +133,30 @@ def _add(row: Row, cell: dict[str, Any]) -> None:
         row.passed += cell["n"]
 
 
-def _fee_rows(dossiers: QuerySet[Dossier], labels: dict[str, str]) -> list[FeeRow]:
-    # From the dossiers joined to their fee (the scope's conditions stay on the dossier table), not
-    # `fee.dossier_id IN (every dossier of the scope)`. The one figure that still grows with the data: 41 ms
-    # at 100k (EXPLAIN ANALYZE, PostgreSQL 15: the round's 83k filed dossiers hash-joined to 16.7k fees);
-    # counts kept by the fee services would be the next step.
-    paid = Q(fee__paid_at__isnull=False)
+def _fee_rows(cells: QuerySet[FeeFigures], labels: dict[str, str]) -> list[FeeRow]:
+    # The fee figures kept per unit and level by the fee services (committee.board), added up per level: a
+    # few cells per unit whatever the number of dossiers, not the round's dossiers joined to their fees.
     rows = (
-        dossiers.filter(fee__isnull=False)
-        .values(dossier__level=F("level"))
+        cells.values("level")
         .annotate(
-            dossiers=Count("fee__id"),
-            due=Sum("fee__amount_yuan"),
-            paid_count=Count("fee__id", filter=paid),
-            paid=Sum("fee__amount_yuan", filter=paid),
-            overdue=Count("fee__id", filter=Q(fee__paid_at__isnull=True, fee__overdue_flagged_at__isnull=False)),
+            n=Sum("dossiers"),
+            due=Sum("due_yuan"),
+            paid_n=Sum("paid_count"),
+            paid=Sum("paid_yuan"),
+            late=Sum("overdue"),
         )
+        .filter(n__gt=0)
         .order_by("level")
     )
     return [
         FeeRow(
-            key=str(r["dossier__level"]),
-            label=labels.get(str(r["dossier__level"]), str(r["dossier__level"])),
-            dossiers=r["dossiers"],
+            key=str(r["level"]),
+            label=labels.get(str(r["level"]), str(r["level"])),
+            dossiers=int(r["n"]),
             due_yuan=int(r["due"] or 0),
-            paid_count=r["paid_count"],
-            paid_yuan=int(r["paid"] or Decimal(0)),
-            overdue=r["overdue"],
+            paid_count=int(r["paid_n"] or 0),
+            paid_yuan=int(r["paid"] or 0),
+            overdue=int(r["late"] or 0),
         )
         for r in rows
     ]
@@ -180,15 +177,16 @@ def _fee_total(rows: list[FeeRow]) -> FeeRow:
 def round_statistics(user: User | None, round_: Round) -> RoundStatistics:
     """The figures of one round within the user's scope (drafts are not applications yet)."""
     unit_ids, scope_label = _scope_unit_ids(user)
-    dossiers = Dossier.objects.filter(round=round_).exclude(status=DRAFT)
+    # A fee is drawn up once the committee has a dossier: no draft has one.
+    fee_cells = FeeFigures.objects.filter(round=round_)
     tallies = DossierTally.objects.filter(round=round_).exclude(status=DRAFT)
     if unit_ids is not None:
-        dossiers, tallies = dossiers.filter(unit_id__in=unit_ids), tallies.filter(unit_id__in=unit_ids)
+        fee_cells, tallies = fee_cells.filter(unit_id__in=unit_ids), tallies.filter(unit_id__in=unit_ids)
     policy = round_.policy
     states = {str(k): str(v) for k, v in policy.workflow["states"].items()}
     levels = {str(k): policy.level_label(k) for k in policy.data["levels"]}
     kinds = {str(k): policy.kind_label(k) for k in policy.data["kinds"]}
-    fees = _fee_rows(dossiers, levels)
+    fees = _fee_rows(fee_cells, levels)
     # The count cells of the round by (unit, status, level, kind) (ever submitted or not: both count), every
     # table adds them up. The stubs type values() without the annotations; the rows are plain dicts.
     cells = cast(

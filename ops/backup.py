@@ -28,6 +28,7 @@ from django.core.files.storage import default_storage
 from django.core.management import call_command
 from django.db import connection, transaction
 
+from committee.board import rebuild_committee_board
 from core.errors import ValidationFailed
 from ops.recovery import referenced_files
 from workflow.tallies import recount_tallies
@@ -141,6 +142,8 @@ def backup_restore(*, archive_path: Path) -> dict[str, Any]:
             call_command("loaddata", str(Path(staging) / DATA_FILE), verbosity=0)
             if TALLY_MODEL not in manifest.get("rows", {}):
                 recount_tallies()
+            if "committee.boardstep" not in manifest.get("rows", {}):  # an archive from before they were kept
+                rebuild_committee_board()
             for name, expected in manifest["files"].items():
                 member = archive.extractfile(f"files/{name}")
                 if member is None:

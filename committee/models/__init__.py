@@ -2,6 +2,7 @@
 meetings and the vote, results and certificates."""
 
 from committee.models.assignments import ExpertAssignment
+from committee.models.board import BoardStep, FeeFigures
 from committee.models.defence import DefenceOutcome, DefenceScore, DefenceSession
 from committee.models.experts import CommitteeMember, Draw, Expert, ExpertConflict, ReviewGroup
 from committee.models.fees import Fee, FeeImport, FeeImportRow, PaperReceipt, RosterReceipt
@@ -13,6 +14,7 @@ __all__ = [
     "Attendance",
     "Ballot",
     "BallotCast",
+    "BoardStep",
     "Certificate",
     "CommitteeMember",
     "DefenceOutcome",
@@ -24,6 +26,7 @@ __all__ = [
     "ExpertConflict",
     "ExpertOpinion",
     "Fee",
+    "FeeFigures",
     "FeeImport",
     "FeeImportRow",
     "Meeting",

@@ -1,0 +1,352 @@
+"""The board's step of every committee dossier and the fee figures, kept as the data changes.
+
+One expression defines the step (`step_expression`, the order in which a dossier passes the stage); it is
+evaluated for the dossiers a write touched and stored in committee.BoardStep in that write's transaction.
+The writers are the committee's records themselves: every save or delete of a fee, paper receipt, defence
+outcome, vote count or certificate, every change of a review group's dossiers and every dossier save that
+moves its state (receivers below, connected when this module is imported at ready()), so no service can
+forget it. QuerySet.update() and bulk_create() bypass them: a service that uses them calls
+`board_steps_refresh` / `fee_figures_refresh` itself (fees_flag_overdue), and after bulk loads
+`rebuild_committee_board()` (`manage.py rebuild_committee_board`) rebuilds both tables from the records.
+
+The fee figures (committee.FeeFigures, per round × unit × level) are recounted cell by cell from the fees
+whenever a fee is created, paid, flagged or deleted.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from django.apps import apps as global_apps
+from django.apps.registry import Apps
+from django.db import connection, transaction
+from django.db.models import BooleanField, Case, CharField, Count, Q, QuerySet, Sum, Value, When
+from django.db.models.functions import Coalesce
+from django.db.models.signals import m2m_changed, post_delete, post_save, pre_delete
+from django.dispatch import receiver
+
+from committee.models import (
+    BoardStep,
+    Certificate,
+    DefenceOutcome,
+    Fee,
+    FeeFigures,
+    PaperReceipt,
+    ReviewGroup,
+    VoteCount,
+)
+from committee.stage import AT_COMMITTEE, RECEIVED
+from dossiers.models import Dossier
+from rounds.models import Round
+
+# The board's steps as shown, in the order a dossier passes them (the counts are shown in this order).
+CERTIFIED_STEP = "已发放证书"
+PASSED_STEP = "评审通过"
+FAILED_STEP = "评审未通过"
+UNPAID_STEP = "待缴费"
+PAPER_STEP = "待收纸质评审表"
+DEFENCE_STEP = "待答辩"
+GROUP_STEP = "待分配评议组"
+VOTE_STEP = "待表决"
+RECEIVED_STEPS = (UNPAID_STEP, PAPER_STEP, DEFENCE_STEP, GROUP_STEP, VOTE_STEP)
+STEP_ORDER = (*RECEIVED_STEPS, PASSED_STEP, FAILED_STEP, CERTIFIED_STEP)
+
+# What BoardStep.step stores: a code per step; a state after the vote without a count is stored as
+# STATE_STEP + state and shown with the policy's label for it (labels may change with the policy, codes not).
+STEP_LABELS = {
+    "certified": CERTIFIED_STEP,
+    "vote_passed": PASSED_STEP,
+    "vote_failed": FAILED_STEP,
+    "unpaid": UNPAID_STEP,
+    "paper": PAPER_STEP,
+    "defence": DEFENCE_STEP,
+    "group": GROUP_STEP,
+    "vote": VOTE_STEP,
+}
+CODES = {label: code for code, label in STEP_LABELS.items()}
+STATE_STEP = "state:"
+STATE_STEPS = tuple(state for state in AT_COMMITTEE if state != RECEIVED)
+
+WRITE_BATCH = 2000
+
+
+def step_label(round_: Round, code: str | None) -> str:
+    """The board's text for a stored step code ('' for none: a dossier not yet counted by a rebuild)."""
+    if not code:
+        return ""
+    if code.startswith(STATE_STEP):
+        return round_.policy.state_label(code.removeprefix(STATE_STEP))
+    return STEP_LABELS.get(code, code)
+
+
+def step_codes(round_: Round, label: str) -> list[str]:
+    """The stored codes shown as `label` (two when the policy names a state as a step is named)."""
+    every = [*STEP_LABELS, *(STATE_STEP + state for state in STATE_STEPS)]
+    return [code for code in every if step_label(round_, code) == label]
+
+
+def _flag(condition: Q) -> Case:
+    return Case(When(condition, then=Value(True)), default=Value(False), output_field=BooleanField())
+
+
+def unpaid() -> Q:
+    return Q(fee__isnull=True) | Q(fee__paid_at__isnull=True)
+
+
+def step_expression(round_id: int, apps: Apps = global_apps) -> Case:
+    """A dossier's step code, from its fee, paper receipt, defence outcome, review groups, vote counts,
+    certificate and state: the first that holds, in this order (`apps`: a migration's historical models)."""
+    vote_count = apps.get_model("committee", "VoteCount")
+    group_dossiers = apps.get_model("committee", "ReviewGroup").dossiers.through
+    # Membership tests as `id IN (SELECT …)` of the round's few counts and groups: PostgreSQL hashes them once
+    # instead of running a correlated subquery per dossier (a rebuild reads a whole round).
+    # A counted dossier leaves 评审委员会已接收材料, so it has one count: "any count passed" is its outcome.
+    counts = vote_count.objects.filter(meeting__round_id=round_id)
+    counted = Q(pk__in=counts.values("dossier_id"))
+    passed = Q(pk__in=counts.filter(passed=True).values("dossier_id"))
+    grouped = Q(pk__in=group_dossiers.objects.filter(reviewgroup__round_id=round_id).values("dossier_id"))
+    return Case(
+        When(certificate__isnull=False, then=Value("certified")),
+        When(passed, then=Value("vote_passed")),
+        When(counted, then=Value("vote_failed")),
+        *(When(status=state, then=Value(STATE_STEP + state)) for state in STATE_STEPS),
+        When(unpaid(), then=Value("unpaid")),
+        When(paper_receipt__isnull=True, then=Value("paper")),
+        When(defence_outcome__passed__isnull=True, then=Value("defence")),  # none, or not settled
+        When(~grouped, then=Value("group")),
+        default=Value("vote"),
+        output_field=CharField(),
+    )
+
+
+STORED_FIELDS = ("round_id", "unit_id", "serial_number", "step", "fee_unpaid", "fee_flagged", "paper_missing")
+
+
+def computed_steps(
+    round_id: int, condition: Q | None = None, apps: Apps = global_apps
+) -> QuerySet[Dossier, tuple[Any, ...]]:
+    """(dossier id, *STORED_FIELDS) of the round's committee dossiers meeting `condition`, computed from the records."""
+    found = apps.get_model("dossiers", "Dossier").objects.filter(round_id=round_id, status__in=AT_COMMITTEE)
+    if condition is not None:
+        found = found.filter(condition)
+    return (
+        found.order_by()
+        .annotate(
+            step=step_expression(round_id, apps),
+            fee_unpaid=_flag(unpaid()),
+            fee_flagged=_flag(unpaid() & Q(fee__overdue_flagged_at__isnull=False)),
+            paper_missing=_flag(Q(paper_receipt__isnull=True, status=RECEIVED)),
+        )
+        .values_list("pk", *STORED_FIELDS)
+    )
+
+
+def _write_steps(rows: Iterable[tuple[Any, ...]], apps: Apps = global_apps) -> int:
+    model = apps.get_model("committee", "BoardStep")
+    steps = [model(dossier_id=row[0], **dict(zip(STORED_FIELDS, row[1:], strict=True))) for row in rows]
+    model.objects.bulk_create(
+        steps,
+        batch_size=WRITE_BATCH,
+        update_conflicts=True,
+        unique_fields=["dossier"],
+        update_fields=[name.removesuffix("_id") for name in STORED_FIELDS],
+    )
+    return len(steps)
+
+
+@transaction.atomic(savepoint=False)  # the caller's transaction, or its own: the locks need one
+def board_steps_refresh(dossier_ids: Iterable[int], *, create: bool = True) -> None:
+    """Stores the step of these dossiers as their records now say (no row for one outside the committee
+    states). `create=False` only rewrites rows that exist: a deletion may be part of deleting the dossier,
+    whose own row may be gone already."""
+    ids = sorted(set(dossier_ids))
+    for start in range(0, len(ids), WRITE_BATCH):
+        _refresh(ids[start : start + WRITE_BATCH], create=create)
+
+
+def _refresh(ids: list[int], *, create: bool) -> None:
+    # The dossiers are locked in key order first: two writes moving one dossier's step at once (its fee paid
+    # while its paper form is received) take turns, and the second computes from what the first committed.
+    locked = Dossier.objects.select_for_update().filter(pk__in=ids).order_by("pk").values_list("round_id", flat=True)
+    rows = [row for round_id in sorted(set(locked)) for row in computed_steps(round_id, Q(pk__in=ids))]
+    BoardStep.objects.filter(dossier_id__in=ids).exclude(dossier_id__in=[row[0] for row in rows]).delete()
+    if not create:
+        existing = set(BoardStep.objects.filter(dossier_id__in=ids).values_list("dossier_id", flat=True))
+        rows = [row for row in rows if row[0] in existing]
+    _write_steps(rows)
+
+
+# --- fee figures ----------------------------------------------------------------------------------------------
+
+FeeKey = tuple[int, int, str]
+
+
+def _fee_sums(fees: QuerySet[Fee]) -> dict[FeeKey, dict[str, int]]:
+    paid = Q(paid_at__isnull=False)
+    rows = (
+        fees.order_by()
+        .values("dossier__round_id", "dossier__unit_id", "dossier__level")
+        .annotate(
+            dossiers=Count("pk"),
+            due_yuan=Coalesce(Sum("amount_yuan"), 0),
+            paid_count=Count("pk", filter=paid),
+            paid_yuan=Coalesce(Sum("amount_yuan", filter=paid), 0),
+            overdue=Count("pk", filter=Q(paid_at__isnull=True, overdue_flagged_at__isnull=False)),
+        )
+    )
+    return {
+        (r["dossier__round_id"], r["dossier__unit_id"], r["dossier__level"]): {
+            "dossiers": r["dossiers"],
+            "due_yuan": int(r["due_yuan"]),
+            "paid_count": r["paid_count"],
+            "paid_yuan": int(r["paid_yuan"]),
+            "overdue": r["overdue"],
+        }
+        for r in rows
+    }
+
+
+def _cells(keys: list[FeeKey], prefix: str = "") -> Q:
+    found = Q(pk__in=[])
+    for round_id, unit_id, level in keys:
+        found |= Q(**{f"{prefix}round_id": round_id, f"{prefix}unit_id": unit_id, f"{prefix}level": level})
+    return found
+
+
+@transaction.atomic(savepoint=False)
+def fee_figures_refresh(dossier_ids: Iterable[int]) -> None:
+    """Recounts the fee figures of the cells (round, unit, level) these dossiers are in, from their fees."""
+    ids = sorted(set(dossier_ids))
+    keys: set[FeeKey] = set()
+    for start in range(0, len(ids), WRITE_BATCH):
+        chunk = ids[start : start + WRITE_BATCH]
+        keys.update(Dossier.objects.filter(pk__in=chunk).values_list("round_id", "unit_id", "level"))
+    ordered = sorted(keys)
+    for start in range(0, len(ordered), 200):
+        _recount_cells(ordered[start : start + 200])
+
+
+def _recount_cells(keys: list[FeeKey]) -> None:
+    if not keys:
+        return
+    FeeFigures.objects.bulk_create(
+        [FeeFigures(round_id=r, unit_id=u, level=level) for r, u, level in keys], ignore_conflicts=True
+    )
+    # The cells are locked in key order before they are counted: two writes in one cell (two payments of one
+    # unit) take turns, and the second counts what the first committed (the count is a new statement).
+    list(FeeFigures.objects.select_for_update().filter(_cells(keys)).order_by("round", "unit", "level").values("pk"))
+    sums = _fee_sums(Fee.objects.filter(_cells(keys, "dossier__")))
+    zero = {"dossiers": 0, "due_yuan": 0, "paid_count": 0, "paid_yuan": 0, "overdue": 0}
+    FeeFigures.objects.bulk_create(
+        [FeeFigures(round_id=r, unit_id=u, level=level, **sums.get((r, u, level), zero)) for r, u, level in keys],
+        update_conflicts=True,
+        unique_fields=["round", "unit", "level"],
+        update_fields=list(zero),
+    )
+
+
+# --- rebuild --------------------------------------------------------------------------------------------------
+
+# What the step and the figures are computed from: locked against writes while a rebuild reads them.
+_SOURCE_TABLES = tuple(
+    model._meta.db_table
+    for model in (Dossier, Fee, PaperReceipt, DefenceOutcome, ReviewGroup.dossiers.through, VoteCount, Certificate)
+)
+
+
+@transaction.atomic
+def rebuild_committee_board(apps: Apps = global_apps) -> dict[str, int]:
+    """Rebuilds every stored step and every fee cell from the records (idempotent): after bulk_create /
+    QuerySet.update, which bypass the receivers, after a restore, or to repair them (`apps`: the data
+    migration's historical models). On PostgreSQL the records are locked against writes meanwhile (SHARE:
+    readers go on), so no change slips between read and rewrite."""
+    board_step, fee_figures = apps.get_model("committee", "BoardStep"), apps.get_model("committee", "FeeFigures")
+    dossier, fee = apps.get_model("dossiers", "Dossier"), apps.get_model("committee", "Fee")
+    if connection.vendor == "postgresql":
+        tables = ", ".join(connection.ops.quote_name(table) for table in _SOURCE_TABLES)
+        with connection.cursor() as cursor:
+            cursor.execute(f"LOCK TABLE {tables} IN SHARE MODE")
+    board_step.objects.all().delete()
+    rounds = dossier.objects.filter(status__in=AT_COMMITTEE).order_by("round_id").values_list("round_id", flat=True)
+    steps = sum(_write_steps(computed_steps(r, apps=apps).iterator(), apps) for r in rounds.distinct())
+    fee_figures.objects.all().delete()
+    sums = _fee_sums(fee.objects.all())
+    cells = [fee_figures(round_id=r, unit_id=u, level=level, **n) for (r, u, level), n in sums.items()]
+    fee_figures.objects.bulk_create(cells, batch_size=WRITE_BATCH)
+    return {"steps": steps, "fee_cells": len(cells)}
+
+
+# --- the writers ----------------------------------------------------------------------------------------------
+
+# Dossier fields the stored step copies or depends on (a save leaving them out cannot move it).
+_DOSSIER_FIELDS = {"status", "round", "unit", "serial_number"}
+
+
+@receiver(post_save, sender=Dossier)
+def _dossier_saved(sender: type[Dossier], instance: Dossier, created: bool, raw: bool, **kwargs: Any) -> None:
+    fields = kwargs.get("update_fields")
+    if raw or (fields is not None and not _DOSSIER_FIELDS & set(fields)):
+        return
+    if instance.status in AT_COMMITTEE:
+        board_steps_refresh([instance.pk])
+    elif not created:  # it may just have left the committee (cancelled)
+        BoardStep.objects.filter(dossier_id=instance.pk).delete()
+
+
+@receiver(post_save, sender=PaperReceipt)
+@receiver(post_save, sender=DefenceOutcome)
+@receiver(post_save, sender=VoteCount)
+@receiver(post_save, sender=Certificate)
+def _record_saved(sender: type[Any], instance: Any, raw: bool, **kwargs: Any) -> None:
+    if not raw:
+        board_steps_refresh([instance.dossier_id])
+
+
+@receiver(post_delete, sender=PaperReceipt)
+@receiver(post_delete, sender=DefenceOutcome)
+@receiver(post_delete, sender=VoteCount)
+@receiver(post_delete, sender=Certificate)
+def _record_deleted(sender: type[Any], instance: Any, **kwargs: Any) -> None:
+    board_steps_refresh([instance.dossier_id], create=False)
+
+
+@receiver(post_save, sender=Fee)
+def _fee_saved(sender: type[Fee], instance: Fee, raw: bool, **kwargs: Any) -> None:
+    if not raw:
+        board_steps_refresh([instance.dossier_id])
+        fee_figures_refresh([instance.dossier_id])
+
+
+@receiver(post_delete, sender=Fee)
+def _fee_deleted(sender: type[Fee], instance: Fee, **kwargs: Any) -> None:
+    board_steps_refresh([instance.dossier_id], create=False)
+    fee_figures_refresh([instance.dossier_id])
+
+
+@receiver(pre_delete, sender=ReviewGroup)
+def _group_deleted(sender: type[ReviewGroup], instance: ReviewGroup, **kwargs: Any) -> None:
+    # The group's dossier links go with it without an m2m signal: their steps are rewritten after.
+    instance._board_dossier_ids = list(instance.dossiers.values_list("pk", flat=True))  # type: ignore[attr-defined]
+
+
+@receiver(post_delete, sender=ReviewGroup)
+def _group_gone(sender: type[ReviewGroup], instance: ReviewGroup, **kwargs: Any) -> None:
+    board_steps_refresh(getattr(instance, "_board_dossier_ids", []), create=False)
+
+
+@receiver(m2m_changed, sender=ReviewGroup.dossiers.through)
+def _group_dossiers_changed(
+    sender: type[Any], instance: Any, action: str, reverse: bool, pk_set: set[int] | None, **kwargs: Any
+) -> None:
+    if action == "pre_clear" and not reverse:
+        instance._board_cleared = list(instance.dossiers.values_list("pk", flat=True))
+    if action not in ("post_add", "post_remove", "post_clear"):
+        return
+    if reverse:  # dossier.review_groups changed: the dossier is the instance
+        ids = [instance.pk]
+    elif action == "post_clear":
+        ids = getattr(instance, "_board_cleared", [])
+    else:
+        ids = list(pk_set or ())
+    board_steps_refresh(ids, create=action == "post_add")

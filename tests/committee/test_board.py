@@ -1,0 +1,274 @@
+"""committee.board: the stored step of every committee dossier equals the step computed from its records after
+every committee service; the fee figures equal a direct aggregate of the fees after payments, an import and
+the overdue flags; the rebuild (command, data migration) repairs both; and two writes at once leave them
+exact (PostgreSQL row locks: run with DATABASE_URL=postgres://…)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+import time
+from collections.abc import Callable
+from io import StringIO
+from typing import Any
+
+import pytest
+from django.core.management import call_command
+from django.db import connection, connections, transaction
+from django.db.models import Count, Q, Sum
+
+from committee.board import STORED_FIELDS, computed_steps, rebuild_committee_board
+from committee.certificates import certificate_issue
+from committee.defence import defence_outcomes_settle
+from committee.draws import committee_draw, group_draw
+from committee.fees import fee_for, fee_import, fee_payment_record, fees_flag_overdue
+from committee.fraud import fraud_case_record
+from committee.meetings import (
+    attendance_record,
+    ballot_cast,
+    meeting_create,
+    minutes_seal,
+    vote_count,
+    voting_open,
+)
+from committee.models import BoardStep, CommitteeMember, Fee, FeeFigures, PaperReceipt
+from committee.office import board_summary
+from committee.paper import paper_receipt_record
+from committee.results import results_confirm, results_publicity_start
+from committee.stage import id_number_of
+from dossiers.models import Dossier
+from rounds.models import Round
+from tests.committee.stage import received_dossier
+from tests.committee.test_fees_and_paper import xlsx
+from tests.documents.conftest import make_dossier
+
+
+def assert_steps_exact(round_: Round) -> None:
+    """Every stored row equals the step computed from the records now, and no committee dossier lacks one."""
+    expected = {row[0]: row[1:] for row in computed_steps(round_.pk)}
+    stored = {row[0]: row[1:] for row in BoardStep.objects.filter(round=round_).values_list("dossier", *STORED_FIELDS)}
+    assert stored == expected
+
+
+def step_of(dossier: Dossier) -> str | None:
+    assert_steps_exact(dossier.round)
+    return BoardStep.objects.filter(dossier=dossier).values_list("step", flat=True).first()
+
+
+def direct_fee_figures(round_: Round) -> dict[tuple[int, str], tuple[int, ...]]:
+    """(unit, level) → the figures, aggregated from the fees themselves (what the statistics used to query)."""
+    paid = Q(paid_at__isnull=False)
+    rows = (
+        Fee.objects.filter(dossier__round=round_)
+        .values("dossier__unit_id", "dossier__level")
+        .annotate(
+            n=Count("pk"),
+            due=Sum("amount_yuan"),
+            paid_n=Count("pk", filter=paid),
+            paid=Sum("amount_yuan", filter=paid),
+            late=Count("pk", filter=Q(paid_at__isnull=True, overdue_flagged_at__isnull=False)),
+        )
+    )
+    return {
+        (r["dossier__unit_id"], r["dossier__level"]): (r["n"], r["due"], r["paid_n"], r["paid"] or 0, r["late"])
+        for r in rows
+    }
+
+
+def kept_fee_figures(round_: Round) -> dict[tuple[int, str], tuple[int, ...]]:
+    cells = FeeFigures.objects.filter(round=round_, dossiers__gt=0)
+    return {(c.unit_id, c.level): (c.dossiers, c.due_yuan, c.paid_count, c.paid_yuan, c.overdue) for c in cells.all()}
+
+
+def test_the_stored_step_follows_two_dossiers_through_every_service(stage_round, orgs, office, experts, today):
+    """fee → paper → defence → group → vote → certificate for one, a failing vote for the other, and a
+    fraud cancellation taking a third off the board: stored == computed after each."""
+    # Juniors: exempt and nobody defends, so settling the defence passes them (test_meeting's setting).
+    passing, failing, cancelled = (received_dossier(stage_round, orgs["U-KRLJT"], level="junior") for _ in range(3))
+    assert step_of(passing) == step_of(failing) == "unpaid"
+    fee_payment_record(actor=office, fee=fee_for(passing), paid_on=today, method="cash")
+    assert step_of(passing) == "paper"
+    paper_receipt_record(actor=office, dossier=passing, received_on=today)
+    assert step_of(passing) == "defence"
+    paper_receipt_record(actor=office, dossier=failing, received_on=today)
+    assert step_of(failing) == "unpaid"
+    fee_payment_record(actor=office, fee=fee_for(failing), paid_on=today, method="transfer")
+    assert step_of(failing) == "defence"
+    defence_outcomes_settle(actor=office, round_=stage_round)
+    assert step_of(passing) == step_of(failing) == "group"
+    committee_draw(actor=office, round_=stage_round, size=9, seed="m")
+    group_draw(actor=office, round_=stage_round, name="评议组1", dossiers=[passing, failing], size=3, seed="g")
+    assert step_of(passing) == step_of(failing) == "vote"
+    fraud_case_record(actor=office, dossier=cancelled, evidence="学历证书经学信网核验为伪造")
+    assert step_of(cancelled) is None  # it left the committee states, and the board
+
+    meeting = meeting_create(
+        actor=office, round_=stage_round, held_on=today, place="会议室", dossiers=[passing, failing]
+    )
+    members = [m.expert for m in CommitteeMember.objects.filter(round=stage_round).order_by("expert_id")]
+    attendance_record(actor=office, meeting=meeting, present_expert_ids={e.pk for e in members[:6]})
+    voting_open(actor=office, meeting=meeting)
+    for dossier, choice in ((passing, "yes"), (failing, "no")):
+        for expert in members[:6]:
+            ballot_cast(actor=expert.user, meeting=meeting, dossier=dossier, choice=choice)
+        vote_count(actor=office, meeting=meeting, dossier=dossier)
+    assert step_of(passing) == "vote_passed" and step_of(failing) == "vote_failed"
+    assert board_summary(office, stage_round).steps == {"评审通过": 1, "评审未通过": 1}
+
+    minutes_seal(actor=office, meeting=meeting)
+    publicity = results_publicity_start(actor=office, round_=stage_round, starts_on=today)
+    results_confirm(actor=office, publicity=publicity, today=publicity.ends_on + dt.timedelta(days=1))
+    certificate_issue(actor=office, dossier=Dossier.objects.get(pk=passing.pk))
+    assert step_of(passing) == "certified"
+    assert board_summary(office, stage_round).steps == {"评审未通过": 1, "已发放证书": 1}
+
+
+def test_a_deleted_record_moves_the_step_back(stage_round, orgs, office, today):
+    dossier = received_dossier(stage_round, orgs["U-KRLJT"], level="junior")
+    paper_receipt_record(actor=office, dossier=dossier, received_on=today)
+    fee_payment_record(actor=office, fee=fee_for(dossier), paid_on=today, method="cash")
+    assert step_of(dossier) == "defence"
+    PaperReceipt.objects.filter(dossier=dossier).get().delete()
+    assert step_of(dossier) == "paper"
+    Fee.objects.get(dossier=dossier).delete()
+    assert step_of(dossier) == "unpaid"
+    assert kept_fee_figures(stage_round) == direct_fee_figures(stage_round) == {}
+
+
+def test_the_board_counts_the_stored_steps_and_the_rebuild_repairs_them(stage_round, orgs, office, today, demo_users):
+    dossiers = [received_dossier(stage_round, orgs["U-KRLJT"], level="junior") for _ in range(3)]
+    fee_payment_record(actor=office, fee=fee_for(dossiers[0]), paid_on=today, method="cash")
+    before = board_summary(office, stage_round)
+    assert before.steps == {"待缴费": 2, "待收纸质评审表": 1}
+    # Corrupted behind the receivers' back: a wrong step, a missing row, a row of a dossier not at the committee.
+    BoardStep.objects.filter(dossier=dossiers[1]).update(step="vote", fee_unpaid=False)
+    BoardStep.objects.filter(dossier=dossiers[2]).delete()
+    outsider = make_dossier(round_=stage_round, applicant=demo_users["demo_applicant"], unit=orgs["U-KRLJT"])
+    BoardStep.objects.create(
+        dossier=outsider,
+        round=stage_round,
+        unit=orgs["U-KRLJT"],
+        serial_number="X",
+        step="vote",
+        **dict.fromkeys(("fee_unpaid", "fee_flagged", "paper_missing"), False),
+    )
+    FeeFigures.objects.filter(round=stage_round).update(paid_count=7)
+    assert board_summary(office, stage_round).steps != before.steps  # the board reads the stored steps
+    out = StringIO()
+    call_command("rebuild_committee_board", stdout=out)
+    assert "评审进度" in out.getvalue()
+    assert_steps_exact(stage_round)
+    assert not BoardStep.objects.filter(dossier=outsider).exists()
+    assert board_summary(office, stage_round) == before
+    assert kept_fee_figures(stage_round) == direct_fee_figures(stage_round)
+    assert rebuild_committee_board() == rebuild_committee_board()  # idempotent
+
+
+def test_the_fee_figures_follow_payments_an_import_and_the_overdue_flags(stage_round, orgs, office, today):
+    mids = [received_dossier(stage_round, orgs["U-KRLJT"], level="mid") for _ in range(3)]
+    juniors = [received_dossier(stage_round, orgs["U-BZGL"], level="junior", kind="initial") for _ in range(2)]
+    assert kept_fee_figures(stage_round) == direct_fee_figures(stage_round)
+    assert len(direct_fee_figures(stage_round)) == 2
+    fee_payment_record(actor=office, fee=fee_for(mids[0]), paid_on=today, method="cash")
+    assert kept_fee_figures(stage_round) == direct_fee_figures(stage_round)
+    rows = [
+        [fee_for(mids[1]).serial, "", 380, today.isoformat(), "T1"],
+        ["", id_number_of(juniors[0]), 100, today.isoformat(), "T2"],
+        [fee_for(juniors[1]).serial, "", 999, today.isoformat(), "T3"],  # wrong amount: not applied
+    ]
+    fee_import(actor=office, round_=stage_round, file_name="bank.xlsx", data=xlsx(rows))
+    assert kept_fee_figures(stage_round) == direct_fee_figures(stage_round)
+    assert sum(paid for _, _, paid, _, _ in kept_fee_figures(stage_round).values()) == 3
+    window_end = stage_round.policy.window("fee_payment").end
+    assert fees_flag_overdue(actor=office, round_=stage_round, today=window_end + dt.timedelta(days=1)) == 2
+    assert kept_fee_figures(stage_round) == direct_fee_figures(stage_round)
+    assert sum(late for *_, late in kept_fee_figures(stage_round).values()) == 2
+    # The board's stored flags followed the bulk update too.
+    assert_steps_exact(stage_round)
+    assert BoardStep.objects.filter(fee_flagged=True).count() == 2
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_data_migration_fills_the_steps_and_figures_of_existing_records(stage_round, orgs, office, today):
+    dossier = received_dossier(stage_round, orgs["U-KRLJT"], level="junior")
+    fee_payment_record(actor=office, fee=fee_for(dossier), paid_on=today, method="cash")
+    received_dossier(stage_round, orgs["U-BZGL"], level="mid")
+    BoardStep.objects.all().delete()  # as before the migration: records, nothing stored
+    FeeFigures.objects.all().delete()
+    call_command("migrate", "committee", "0003", verbosity=0)
+    call_command("migrate", "committee", "0004", verbosity=0)
+    assert_steps_exact(stage_round)
+    assert BoardStep.objects.count() == 2
+    assert kept_fee_figures(stage_round) == direct_fee_figures(stage_round) != {}
+
+
+# --- two writes at once (PostgreSQL) ---------------------------------------------------------------------------
+
+
+def _at_once(slow: Callable[[], Any], quick: Callable[[], Any]) -> list[object]:
+    """`slow` writes and holds its transaction open a moment; `quick` writes meanwhile, then must wait for it
+    (it reads nothing of `slow`'s write before that commits). Returns each result or exception."""
+    results: list[object] = [None, None]
+    started = threading.Event()
+
+    def run_slow() -> None:
+        try:
+            with transaction.atomic():
+                results[0] = slow()
+                started.set()
+                time.sleep(0.5)
+        except Exception as exc:  # asserted on below
+            results[0] = exc
+        finally:
+            started.set()
+            connections.close_all()
+
+    def run_quick() -> None:
+        try:
+            started.wait(10)
+            results[1] = quick()
+        except Exception as exc:
+            results[1] = exc
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=run_slow), threading.Thread(target=run_quick)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=30)
+    return results
+
+
+@pytest.mark.postgres_only
+@pytest.mark.django_db(transaction=True)
+def test_a_paper_receipt_and_the_defence_outcome_at_once_store_the_step_both_make(stage_round, orgs, office, today):
+    if connection.vendor != "postgresql":
+        pytest.skip("needs PostgreSQL row locks (set DATABASE_URL=postgres://…)")
+    dossier = received_dossier(stage_round, orgs["U-KRLJT"], level="junior")
+    fee_payment_record(actor=office, fee=fee_for(dossier), paid_on=today, method="cash")
+    # Settling the outcomes locks outcome rows only, never the dossier: the step's own lock must order them.
+    results = _at_once(
+        lambda: paper_receipt_record(actor=office, dossier=dossier, received_on=today),
+        lambda: defence_outcomes_settle(actor=office, round_=stage_round),
+    )
+    assert not [r for r in results if isinstance(r, Exception)], results
+    # Computed alone, each would have stored what it saw: "defence" (form, no outcome) or "paper" (outcome, no
+    # form), the later commit overwriting the other.
+    assert step_of(dossier) == "group"
+
+
+@pytest.mark.postgres_only
+@pytest.mark.django_db(transaction=True)
+def test_two_payments_in_one_cell_at_once_are_both_counted(stage_round, orgs, office, today):
+    if connection.vendor != "postgresql":
+        pytest.skip("needs PostgreSQL row locks (set DATABASE_URL=postgres://…)")
+    first, second = (received_dossier(stage_round, orgs["U-KRLJT"], level="mid") for _ in range(2))
+    fees = [fee_for(first), fee_for(second)]
+    results = _at_once(
+        lambda: fee_payment_record(actor=office, fee=fees[0], paid_on=today, method="cash"),
+        lambda: fee_payment_record(actor=office, fee=fees[1], paid_on=today, method="cash"),
+    )
+    assert not [r for r in results if isinstance(r, Exception)], results
+    assert kept_fee_figures(stage_round) == direct_fee_figures(stage_round)
+    assert next(iter(kept_fee_figures(stage_round).values()))[2] == 2

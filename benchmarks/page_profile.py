@@ -60,9 +60,11 @@ def _seed(args: argparse.Namespace) -> None:
 class _Counter:
     def __init__(self) -> None:
         self.count = 0
+        self.statements: list[str] = []
 
     def __call__(self, execute: Callable[..., Any], sql: str, params: Any, many: bool, context: Any) -> Any:
         self.count += 1
+        self.statements.append(sql)
         return execute(sql, params, many, context)
 
 
@@ -72,6 +74,7 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=25)
     parser.add_argument("--profile", action="append", default=[], help="a request name to profile (repeatable)")
     parser.add_argument("--top", type=int, default=35)
+    parser.add_argument("--sql", action="append", default=[], help="a request name whose SQL to print (repeatable)")
     parser.add_argument(
         "--only", default="", help="a regular expression: list only the profiled functions whose file matches it"
     )
@@ -157,6 +160,10 @@ def main() -> None:
             call()
         if after:
             after()
+        if name in args.sql:
+            print(f"\n==== {name}: {counter.count} statements")
+            for number, sql in enumerate(counter.statements, 1):
+                print(f"{number:3d}. {sql[:400]}")
         times, cpu = [], []
         profile = cProfile.Profile() if name in args.profile else None
         for _ in range(args.repeat):

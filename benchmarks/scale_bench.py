@@ -5,7 +5,9 @@
 
 Recreates its own PostgreSQL database, runs the demo set-up (dossiers built through the services, for
 realistic pages), then for each size adds bulk dossiers (`benchmarks/seeding.py`: spread over 202 units in
-nine counties and every state), runs ANALYZE, and requests every page of the table below with Django's test
+nine counties and every state, with floors: the first 800 fill the demo expert's assignments, the demo unit's,
+county's and prefecture's queues and the committee board, so every list page is as full at 1k as at 100k and
+the ratio compares like with like), runs VACUUM ANALYZE, and requests every page of the table below with Django's test
 client as the role's demo user: one warm-up, then `--repeat` timed requests (median wall time, in this
 process: URL resolution, middleware, session, view, SQL, template) and the SQL query count of one request
 (an execute wrapper on the connection). A bare Django view and the same view with one query are measured in the same run
@@ -100,6 +102,7 @@ def _pages() -> list[Page]:
         # The committee office's pages on the round holding the bulk dossiers (its board grows with them).
         Page("demo_prefecture", "office: rounds", fixed("/committee/office/")),
         Page("demo_prefecture", "office: board", lambda ids: f"/committee/office/{ids['round']}/"),
+        # A deep page that exists at every size: the seeding's floors give the board 8+ pages at 1k.
         Page("demo_prefecture", "office: board, page 5", lambda ids: f"/committee/office/{ids['round']}/?page=5"),
         Page(
             "demo_prefecture",
@@ -280,7 +283,7 @@ def main() -> None:
     runs: dict[int, dict[str, Measure]] = {}
     for n in sizes:
         started = time.perf_counter()
-        grow_to(n)
+        grow_to(n, floors=True)
         analyze()
         print(f"\n{n:,} bulk dossiers (seeded in {time.perf_counter() - started:.0f} s)")
         runs[n] = _measure(pages, args.repeat)

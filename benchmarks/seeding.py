@@ -6,13 +6,31 @@ with attachments, publicity, returns and expert assignments). The bulk dossiers 
 pages): spread over 200 extra units in the nine counties plus the demo units, over every state of the
 chain, each with its basic_info section, its submit transition, publicities for the ones in publicity,
 return deadlines for the returned ones, and one expert assignment in ten of those the committee received;
-then the dossier counts are rebuilt (`recount_tallies`: bulk_create bypasses Dossier.save).
+then the dossier counts and the committee's board steps and fee figures are rebuilt (`recount_tallies`,
+`rebuild_committee_board`: bulk_create bypasses Dossier.save and the committee's receivers).
 `grow_to(n)` adds only what is missing, so one database serves 1k, then 10k, then 100k.
+
+Full pages at every size (`grow_to(n, floors=True)`, the scale benchmark): a cost-against-size benchmark
+compares like with like only if each list page holds as many rows at 1k as at 100k; spread evenly, 1,000
+dossiers left the demo expert 8 assignments, the demo unit ~5 dossiers and the committee board ~4 pages,
+so those pages grew with their rows, not with the data. With floors the first bulk dossiers fill them:
+
+- the first `EXPERT_FLOOR` (400: two pages of the assignments API's 200) are received by the committee,
+  spread over the units as the rest, and all assigned to the demo expert (the board then holds 8+ pages);
+- the next ones belong to the demo unit (U-KRLJT, routed through the demo county): for each review level
+  of the policy (unit, county, prefecture) `QUEUE_FLOOR` (100: two queue pages of 50) in that level's
+  states, then `QUEUE_FLOOR` returned (their deadlines within 60 hours: the "≤ 3 days left" view);
+- the rest are spread as without floors.
+
+So at 1,000 the floors are 800 of the bulk dossiers; from 10,000 on they are a small share of the mix.
+A database is grown with one choice of floors throughout (the layout is a function of the dossier's index).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass
 
 from django.db import connection, transaction
 from django.utils import timezone
@@ -24,8 +42,10 @@ from demo.committee import COMMITTEE_ROUND
 from demo.seed import seed_demo
 from demo.setup import COUNTIES, make_credit_code, seed_organizations, seed_rounds, seed_users
 from dossiers.models import Dossier, DossierSection
+from dossiers.states import RETURNED
 from rounds.models import Round
 from workflow.models import Publicity, Transition
+from workflow.selectors import QUEUE_MAX_PAGE_SIZE, QUEUE_PAGE_SIZE
 from workflow.tallies import recount_tallies
 
 BULK_UNITS = 200
@@ -47,6 +67,14 @@ STATE_MIX = [
 ]
 KINDS = [("junior", "initial"), ("mid", "evaluation"), ("mid", "conferral"), ("junior", "evaluation")]
 LEVEL_OF_RETURN = ["unit", "county", "prefecture"]
+RECEIVED = "committee_received"
+# The floors (module docstring): two full pages of the expert's assignments API (200 a page) and of a queue.
+EXPERT_FLOOR = 2 * QUEUE_MAX_PAGE_SIZE
+QUEUE_FLOOR = 2 * QUEUE_PAGE_SIZE
+DEMO_UNIT = "U-KRLJT"  # demo_unit's unit, routed through demo_county (demo.setup)
+# What the services keep as they write and bulk_create bypasses, rebuilt after each growth: the dossier counts
+# the queues and statistics read (Dossier.save keeps them), the board steps and fee figures (committee receivers).
+REBUILT_AFTER_BULK_WRITES: list[Callable[[], object]] = [recount_tallies, rebuild_committee_board]
 
 
 def demo_round() -> Round:
@@ -95,45 +123,84 @@ def _units() -> list[Organization]:
     return demo + list(Organization.objects.filter(code__startswith="U-SC").order_by("code"))
 
 
-def grow_to(total: int, *, password_hash: str = "!", chunk: int = 5000) -> None:
-    """Add bulk dossiers until there are `total` of them (applicants get `password_hash`)."""
-    start = bulk_count()
+@dataclass(frozen=True)
+class Layout:
+    """Where the bulk dossier of each index goes: its state, its unit, whether the demo expert is assigned it
+    (a function of the index alone, so growing in steps gives the same dossiers as growing at once)."""
+
+    units: list[Organization]
+    demo_unit: Organization
+    # The demo unit's floor, block by block (each QUEUE_FLOOR dossiers): each review level's states, returned.
+    # Empty without floors.
+    floor_blocks: list[list[str]]
+    expert_floor: int
+
+    def place(self, i: int) -> tuple[str, Organization, bool]:
+        if i < self.expert_floor:
+            return RECEIVED, self.units[i % len(self.units)], True
+        in_floor = i - self.expert_floor
+        if in_floor < QUEUE_FLOOR * len(self.floor_blocks):
+            states = self.floor_blocks[in_floor // QUEUE_FLOOR]
+            return states[in_floor % len(states)], self.demo_unit, False
+        status = STATE_MIX[i % len(STATE_MIX)]
+        # One in ten of those the committee received is the demo expert's.
+        return status, self.units[i % len(self.units)], status == RECEIVED and (i // len(STATE_MIX)) % 10 == 0
+
+
+def layout(round_: Round, *, floors: bool) -> Layout:
     units = _units()
+    demo_unit = next(u for u in units if u.code == DEMO_UNIT)
+    if not floors:
+        return Layout(units=units, demo_unit=demo_unit, floor_blocks=[], expert_floor=0)
+    by_level: dict[str, list[str]] = {}
+    for state, level in (round_.policy.workflow.get("levels") or {}).items():
+        by_level.setdefault(str(level), []).append(str(state))
+    return Layout(
+        units=units, demo_unit=demo_unit, floor_blocks=[*by_level.values(), [RETURNED]], expert_floor=EXPERT_FLOOR
+    )
+
+
+def grow_to(total: int, *, floors: bool = False, password_hash: str = "!", chunk: int = 5000) -> None:
+    """Add bulk dossiers until there are `total` of them (applicants get `password_hash`); with `floors`, the
+    first ones fill the demo expert's, unit's, county's and prefecture's lists (module docstring)."""
+    start = bulk_count()
     round_ = demo_round()
+    placement = layout(round_, floors=floors)
     for first in range(start, total, chunk):
-        _add_chunk(round_, units, first, min(first + chunk, total), password_hash)
-    # bulk_create bypasses Dossier.save, which keeps the counts the queues and statistics read.
-    recount_tallies()
-    rebuild_committee_board()  # bulk_create passes the committee's receivers by too
+        _add_chunk(round_, placement, first, min(first + chunk, total), password_hash)
+    for rebuild in REBUILT_AFTER_BULK_WRITES:
+        rebuild()
 
 
 @transaction.atomic
-def _add_chunk(round_: Round, units: list[Organization], first: int, last: int, password_hash: str) -> None:
+def _add_chunk(round_: Round, placement: Layout, first: int, last: int, password_hash: str) -> None:
     now = timezone.now()
     users = User.objects.bulk_create(
         [User(username=f"scale{i:07d}", full_name=f"测试{i:07d}", password=password_hash) for i in range(first, last)],
         batch_size=2000,
     )
     dossiers = []
+    assigned = []
     for user, i in zip(users, range(first, last), strict=True):
-        status = STATE_MIX[i % len(STATE_MIX)]
+        status, unit, to_expert = placement.place(i)
         level, kind = KINDS[i % len(KINDS)]
         filed = status != "draft"
-        dossiers.append(
-            Dossier(
-                round=round_,
-                applicant=user,
-                unit=units[i % len(units)],
-                level=level,
-                kind=kind,
-                serial_number=f"{BULK_PREFIX}{i:07d}",
-                status=status,
-                submission_count=1 if filed else 0,
-                submitted_at=now - dt.timedelta(days=i % 20, minutes=i % 1440) if filed else None,
-                returned_by_level=LEVEL_OF_RETURN[i % 3] if status == "returned" else "",
-                return_deadline=now + dt.timedelta(hours=6 + i % 60) if status == "returned" else None,
-            )
+        dossier = Dossier(
+            round=round_,
+            applicant=user,
+            unit=unit,
+            level=level,
+            kind=kind,
+            serial_number=f"{BULK_PREFIX}{i:07d}",
+            status=status,
+            submission_count=1 if filed else 0,
+            submitted_at=now - dt.timedelta(days=i % 20, minutes=i % 1440) if filed else None,
+            returned_by_level=LEVEL_OF_RETURN[i % 3] if status == "returned" else "",
+            return_deadline=now + dt.timedelta(hours=6 + i % 60) if status == "returned" else None,
         )
+        dossiers.append(dossier)
+        if to_expert:
+            assigned.append(dossier)
     dossiers = Dossier.objects.bulk_create(dossiers, batch_size=2000)
     RoleAssignment.objects.bulk_create(
         [RoleAssignment(user_id=d.applicant_id, role=Role.APPLICANT, organization_id=d.unit_id) for d in dossiers],
@@ -159,11 +226,10 @@ def _add_chunk(round_: Round, units: list[Organization], first: int, last: int, 
         batch_size=4000,
     )
     _publicise(round_, [d for d in dossiers if d.status == "unit_publicity"], now.date())
-    _committee_records(round_, [d for d in dossiers if d.status in ("committee_received", "passed")], now)
+    _committee_records(round_, [d for d in dossiers if d.status in (RECEIVED, "passed")], now)
     expert = User.objects.get(username="demo_expert")
-    received = [d for d in dossiers if d.status == "committee_received"][::10]
     ExpertAssignment.objects.bulk_create(
-        [ExpertAssignment(expert=expert, dossier=d, pseudonym=f"申报人 S-{d.pk}") for d in received], batch_size=2000
+        [ExpertAssignment(expert=expert, dossier=d, pseudonym=f"申报人 S-{d.pk}") for d in assigned], batch_size=2000
     )
 
 

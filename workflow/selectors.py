@@ -59,6 +59,8 @@ QUEUE_MAX_PAGE_SIZE = 200
 RETURN_DEADLINE_LABEL = "修改截止"
 PUBLICITY_END_LABEL = "公示结束"
 REVIEW_END_LABEL = "审核截止"
+# The states whose clock is the dossier's own (its return deadline, its publicity's end), not its round's.
+STATES_WITH_OWN_CLOCK = (RETURNED, UNIT_PUBLICITY)
 
 
 @dataclass
@@ -164,13 +166,72 @@ def _queue_condition(scope: QueueScope, filters: QueueFilters) -> Q:
     return condition
 
 
-def queue_count(scope: QueueScope, filters: QueueFilters) -> int | None:
-    """The number of dossiers in the queue under these filters, added up from the count cells (None when a
-    filter is not a column of the cells: the days left)."""
-    if filters.days_left is not None:
-        return None
-    found = filed_tallies(scope.unit_ids).filter(_queue_condition(scope, filters)).aggregate(total=Sum("n"))
-    return int(found["total"] or 0)
+@dataclass
+class DeadlineWithin:
+    """The filter "at most N days left on the dossier's current clock", split by where each state's clock comes
+    from, as plain conditions an index can serve (the queue's `deadline` CASE, branch by branch):
+
+    - `review`: a state of a review level runs on its round's review window, one date per round, so the
+      condition is all-or-none per round: (round, state) columns, which the count cells also hold;
+    - `own`: a returned dossier runs on its `return_deadline`, one under publicity on its latest publicity's
+      end (few dossiers, found by the (unit, state) index); either state without its own date falls back to
+      the review window, as in the CASE, if its round's policy lists it under a level.
+    """
+
+    review: Q
+    own: Q
+
+
+def _due_by(rounds: list[Round], limit: dt.date) -> dict[int, list[str]]:
+    """round id → its review-level states, for the rounds whose review window ends by `limit`."""
+    due = {}
+    for r in rounds:
+        states = sorted((r.policy.workflow.get("levels") or {}).keys())
+        if states and r.policy.window("review").end <= limit:
+            due[r.pk] = [str(s) for s in states]
+    return due
+
+
+def deadline_within(rounds: list[Round], limit: dt.date) -> DeadlineWithin:
+    """The dossiers whose deadline (as `reviewer_queue` annotates it) is on or before `limit`; `own` reads
+    the `publicity_end` annotation of `reviewer_queue`."""
+    due = _due_by(rounds, limit)
+    review = Q(pk__in=[])
+    for round_id, states in due.items():
+        on_window = [s for s in states if s not in STATES_WITH_OWN_CLOCK]
+        if on_window:
+            review |= Q(round_id=round_id, status__in=on_window)
+
+    def window_fallback(state: str) -> Q:
+        return Q(round_id__in=[round_id for round_id, states in due.items() if state in states])
+
+    # TruncDate(return_deadline) <= limit, as a range on the column: before the start of the next local day.
+    next_day = timezone.make_aware(dt.datetime.combine(limit + dt.timedelta(days=1), dt.time.min))
+    returned = Q(status=RETURNED) & (
+        Q(return_deadline__lt=next_day) | (Q(return_deadline__isnull=True) & window_fallback(RETURNED))
+    )
+    publicised = Q(status=UNIT_PUBLICITY) & (
+        Q(publicity_end__lte=limit) | (Q(publicity_end__isnull=True) & window_fallback(UNIT_PUBLICITY))
+    )
+    # The redundant state list lets the (unit, state) index find the few candidates first.
+    return DeadlineWithin(review=review, own=Q(status__in=STATES_WITH_OWN_CLOCK) & (returned | publicised))
+
+
+def queue_count(scope: QueueScope, filters: QueueFilters, *, today: dt.date | None = None) -> int:
+    """The number of dossiers in the queue under these filters, added up from the count cells; with the days
+    left, the review states' share from the cells (all-or-none per round) plus the few dossiers on a clock of
+    their own (returned, under publicity), counted on an index."""
+    condition = _queue_condition(scope, filters)
+    if filters.days_left is None:
+        found = filed_tallies(scope.unit_ids).filter(condition).aggregate(total=Sum("n"))
+        return int(found["total"] or 0)
+    today = today or timezone.localdate()
+    within = deadline_within(scope.rounds, today + dt.timedelta(days=filters.days_left))
+    on_review = filed_tallies(scope.unit_ids).filter(condition & within.review).aggregate(total=Sum("n"))
+    on_own = (
+        dossiers_of_units(scope.unit_ids).alias(publicity_end=_publicity_end()).filter(condition & within.own).count()
+    )
+    return int(on_review["total"] or 0) + on_own
 
 
 class CountedPaginator(Paginator):
@@ -183,6 +244,13 @@ class CountedPaginator(Paginator):
     @cached_property
     def count(self) -> int:
         return super().count if self._known_count is None else self._known_count
+
+
+def _publicity_end() -> Case:
+    """The end of the dossier's latest publicity, asked only of a dossier under publicity (the CASE skips the
+    subquery for the rest)."""
+    latest = Subquery(Publicity.objects.filter(dossiers=OuterRef("pk")).order_by("-start", "-id").values("end")[:1])
+    return Case(When(status=UNIT_PUBLICITY, then=latest), default=Value(None), output_field=DateField())
 
 
 def reviewer_queue(
@@ -209,15 +277,9 @@ def reviewer_queue(
     level_whens = [
         When(_waiting_at(level_states), then=Value(level)) for level, level_states in states_by_level.items()
     ]
-    latest_publicity_end = Subquery(
-        Publicity.objects.filter(dossiers=OuterRef("pk")).order_by("-start", "-id").values("end")[:1]
-    )
     qs = qs.annotate(
         waiting_level=Case(*level_whens, default=Value(None), output_field=CharField()),
-        # Only a dossier under publicity asks for its publicity (the CASE skips the subquery for the rest).
-        publicity_end=Case(
-            When(status=UNIT_PUBLICITY, then=latest_publicity_end), default=Value(None), output_field=DateField()
-        ),
+        publicity_end=_publicity_end(),
     ).annotate(
         deadline=Case(
             When(status=RETURNED, return_deadline__isnull=False, then=TruncDate("return_deadline")),
@@ -228,7 +290,9 @@ def reviewer_queue(
         )
     )
     if filters.days_left is not None:
-        qs = qs.filter(deadline__lte=today + dt.timedelta(days=filters.days_left))
+        # Not `deadline <= limit`: the same rows, but as plain conditions the planner can use indexes for.
+        within = deadline_within(rounds, today + dt.timedelta(days=filters.days_left))
+        qs = qs.filter(within.review | within.own)
     return qs.order_by(F("submitted_at").asc(nulls_last=True), "pk")
 
 
@@ -282,7 +346,7 @@ def queue_page(
     # The total for the page numbers comes from the count cells: a COUNT(*) would read the whole scope (83,000
     # dossiers for a prefecture at 100k).
     paginator = CountedPaginator(
-        queue.values_list("pk", flat=True), page_limit(limit), count=queue_count(scope, filters)
+        queue.values_list("pk", flat=True), page_limit(limit), count=queue_count(scope, filters, today=today)
     )
     current = paginator.get_page(page)
     ids = list(current.object_list)
@@ -309,10 +373,13 @@ def next_in_queue(user: User, current: Dossier, *, today: dt.date | None = None)
     qs = reviewer_queue(user, today=today).exclude(pk=current.pk)
     at = current.submitted_at
     if at is None:  # unsent: it would sort last, after every sent dossier
-        later = Q(submitted_at__isnull=True, pk__gt=current.pk)
-    else:
-        later = Q(submitted_at__gt=at) | Q(submitted_at=at, pk__gt=current.pk) | Q(submitted_at__isnull=True)
-    return qs.filter(later).first() or qs.first()
+        return qs.filter(submitted_at__isnull=True, pk__gt=current.pk).first() or qs.first()
+    # `submitted_at >= at` alone at the top, so the queue-order index starts at `current` instead of walking
+    # every earlier dossier (with the unsent ones OR-ed in it read 38,000 rows of a county at 100k: 17 ms).
+    sent_later = Q(submitted_at__gte=at) & (Q(submitted_at__gt=at) | Q(pk__gt=current.pk))
+    # None sent later: the first unsent one (they sort last), else the queue's first; at the queue's end only.
+    unsent_first = Case(When(submitted_at__isnull=True, then=Value(0)), default=Value(1))
+    return qs.filter(sent_later).first() or qs.order_by(unsent_first, "submitted_at", "pk").first()
 
 
 def units_with_dossiers_in_scope(user: User) -> QuerySet[Organization]:

@@ -190,13 +190,23 @@ def test_queue_and_status_counts_equal_the_dossiers_counts(demo_users, open_roun
     assert {s: n for s, _, n in status_counts(user)} == {r["status"]: r["n"] for r in rows}
 
 
-def test_a_queue_filtered_by_days_left_is_counted_on_the_dossiers(demo_users, open_round):
-    """The days left are not a column of the cells: that count still comes from the dossiers (and agrees)."""
+def test_a_queue_filtered_by_days_left_counts_its_review_states_from_the_cells(demo_users, open_round):
+    """With the days left, the review states (on their round's window) are counted from the cells, the returned
+    and publicised dossiers (on clocks of their own) on the dossiers; tests/workflow/test_queue_deadlines.py
+    compares both with the deadline's CASE over a mixed data set."""
     grow_to(60)
     user = demo_users["demo_prefecture"]
+    today = open_round.policy.window("review").end  # every review state is due today
     filters = QueueFilters(days_left=3, mine=False)
-    assert selectors.queue_count(selectors.queue_scope(user), filters) is None
-    assert queue_page(user, filters).count == reviewer_queue(user, filters).count() > 0
+    scope = selectors.queue_scope(user)
+    before = selectors.queue_count(scope, filters, today=today)
+    assert before == reviewer_queue(user, filters, today=today).count() > 0
+    DossierTally.objects.filter(status__in=["returned", "unit_publicity"]).update(n=0)  # not read for those
+    assert selectors.queue_count(scope, filters, today=today) == before
+    DossierTally.objects.filter(status="submitted", filed=True).update(n=0)
+    assert selectors.queue_count(scope, filters, today=today) < before
+    recount_tallies()
+    assert selectors.queue_count(scope, filters, today=today) == before
 
 
 def test_the_queue_counts_from_the_cells_not_the_dossiers(demo_users, open_round):

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from django.core.paginator import Paginator
+from dataclasses import dataclass
+
+from django.core.paginator import Page, Paginator
 from django.db.models import Exists, OuterRef, QuerySet
 
 from accounts.models import User
@@ -31,12 +33,28 @@ def assignments_listed(user: User) -> QuerySet[ExpertAssignment]:
     )
 
 
+@dataclass
+class AssignmentPage:
+    page: Page[int]  # the page of ids, for the page numbers
+    rows: list[ExpertAssignment]
+
+
+def assignment_page(user: User, *, page: int | str | None = 1, limit: int = 50) -> AssignmentPage:
+    """One page of assignments_listed (a page out of range is the nearest one). The page's ids first, on the
+    (expert, pseudonym, id) index without joins; then those rows with their dossier, opinion and vote flag,
+    and one Round instance per round, so a row asks nothing more. Joined first, PostgreSQL hashed the whole
+    dossier table and sorted every assignment of the expert for each page."""
+    ids = ExpertAssignment.objects.none() if not user.is_authenticated else ExpertAssignment.objects.filter(expert=user)
+    current = Paginator(ids.order_by("pseudonym", "pk").values_list("pk", flat=True), limit).get_page(page)
+    wanted = list(current.object_list)
+    loaded = assignments_listed(user).filter(pk__in=wanted).in_bulk()
+    rows = [loaded[pk] for pk in wanted if pk in loaded]
+    share_rounds([a.dossier for a in rows])
+    return AssignmentPage(page=current, rows=rows)
+
+
 def assignment_page_of_expert(user: User, *, page: int | str | None = 1, limit: int = 50) -> list[ExpertAssignment]:
-    """One page of assignments_listed (a page out of range is the nearest one), with one Round instance per
-    round, so a row asks nothing more."""
-    assignments = list(Paginator(assignments_listed(user), limit).get_page(page).object_list)
-    share_rounds([a.dossier for a in assignments])
-    return assignments
+    return assignment_page(user, page=page, limit=limit).rows
 
 
 def assignment_for(user: User, dossier: Dossier) -> ExpertAssignment | None:

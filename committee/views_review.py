@@ -25,11 +25,10 @@ from committee.blind_review import (
 )
 from committee.models import ExpertAssignment, ExpertOpinion
 from committee.opinions import MAX_SCORE, opinion_submit
-from committee.selectors import assignment_of_expert, assignments_listed
+from committee.selectors import assignment_of_expert, assignment_page
 from core.errors import NotFound
-from core.pages import page_of, refusals_shown
+from core.pages import LIST_PAGE_SIZE, refusals_shown
 from masking.selectors import FileVariant, attachment_file_for
-from rounds.selectors import share_rounds
 
 
 class OpinionForm(forms.Form):
@@ -53,11 +52,9 @@ def _heading(assignment: ExpertAssignment) -> dict[str, str]:
 @require_GET
 @refusals_shown()
 def review_list(request: HttpRequest) -> HttpResponse:
-    page = page_of(assignments_listed(signed_in_user(request)), request)
-    assignments = list(page.object_list)
-    share_rounds([a.dossier for a in assignments])
-    rows = [{"id": a.pk, **_heading(a), "opinion": opinion_of(a), "refusal": opinion_refusal(a)} for a in assignments]
-    return render(request, "committee/review/list.html", {"rows": rows, "page_obj": page})
+    listed = assignment_page(signed_in_user(request), page=request.GET.get("page") or 1, limit=LIST_PAGE_SIZE)
+    rows = [{"id": a.pk, **_heading(a), "opinion": opinion_of(a), "refusal": opinion_refusal(a)} for a in listed.rows]
+    return render(request, "committee/review/list.html", {"rows": rows, "page_obj": listed.page})
 
 
 def _initial(opinion: ExpertOpinion | None) -> dict[str, object]:

@@ -29,6 +29,8 @@ class ExpertAssignment(models.Model):
         verbose_name_plural = "评审专家分配"
         ordering = ["pseudonym"]
         constraints = [models.UniqueConstraint(fields=["expert", "dossier"], name="one_assignment_per_expert_dossier")]
+        # The expert's list pages walk this index in their order and stop at the page.
+        indexes = [models.Index(fields=["expert", "pseudonym", "id"], name="assignment_expert_order")]
 
     def __str__(self) -> str:
         return f"{self.pseudonym} → {self.expert_id}"

@@ -135,6 +135,11 @@ class Layout:
     floor_blocks: list[list[str]]
     expert_floor: int
 
+    @property
+    def floor_end(self) -> int:
+        """The index of the first bulk dossier after the floors."""
+        return self.expert_floor + QUEUE_FLOOR * len(self.floor_blocks)
+
     def place(self, i: int) -> tuple[str, Organization, bool]:
         if i < self.expert_floor:
             return RECEIVED, self.units[i % len(self.units)], True
@@ -225,7 +230,13 @@ def _add_chunk(round_: Round, placement: Layout, first: int, last: int, password
         ],
         batch_size=4000,
     )
-    _publicise(round_, [d for d in dossiers if d.status == "unit_publicity"], now.date())
+    in_publicity = [(d, i) for d, i in zip(dossiers, range(first, last), strict=True) if d.status == "unit_publicity"]
+    # The demo unit's floor dossiers in publicity each have their own (its publicities list holds more than a
+    # page at every size); the others one per unit and chunk.
+    floor_end = placement.floor_end
+    _publicise(round_, [d for d, i in in_publicity if i >= floor_end], now.date())
+    for d, _i in ((d, i) for d, i in in_publicity if i < floor_end):
+        _publicise(round_, [d], now.date())
     _committee_records(round_, [d for d in dossiers if d.status in (RECEIVED, "passed")], now)
     expert = User.objects.get(username="demo_expert")
     ExpertAssignment.objects.bulk_create(

@@ -1,7 +1,8 @@
 """The scale benchmark's seeding with floors (benchmarks/seeding.py) makes every list page it times full at its
 smallest size, so the cost ratio between sizes compares pages of the same rows: two full pages of the demo
 expert's assignments (the API's 200 a page) and of the demo unit's, county's and prefecture's queues (50 a page,
-and the county's "≤ 3 days left" view), and a committee board with a page 5."""
+and the county's "≤ 3 days left" view), a committee board with a page 5 and more than a page of the demo unit's
+publicities."""
 
 from __future__ import annotations
 
@@ -43,6 +44,10 @@ def test_floors_fill_every_timed_list_at_the_smallest_size(client, demo_users, o
         assert body["count"] >= 2 * QUEUE_PAGE_SIZE and len(body["items"]) == QUEUE_PAGE_SIZE, (username, query)
     board = _json(client, demo_users["demo_prefecture"], f"/api/committee/office/rounds/{committee_round.slug}/board")
     assert board["pages"] >= 5
+    # The demo unit's publicities: more than one page of the list (20 a page) at the smallest size.
+    client.force_login(demo_users["demo_unit"])
+    second_page = client.get("/review/publicity/?page=2").context["page_obj"]
+    assert second_page.number == 2 and len(second_page.object_list) > 0
 
 
 def test_without_floors_the_mix_starts_at_once(demo_users, open_round):

@@ -1,5 +1,7 @@
-"""The dossier page draws its unbound section forms from a per-process memo (dossiers.views.FORM_BODIES): it must
-show exactly what a fresh rendering shows, the latest saved data at once, and each dossier its own data."""
+"""The dossier page draws its unbound section forms from a per-process memo (dossiers.views.FORM_BODIES), and a
+draft's whole section cards from another (SECTION_CARDS, with each page's own CSRF token put in): it must show
+exactly what a fresh rendering shows, the latest saved data and attachments at once, each dossier its own data,
+and forms whose token the server accepts."""
 
 from __future__ import annotations
 
@@ -7,12 +9,13 @@ import datetime as dt
 import re
 
 import pytest
+from django.test import Client
 
 from dossiers import services
 from dossiers.models import Dossier
 from dossiers.sections import FORM_SECTIONS, SECTIONS, SectionContext, context_for
-from dossiers.views import FORM_BODIES, SectionEditor
-from tests.dossiers.conftest import fill_sections
+from dossiers.views import FORM_BODIES, SECTION_CARDS, SectionEditor
+from tests.dossiers.conftest import fill_sections, upload
 
 pytestmark = pytest.mark.django_db
 TOKEN = re.compile(r'(csrfmiddlewaretoken" value="|X-CSRFToken": ")[A-Za-z0-9]+')
@@ -28,15 +31,17 @@ def _page(client, dossier: Dossier) -> str:
 @pytest.fixture(autouse=True)
 def _empty_memo():
     FORM_BODIES.clear()
+    SECTION_CARDS.clear()
     yield
     FORM_BODIES.clear()
+    SECTION_CARDS.clear()
 
 
 def test_page_from_the_memo_is_the_page_rendered_afresh(client, applicant, dossier):
     fill_sections(dossier, applicant)
     client.force_login(applicant)
     fresh = _page(client, dossier)
-    assert FORM_BODIES._bodies  # the first rendering filled it
+    assert FORM_BODIES._bodies and SECTION_CARDS._bodies  # the first rendering filled them
     assert _page(client, dossier) == fresh
     # What the forms show: the saved values, a row per saved row, the assessment years.
     saved = {s.key: s.data for s in dossier.sections.all()}
@@ -58,6 +63,30 @@ def test_a_save_shows_at_once(client, applicant, dossier):
     swapped = client.post(url, {"other_attachments-note": "第三稿说明"}, HTTP_HX_REQUEST="true").content.decode()
     assert 'value="第三稿说明"' in swapped and "第二稿说明" not in swapped
     assert "第三稿说明" in _page(client, dossier)
+
+
+def test_an_upload_and_a_deletion_show_at_once(client, applicant, dossier):
+    client.force_login(applicant)
+    _page(client, dossier)
+    attachment = upload(dossier, applicant, "papers", "paper", name="论文第一页.jpg")
+    assert "论文第一页.jpg" in _page(client, dossier)
+    services.attachment_delete(attachment_id=attachment.pk, actor=applicant)
+    assert "论文第一页.jpg" not in _page(client, dossier)
+
+
+def test_a_card_from_the_memo_carries_a_token_the_server_accepts(applicant, dossier):
+    browser = Client(enforce_csrf_checks=True)
+    browser.force_login(applicant)
+    browser.get(f"/dossiers/{dossier.pk}/")  # fills the memo
+    page = browser.get(f"/dossiers/{dossier.pk}/").content.decode()  # the cards come from it
+    form = page[page.index('id="section-other_attachments"') :]
+    token = re.search(r'csrfmiddlewaretoken" value="([A-Za-z0-9]+)"', form).group(1)
+    url = f"/dossiers/{dossier.pk}/sections/other_attachments/"
+    assert browser.post(url, {"other_attachments-note": "无令牌"}).status_code == 403
+    assert browser.post(url, {"csrfmiddlewaretoken": "x" * 64, "other_attachments-note": "伪造"}).status_code == 403
+    saved = browser.post(url, {"csrfmiddlewaretoken": token, "other_attachments-note": "带令牌的说明"})
+    assert saved.status_code == 302
+    assert dossier.sections.get(key="other_attachments").data["note"] == "带令牌的说明"
 
 
 def test_each_dossier_shows_its_own_data(client, applicant, dossier, demo_users, open_round):

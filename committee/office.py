@@ -113,7 +113,7 @@ def office_dossiers(user: User, round_: Round | None = None) -> QuerySet[Dossier
     """Dossiers at the committee under the offices this user works for."""
     # By unit ids (a few hundred, read once per request) rather than a join on each dossier's unit chain: the
     # planner then estimates the rows well and joins the committee's records by hash (EXPLAIN, BENCHMARKS.md).
-    found = Dossier.objects.filter(unit_id__in=office_unit_ids(user), status__in=AT_COMMITTEE)
+    found = Dossier.objects.filter(unit_id__any_of=office_unit_ids(user), status__in=AT_COMMITTEE)
     if round_ is not None:
         found = found.filter(round=round_)
     # The unit's chain (routing) and the sections (the eligibility rules behind the defence requirement) come
@@ -352,7 +352,7 @@ def board_summary(user: User, round_: Round, *, today: dt.date | None = None) ->
     round's steps holds the unit and the overdue flags: the table itself is not read)."""
     fee_overdue, paper_overdue = _overdue(round_, today or timezone.localdate())
     grouped = (
-        BoardStep.objects.filter(round=round_, unit_id__in=office_unit_ids(user))
+        BoardStep.objects.filter(round=round_, unit_id__any_of=office_unit_ids(user))
         .order_by()
         .values("step")
         .annotate(n=Count("pk"), late=Count("pk", filter=fee_overdue | paper_overdue))

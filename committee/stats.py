@@ -108,7 +108,7 @@ def statistics_rounds(user: User | None) -> QuerySet[Round]:
     unit_ids, _ = _scope_unit_ids(user)
     held = DossierTally.objects.filter(n__gt=0)
     if unit_ids is not None:
-        held = held.filter(unit_id__in=unit_ids)
+        held = held.filter(unit_id__any_of=unit_ids)
     return Round.objects.filter(pk__in=held.values("round")).order_by("-year", "slug")
 
 
@@ -181,7 +181,7 @@ def round_statistics(user: User | None, round_: Round) -> RoundStatistics:
     fee_cells = FeeFigures.objects.filter(round=round_)
     tallies = DossierTally.objects.filter(round=round_).exclude(status=DRAFT)
     if unit_ids is not None:
-        fee_cells, tallies = fee_cells.filter(unit_id__in=unit_ids), tallies.filter(unit_id__in=unit_ids)
+        fee_cells, tallies = fee_cells.filter(unit_id__any_of=unit_ids), tallies.filter(unit_id__any_of=unit_ids)
     policy = round_.policy
     states = {str(k): str(v) for k, v in policy.workflow["states"].items()}
     levels = {str(k): policy.level_label(k) for k in policy.data["levels"]}

@@ -254,7 +254,7 @@ def dossiers_of_units(unit_ids: list[int]) -> QuerySet[Dossier]:
     """A reviewer's outer fence (no drafts) over these units, as `unit_id IN (ids)`: no join on the unit chain,
     so the planner can walk an index in a list's order and stop at the page instead of joining and sorting
     the whole scope (EXPLAIN in BENCHMARKS.md, issue 14)."""
-    return Dossier.objects.filter(unit_id__in=unit_ids).exclude(status="draft").exclude(submission_count=0)
+    return Dossier.objects.filter(unit_id__any_of=unit_ids).exclude(status="draft").exclude(submission_count=0)
 
 
 def dossiers_in_scope_by_unit_ids(

@@ -85,7 +85,7 @@ class QueuePage:
 def filed_tallies(unit_ids: Iterable[int]) -> QuerySet[DossierTally]:
     """The count cells of `dossiers_of_units(unit_ids)` (filed, not drafts): a few per unit and state,
     whatever the number of dossiers."""
-    return DossierTally.objects.filter(unit_id__in=list(unit_ids), filed=True).exclude(status=DRAFT)
+    return DossierTally.objects.filter(unit_id__any_of=list(unit_ids), filed=True).exclude(status=DRAFT)
 
 
 def _rounds_in_scope(unit_ids: list[int]) -> list[Round]:
@@ -161,7 +161,7 @@ def _queue_condition(scope: QueueScope, filters: QueueFilters) -> Q:
         # Waiting for me: in a state of one of my levels, at a dossier routed through my organisation there.
         mine = Q(pk__in=[])
         for level, unit_ids in scope.routed:
-            mine |= _waiting_at(scope.states_by_level.get(level, [])) & Q(unit_id__in=unit_ids)
+            mine |= _waiting_at(scope.states_by_level.get(level, [])) & Q(unit_id__any_of=unit_ids)
         condition &= mine
     return condition
 
@@ -387,7 +387,7 @@ def units_with_dossiers_in_scope(user: User) -> QuerySet[Organization]:
     per unit (a few hundred), not a pass over the scope's dossiers."""
     filed = Dossier.objects.filter(unit_id=OuterRef("pk"))
     return (
-        Organization.objects.filter(pk__in=unit_ids_in_scope_of_reviewer(user))
+        Organization.objects.filter(pk__any_of=unit_ids_in_scope_of_reviewer(user))
         .filter(Exists(filed.exclude(status="draft").exclude(submission_count=0)))
         .order_by("code")
     )

@@ -8,6 +8,7 @@ plain POST.
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import json
 import secrets
@@ -257,6 +258,8 @@ FORM_BODIES = _FormBodies(max_chars=4_000_000)
 # own in): about 16 MB a process, least recently used dropped first.
 SECTION_CARDS = _FormBodies(max_chars=8_000_000)
 _CSRF_STAND_IN = "csrf-stand-in-" + secrets.token_hex(16)
+# The dossier number in a card's URLs (/dossiers/<number>/…) while it is drawn; no dossier has it.
+_DOSSIER_STAND_IN = 987_654_321_987_654_321
 
 
 class DraftForm:
@@ -407,14 +410,15 @@ def _draft_card(section: dict[str, Any], csrf_token: str) -> SafeString | None:
     Only a draft's: it has no return (whose reasons a card shows) and its form comes from DraftForm, whose key
     already stands for the form's content. The rest of the key is every other value the card shows: the
     policy's words for the section, its rules, whether it is saved and editable, the attachments listed and
-    the upload limits. The card holds no request, user or clock: it is rendered without them."""
+    the upload limits. The card holds no request, user or clock: it is rendered without them; nor the dossier's
+    number: its URLs are drawn with a stand-in number put right per page, so every draft whose section is
+    still empty (most of them) shares one card."""
     dossier, editor = section["dossier"], section["editor"]
     if dossier.status != DRAFT or not isinstance(editor, DraftForm):
         return None
     block = section["attachments_block"]
     key_data = [
         get_language(),
-        dossier.pk,
         section["spec"].key,
         editor.key,
         section["meta"],
@@ -427,9 +431,12 @@ def _draft_card(section: dict[str, Any], csrf_token: str) -> SafeString | None:
     key = hashlib.sha256(json.dumps(key_data, sort_keys=True, default=str).encode()).hexdigest()
     card = SECTION_CARDS.get(key)
     if card is None:
-        card = render_to_string("dossiers/_section.html", {**section, "csrf_token": _CSRF_STAND_IN})
+        stand_in = copy.copy(dossier)
+        stand_in.pk = _DOSSIER_STAND_IN
+        context = {**section, "dossier": stand_in, "attachments_block": {**block, "dossier": stand_in}}
+        card = render_to_string("dossiers/_section.html", {**context, "csrf_token": _CSRF_STAND_IN})
         SECTION_CARDS.put(key, card)
-    return SafeString(card.replace(_CSRF_STAND_IN, csrf_token))
+    return SafeString(card.replace(_CSRF_STAND_IN, csrf_token).replace(f"/{_DOSSIER_STAND_IN}/", f"/{dossier.pk}/"))
 
 
 @login_required

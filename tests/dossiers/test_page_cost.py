@@ -14,7 +14,7 @@ from django.test import Client
 from dossiers import services
 from dossiers.models import Dossier
 from dossiers.sections import FORM_SECTIONS, SECTIONS, SectionContext, context_for
-from dossiers.views import FORM_BODIES, SECTION_CARDS, SectionEditor
+from dossiers.views import _DOSSIER_STAND_IN, FORM_BODIES, SECTION_CARDS, SectionEditor
 from tests.dossiers.conftest import fill_sections, upload
 
 pytestmark = pytest.mark.django_db
@@ -102,9 +102,13 @@ def test_each_dossier_shows_its_own_data(client, applicant, dossier, demo_users,
     theirs = _page(client, other)
     assert "甲的说明" in mine and "乙的说明" not in mine
     assert "乙的说明" in theirs and "甲的说明" not in theirs
-    # The empty sections are one memo entry for both; the URLs in each <form> tag stay the dossier's own.
+    # The empty sections are one memo entry (form and whole card) for both; the URLs in each <form> tag stay
+    # the dossier's own, and the stand-in number drawn into the shared cards never shows.
     assert f'action="/dossiers/{other.pk}/sections/papers/"' in theirs
+    assert f'action="/dossiers/{other.pk}/sections/papers/attachments/"' in theirs
     assert f"/dossiers/{dossier.pk}/" not in theirs
+    assert f'action="/dossiers/{dossier.pk}/sections/papers/attachments/"' in mine
+    assert str(_DOSSIER_STAND_IN) not in mine + theirs
 
 
 def test_a_refused_post_is_drawn_with_its_errors_and_never_remembered(client, applicant, dossier):

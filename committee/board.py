@@ -65,6 +65,8 @@ STEP_LABELS = {
     "vote": VOTE_STEP,
 }
 CODES = {label: code for code, label in STEP_LABELS.items()}
+# Steps that say a vote was counted or a certificate issued (the step expression's first three branches).
+VOTED_STEP_CODES = ("certified", "vote_passed", "vote_failed")
 STATE_STEP = "state:"
 STATE_STEPS = tuple(state for state in AT_COMMITTEE if state != RECEIVED)
 

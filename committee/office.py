@@ -31,7 +31,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from accounts.models import Organization, Role, User
-from committee.board import STEP_ORDER, step_codes, step_label
+from committee.board import STEP_ORDER, VOTED_STEP_CODES, step_codes, step_label
 from committee.defence import Requirement, defence_requirement
 from committee.fees import FEE_WINDOW
 from committee.models import (
@@ -195,8 +195,9 @@ def board_queryset(
     elif filters.fee == "unpaid":
         qs = qs.filter(fee__isnull=False, fee__paid_at__isnull=True)
     if filters.voted:
-        counted = Q(pk__in=VoteCount.objects.filter(meeting__round=round_).values("dossier_id"))
-        qs = qs.filter(counted | Q(certificate__isnull=False))
+        # A certificate or a vote count: the stored step's first three codes, by the step's own definition
+        # (committee.board.step_expression), read on the steps' index instead of the round's counts.
+        qs = qs.filter(board_step__round=round_, board_step__step__in=VOTED_STEP_CODES)
     if filters.order == "unit":
         return qs.order_by("unit__code", "serial_number", "pk")
     return qs.order_by("serial_number", "pk")

@@ -32,7 +32,7 @@ from committee.meetings import (
     voting_open,
 )
 from committee.models import BoardStep, CommitteeMember, Fee, FeeFigures, PaperReceipt
-from committee.office import board_summary
+from committee.office import BoardFilters, board_queryset, board_summary
 from committee.paper import paper_receipt_record
 from committee.results import results_confirm, results_publicity_start
 from committee.stage import id_number_of
@@ -80,6 +80,11 @@ def kept_fee_figures(round_: Round) -> dict[tuple[int, str], tuple[int, ...]]:
     return {(c.unit_id, c.level): (c.dossiers, c.due_yuan, c.paid_count, c.paid_yuan, c.overdue) for c in cells.all()}
 
 
+def voted_on_board(user: Any, round_: Round) -> set[int]:
+    """The results page's dossiers (a vote counted or a certificate issued), as the board's filter selects them."""
+    return {d.pk for d in board_queryset(user, round_, BoardFilters(voted=True))}
+
+
 def test_the_stored_step_follows_two_dossiers_through_every_service(stage_round, orgs, office, experts, today):
     """fee → paper → defence → group → vote → certificate for one, a failing vote for the other, and a
     fraud cancellation taking a third off the board: stored == computed after each."""
@@ -99,6 +104,7 @@ def test_the_stored_step_follows_two_dossiers_through_every_service(stage_round,
     committee_draw(actor=office, round_=stage_round, size=9, seed="m")
     group_draw(actor=office, round_=stage_round, name="评议组1", dossiers=[passing, failing], size=3, seed="g")
     assert step_of(passing) == step_of(failing) == "vote"
+    assert voted_on_board(office, stage_round) == set()
     fraud_case_record(actor=office, dossier=cancelled, evidence="学历证书经学信网核验为伪造")
     assert step_of(cancelled) is None  # it left the committee states, and the board
 
@@ -114,6 +120,7 @@ def test_the_stored_step_follows_two_dossiers_through_every_service(stage_round,
         vote_count(actor=office, meeting=meeting, dossier=dossier)
     assert step_of(passing) == "vote_passed" and step_of(failing) == "vote_failed"
     assert board_summary(office, stage_round).steps == {"评审通过": 1, "评审未通过": 1}
+    assert voted_on_board(office, stage_round) == {passing.pk, failing.pk}  # the results page's list
 
     minutes_seal(actor=office, meeting=meeting)
     publicity = results_publicity_start(actor=office, round_=stage_round, starts_on=today)
@@ -121,6 +128,7 @@ def test_the_stored_step_follows_two_dossiers_through_every_service(stage_round,
     certificate_issue(actor=office, dossier=Dossier.objects.get(pk=passing.pk))
     assert step_of(passing) == "certified"
     assert board_summary(office, stage_round).steps == {"评审未通过": 1, "已发放证书": 1}
+    assert voted_on_board(office, stage_round) == {passing.pk, failing.pk}
 
 
 def test_a_deleted_record_moves_the_step_back(stage_round, orgs, office, today):

@@ -258,8 +258,9 @@ FORM_BODIES = _FormBodies(max_chars=4_000_000)
 # own in): about 16 MB a process, least recently used dropped first.
 SECTION_CARDS = _FormBodies(max_chars=8_000_000)
 _CSRF_STAND_IN = "csrf-stand-in-" + secrets.token_hex(16)
-# The dossier number in a card's URLs (/dossiers/<number>/…) while it is drawn; no dossier has it.
-_DOSSIER_STAND_IN = 987_654_321_987_654_321
+# The dossier number in a card's URLs (/dossiers/<number>/…) while it is drawn: 18 random digits per process, so
+# no dossier has it and no text an applicant types can be made to match it.
+_DOSSIER_STAND_IN = 10**17 + secrets.randbelow(9 * 10**17)
 
 
 class DraftForm:

@@ -31,6 +31,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))  # run as a script: the project's packages
 from benchmarks.load.paper import scanned_page_jpg  # noqa: E402
 from benchmarks.load.run import PASSWORD  # noqa: E402
+from benchmarks.scale_bench import StatementRecorder  # noqa: E402
 
 WORK = Path("/tmp/pagecost-profile")
 
@@ -55,17 +56,6 @@ def _seed(args: argparse.Namespace) -> None:
     from benchmarks.load.run import seed_database
 
     seed_database(args.database_url, args.redis_url, args.seed)
-
-
-class _Counter:
-    def __init__(self) -> None:
-        self.count = 0
-        self.statements: list[str] = []
-
-    def __call__(self, execute: Callable[..., Any], sql: str, params: Any, many: bool, context: Any) -> Any:
-        self.count += 1
-        self.statements.append(sql)
-        return execute(sql, params, many, context)
 
 
 def main() -> None:
@@ -155,14 +145,14 @@ def main() -> None:
         response = call()
         if after:
             after()
-        counter = _Counter()
-        with connection.execute_wrapper(counter):
+        statements: list[str] = []
+        with connection.execute_wrapper(StatementRecorder(statements)):
             call()
         if after:
             after()
         if name in args.sql:
-            print(f"\n==== {name}: {counter.count} statements")
-            for number, sql in enumerate(counter.statements, 1):
+            print(f"\n==== {name}: {len(statements)} statements")
+            for number, sql in enumerate(statements, 1):
                 print(f"{number:3d}. {sql[:400]}")
         times, cpu = [], []
         profile = cProfile.Profile() if name in args.profile else None
@@ -183,7 +173,7 @@ def main() -> None:
         p90 = times[min(len(times) - 1, int(len(times) * 0.9))]
         wall, own = statistics.median(times), statistics.median(cpu)
         print(
-            f"| {name} | {response.status_code} | {wall:.1f} | {p90:.1f} | {own:.1f} | {counter.count} "
+            f"| {name} | {response.status_code} | {wall:.1f} | {p90:.1f} | {own:.1f} | {len(statements)} "
             f"| {len(response.content):,} |"
         )
     for name, profile in profiles.items():

@@ -173,8 +173,8 @@ class Measure:
     status: int
 
 
-class _Counter:
-    """An execute wrapper that records every SQL statement the connection runs."""
+class StatementRecorder:
+    """An execute wrapper that records every SQL statement the connection runs (also benchmarks/page_profile.py)."""
 
     def __init__(self, into: list[str]) -> None:
         self.into = into
@@ -204,7 +204,7 @@ def _measure(pages: list[Page], repeat: int) -> dict[str, Measure]:
         # Counted by an execute wrapper: CaptureQueriesContext read 0 here (the request closes and reopens the
         # connection, and the debug log it slices is cleared at request start).
         captured: list[str] = []
-        with connection.execute_wrapper(_Counter(captured)):
+        with connection.execute_wrapper(StatementRecorder(captured)):
             response = client.get(url)
         body = b"".join(response) if response.streaming else response.content
         times = []

@@ -64,7 +64,6 @@ STEP_LABELS = {
     "group": GROUP_STEP,
     "vote": VOTE_STEP,
 }
-CODES = {label: code for code, label in STEP_LABELS.items()}
 # Steps that say a vote was counted or a certificate issued (the step expression's first three branches).
 VOTED_STEP_CODES = ("certified", "vote_passed", "vote_failed")
 STATE_STEP = "state:"
@@ -88,7 +87,8 @@ def step_codes(round_: Round, label: str) -> list[str]:
     return [code for code in every if step_label(round_, code) == label]
 
 
-def _flag(condition: Q) -> Case:
+def as_flag(condition: Q) -> Case:
+    """True where `condition` holds, else False, as a column."""
     return Case(When(condition, then=Value(True)), default=Value(False), output_field=BooleanField())
 
 
@@ -136,9 +136,9 @@ def computed_steps(
         found.order_by()
         .annotate(
             step=step_expression(round_id, apps),
-            fee_unpaid=_flag(unpaid()),
-            fee_flagged=_flag(unpaid() & Q(fee__overdue_flagged_at__isnull=False)),
-            paper_missing=_flag(Q(paper_receipt__isnull=True, status=RECEIVED)),
+            fee_unpaid=as_flag(unpaid()),
+            fee_flagged=as_flag(unpaid() & Q(fee__overdue_flagged_at__isnull=False)),
+            paper_missing=as_flag(Q(paper_receipt__isnull=True, status=RECEIVED)),
         )
         .values_list("pk", *STORED_FIELDS)
     )

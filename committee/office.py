@@ -13,8 +13,6 @@ from typing import Any
 from django.core.exceptions import ObjectDoesNotExist
 from django.core.paginator import Page
 from django.db.models import (
-    BooleanField,
-    Case,
     Count,
     Exists,
     F,
@@ -24,14 +22,12 @@ from django.db.models import (
     QuerySet,
     Subquery,
     Sum,
-    Value,
-    When,
 )
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from accounts.models import Organization, Role, User
-from committee.board import STEP_ORDER, VOTED_STEP_CODES, step_codes, step_label
+from committee.board import STEP_ORDER, VOTED_STEP_CODES, as_flag, step_codes, step_label
 from committee.defence import Requirement, defence_requirement
 from committee.fees import FEE_WINDOW
 from committee.models import (
@@ -154,10 +150,6 @@ class BoardPage:
     page: Page[Dossier]
 
 
-def _flag(condition: Q) -> Case:
-    return Case(When(condition, then=Value(True)), default=Value(False), output_field=BooleanField())
-
-
 def _overdue(round_: Round, today: dt.date, prefix: str = "") -> tuple[Q, Q]:
     """The fee and the paper overdue conditions on the stored flags (committee.BoardStep, `prefix` to reach it
     from a dossier): what is overdue depends on today, so only its ingredients are stored."""
@@ -178,8 +170,8 @@ def board_queryset(
     fee_overdue, paper_overdue = _overdue(round_, today, "board_step__")
     qs = office_dossiers(user, round_).annotate(
         step_code=F("board_step__step"),
-        fee_overdue=_flag(fee_overdue),
-        paper_overdue=_flag(paper_overdue),
+        fee_overdue=as_flag(fee_overdue),
+        paper_overdue=as_flag(paper_overdue),
     )
     if filters.step or filters.overdue:
         # The stored row's own round too: the index of the steps starts with it.

@@ -217,8 +217,9 @@ class SectionEditor:
 
 
 class _FormBodies:
-    """Rendered bodies of unbound section forms, kept per process up to `max_chars` (least recently used
-    dropped first).
+    """Rendered HTML kept per process up to `max_chars` (least recently used dropped first): the bodies of
+    unbound section forms (FORM_BODIES, the key explained below) and whole draft section cards (SECTION_CARDS,
+    keyed in `_draft_card`).
 
     An unbound form's HTML is a function of its classes, prefix and initial values alone (the forms take the
     section context for their checks, never to draw a field) and of the language its labels are translated

@@ -26,9 +26,14 @@ def dossiers_of_applicant(user: User) -> QuerySet[Dossier]:
     return Dossier.objects.filter(applicant=user).select_related("round", "unit")
 
 
-def dossier_of_applicant(user: User, dossier_id: int) -> Dossier:
-    """The user's own dossier; any other id is 'not found' (never 'forbidden', which would confirm it exists)."""
-    dossier = dossiers_of_applicant(user).filter(pk=dossier_id).first() if user.is_authenticated else None
+def dossier_of_applicant(user: User, dossier_id: int, *, with_review_chain: bool = False) -> Dossier:
+    """The user's own dossier; any other id is 'not found' (never 'forbidden', which would confirm it exists).
+    `with_review_chain` reads the unit's county (parent or, for an enterprise, county of registration) in the
+    same query, for pages that name the reviewing offices."""
+    mine = dossiers_of_applicant(user)
+    if with_review_chain:
+        mine = mine.select_related("unit__parent", "unit__registration_county")
+    dossier = mine.filter(pk=dossier_id).first() if user.is_authenticated else None
     if dossier is None:
         raise NotFound("未找到该申报材料。")
     return dossier

@@ -14,6 +14,7 @@ from typing import IO, Any
 
 from django.core.files.base import ContentFile
 from django.db import transaction
+from django.db.models import prefetch_related_objects
 from django.utils import timezone
 
 from accounts.models import Role, User
@@ -123,6 +124,7 @@ def section_save(
         raise NotFound("没有这个栏目。")
     if expected_version is not None and dossier.version != expected_version:
         raise ConcurrentUpdate("申报材料已在别处修改，请刷新页面后重试。")
+    prefetch_related_objects([dossier], "sections")
     try:
         cleaned = validate_section(key, data, context_for(dossier))
     except SectionInvalid as exc:
@@ -131,7 +133,15 @@ def section_save(
             + "；".join(i.message for i in exc.issues),
             details=section_errors_to_details(key, exc),
         ) from exc
-    section, _ = DossierSection.objects.update_or_create(dossier=dossier, key=key, defaults={"data": cleaned})
+    # The dossier row is locked (SQLite: the write lock taken at BEGIN), so its sections read above are
+    # current: no second read, no savepoint around the write.
+    section = next((s for s in dossier.sections.all() if s.key == key), None)
+    if section is None:
+        section = DossierSection.objects.create(dossier=dossier, key=key, data=cleaned)
+    else:
+        section.data = cleaned
+        section.save(update_fields=["data", "updated_at"])
+    section.dossier = dossier  # the caller reads the new version from it
     dossier.version += 1
     dossier.save(update_fields=["version", "updated_at"])
     audit(actor, "section_save", dossier, section=key)

@@ -391,7 +391,7 @@ def dossier_url(dossier: Dossier) -> str:
 @refusals_shown()
 @require_GET
 def dossier_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    dossier = dossier_contents_loaded(_own(request, pk))
+    dossier = dossier_contents_loaded(dossier_of_applicant(signed_in_user(request), pk, with_review_chain=True))
     completeness = dossier_completeness(dossier)
     page = _PageReads(dossier, completeness)
     sections = [_section_context(dossier, s["key"], page=page) for s in dossier.round.policy.sections]

@@ -13,6 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from django.db.models import prefetch_related_objects
 from django.db.models.fields.files import FieldFile
 
 from accounts.models import User
@@ -73,9 +74,18 @@ class MaskingItem:
 def masking_items(dossier: Dossier) -> list[MaskingItem]:
     """The applicant's attachment images to mask. The unit's signed publicity records are not among them:
     they are never masked and never reach blind review (issue 10 point 7)."""
-    attachments = list(
-        Attachment.objects.filter(dossier=dossier).select_related("masking").order_by("section", "uploaded_at", "pk")
-    )
+    loaded = getattr(dossier, "_prefetched_objects_cache", {}).get("attachments")
+    if loaded is not None:
+        # The page read the dossier's attachments already (dossiers.selectors.dossier_contents_loaded): their
+        # masking rows are read once for the page (a later call finds them read), none when there are none.
+        attachments = sorted(loaded, key=lambda a: (a.section, a.uploaded_at, a.pk))
+        prefetch_related_objects(attachments, "masking")
+    else:
+        attachments = list(
+            Attachment.objects.filter(dossier=dossier)
+            .select_related("masking")
+            .order_by("section", "uploaded_at", "pk")
+        )
     for attachment in attachments:
         attachment.dossier = dossier  # the cards read its round and state: not one query per card
     return [MaskingItem(a, masking_of(a)) for a in attachments if not is_unit_record(a.section, a.doc_type)]

@@ -54,13 +54,17 @@ def round_default() -> Round | None:
     return Round.objects.first()
 
 
-def share_rounds(objects: Iterable[Any], *, attr: str = "round") -> None:
+def share_rounds(objects: Iterable[Any], *, attr: str = "round", known: Iterable[Round] = ()) -> None:
     """Give every object (a dossier, a meeting…) the one Round instance of its `<attr>_id`, loaded once.
 
     A list loaded with select_related("round") holds a Round per row, each decoding the policy's JSON again;
-    here each round is read and decoded once for the whole list (its `policy` is cached on the instance)."""
+    here each round is read and decoded once for the whole list (its `policy` is cached on the instance).
+    `known`: rounds the caller has loaded already; only the others are read."""
     items = list(objects)
     ids = {getattr(o, f"{attr}_id") for o in items}
-    rounds = Round.objects.in_bulk(ids) if ids else {}
+    rounds = {r.pk: r for r in known if r.pk in ids}
+    missing = ids - rounds.keys()
+    if missing:
+        rounds.update(Round.objects.in_bulk(missing))
     for o in items:
         setattr(o, attr, rounds[getattr(o, f"{attr}_id")])

@@ -61,6 +61,12 @@ def _version(request: HttpRequest) -> int | None:
 
 @login_required
 def queue(request: HttpRequest) -> HttpResponse:
+    # The page asks about the user's review levels and roles at several places (scope, bulk menu): once.
+    with roles_remembered():
+        return _queue(request)
+
+
+def _queue(request: HttpRequest) -> HttpResponse:
     user = signed_in_user(request)
     levels = _require_reviewer(request)
     filters = selectors.QueueFilters(
@@ -71,10 +77,11 @@ def queue(request: HttpRequest) -> HttpResponse:
         days_left=_int_or_none(request.GET.get("days_left")),
         mine=request.GET.get("all") != "1",
     )
-    queue_page = selectors.queue_page(user, filters, page=request.GET.get("page"))
+    scope = selectors.queue_scope(user)
+    queue_page = selectors.queue_page(user, filters, page=request.GET.get("page"), scope=scope)
     rows = queue_page.rows
-    units = selectors.units_with_dossiers_in_scope(user)
-    counts = selectors.status_counts(user)
+    units = selectors.units_with_dossiers_in_scope(user, scope)
+    counts = selectors.status_counts(user, scope)
     return render(
         request,
         "workflow/queue.html",

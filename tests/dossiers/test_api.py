@@ -115,3 +115,29 @@ def test_anonymous_and_missing_csrf_are_refused(applicant, dossier):
         content_type="application/json",
     )
     assert response.status_code == 403
+
+
+def test_save_creates_then_updates_one_row_and_answers_the_new_version(client, applicant, dossier):
+    from dossiers.models import DossierSection
+
+    client.force_login(applicant)
+    url = f"/api/dossiers/{dossier.pk}/sections/awards"
+    start = dossier.version
+    first = put(client, url, {"data": {"none": True, "rows": []}})
+    assert first.status_code == 200 and first.json()["version"] == start + 1
+    again = put(client, url, {"data": {"none": True, "rows": []}, "expected_version": start + 1})
+    assert again.status_code == 200 and again.json()["version"] == start + 2
+    dossier.refresh_from_db()
+    assert dossier.version == start + 2
+    assert DossierSection.objects.filter(dossier=dossier, key="awards").count() == 1
+    stale = put(client, url, {"data": {"none": True, "rows": []}, "expected_version": start + 1})
+    assert stale.status_code == 409 and stale.json()["code"] == "concurrent_update"
+    assert client.get(f"/api/dossiers/{dossier.pk}").json()["version"] == start + 2
+
+
+def test_save_of_an_unknown_section_or_someone_elses_dossier_is_404(client, applicant, dossier, demo_users):
+    client.force_login(applicant)
+    assert put(client, f"/api/dossiers/{dossier.pk}/sections/nope", {"data": {}}).status_code == 404
+    client.force_login(demo_users["demo_applicant2"])
+    response = put(client, f"/api/dossiers/{dossier.pk}/sections/nope", {"data": {}})
+    assert response.status_code == 404 and response.json()["code"] == "not_found"

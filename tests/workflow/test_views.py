@@ -328,3 +328,24 @@ def test_api_notification_read_marks_only_the_callers_own(
     assert r.status_code == 200 and r.json() == {"updated": 1}
     note.refresh_from_db()
     assert note.read_at is not None
+
+
+@pytest.mark.parametrize("username", ["demo_unit", "demo_county", "demo_prefecture"])
+def test_queue_page_reads_the_reviewers_scope_once(client, submitted, demo_users, username):
+    """The scope (review levels, their units, the rounds) is read once for the page and shared by the rows, the
+    unit filter and the state counts; the review levels once more at most (the page's menu asks for roles)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    c = _client(client, demo_users[username])
+    c.get(reverse("workflow:queue"))
+    with CaptureQueriesContext(connection) as ctx:
+        response = c.get(reverse("workflow:queue"), {"all": "1"})
+    assert response.status_code == 200
+    statements = [q["sql"] for q in ctx.captured_queries]
+    role_reads = [s for s in statements if 'FROM "accounts_roleassignment"' in s]
+    round_reads = [s for s in statements if 'FROM "rounds_round"' in s and "MD5" not in s]
+    unit_reads = [s for s in statements if s.startswith('SELECT "accounts_organization"."id" AS "pk"')]
+    assert len(round_reads) == 1, round_reads
+    assert len(unit_reads) == 1, unit_reads
+    assert len(role_reads) <= 3, role_reads  # levels; the bulk menu's roles; the navigation's roles

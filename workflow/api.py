@@ -16,7 +16,7 @@ from accounts.auth import signed_in_user
 from dossiers.access import dossiers_in_scope_of_reviewer
 from dossiers.models import Dossier
 from workflow import actions, selectors, services
-from workflow.models import Notification, Publicity, Transition
+from workflow.models import Notification, Publicity
 
 router = Router(tags=["workflow"])
 
@@ -200,7 +200,7 @@ def queue(
 @router.get("/dossiers/{dossier_id}/history", response=list[TransitionOut], summary="流转记录")
 def history(request: HttpRequest, dossier_id: int) -> list[TransitionOut]:
     dossier = _dossier(request, dossier_id)
-    records: list[Transition] = list(selectors.dossier_history(dossier))
+    records = selectors.dossier_history(dossier)
     return [
         TransitionOut(
             action=t.action,

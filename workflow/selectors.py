@@ -272,28 +272,31 @@ def reviewer_queue(
     # The scope and "routed through me" by unit ids (no join on the unit chain): the planner then walks the
     # queue-order index and stops at the page instead of sorting the whole scope (EXPLAIN in BENCHMARKS.md).
     scope = scope or queue_scope(user)
-    rounds, states_by_level = scope.rounds, scope.states_by_level
-    qs = dossiers_of_units(scope.unit_ids).filter(_queue_condition(scope, filters))
+    qs = _with_queue_values(dossiers_of_units(scope.unit_ids).filter(_queue_condition(scope, filters)), scope)
+    if filters.days_left is not None:
+        # Not `deadline <= limit`: the same rows, but as plain conditions the planner can use indexes for.
+        within = deadline_within(scope.rounds, today + dt.timedelta(days=filters.days_left))
+        qs = qs.filter(within.review | within.own)
+    return qs.order_by(F("submitted_at").asc(nulls_last=True), "pk")
+
+
+def _with_queue_values(qs: QuerySet[Dossier], scope: QueueScope) -> QuerySet[Dossier]:
+    """`waiting_level`, `publicity_end` and `deadline` (reviewer_queue's) on each dossier of `qs`."""
     level_whens = [
-        When(_waiting_at(level_states), then=Value(level)) for level, level_states in states_by_level.items()
+        When(_waiting_at(level_states), then=Value(level)) for level, level_states in scope.states_by_level.items()
     ]
-    qs = qs.annotate(
+    return qs.annotate(
         waiting_level=Case(*level_whens, default=Value(None), output_field=CharField()),
         publicity_end=_publicity_end(),
     ).annotate(
         deadline=Case(
             When(status=RETURNED, return_deadline__isnull=False, then=TruncDate("return_deadline")),
             When(status=UNIT_PUBLICITY, publicity_end__isnull=False, then=F("publicity_end")),
-            *_review_end_whens(rounds),
+            *_review_end_whens(scope.rounds),
             default=Value(None),
             output_field=DateField(),
         )
     )
-    if filters.days_left is not None:
-        # Not `deadline <= limit`: the same rows, but as plain conditions the planner can use indexes for.
-        within = deadline_within(rounds, today + dt.timedelta(days=filters.days_left))
-        qs = qs.filter(within.review | within.own)
-    return qs.order_by(F("submitted_at").asc(nulls_last=True), "pk")
 
 
 def queue_rows(dossiers: Iterable[Dossier], *, today: dt.date | None = None) -> list[QueueRow]:
@@ -354,8 +357,9 @@ def queue_page(
     ids = list(current.object_list)
     # Then those rows with the unit chain (routing: who may act) and the publicities (newest first: 同意推荐's
     # check), so the bulk menu's checks ask nothing per row.
+    # The page's ids satisfy the queue's conditions already: only its values are added, not its WHERE again.
     loaded = (
-        queue.filter(pk__in=ids)
+        _with_queue_values(Dossier.objects.filter(pk__in=ids), scope)
         .select_related("applicant", "unit", "unit__registration_county__parent", "unit__parent__parent")
         .prefetch_related("publicities")
         .in_bulk()
@@ -439,8 +443,13 @@ def reviewer_dossier(user: User, dossier_id: int) -> Dossier:
         raise Http404(exc.message) from exc
 
 
-def dossier_history(dossier: Dossier) -> QuerySet[Transition]:
-    return dossier.transitions.select_related("actor", "dossier__round").order_by("id")
+def dossier_history(dossier: Dossier) -> list[Transition]:
+    """The dossier's transitions, oldest first. Each shares `dossier` (its labels come from the round's policy):
+    a round joined per row would decode the policy once per transition."""
+    records = list(dossier.transitions.select_related("actor").order_by("id"))
+    for record in records:
+        record.dossier = dossier
+    return records
 
 
 def dossier_actions(user: User, dossier: Dossier) -> list[str]:

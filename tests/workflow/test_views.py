@@ -349,3 +349,24 @@ def test_queue_page_reads_the_reviewers_scope_once(client, submitted, demo_users
     assert len(round_reads) == 1, round_reads
     assert len(unit_reads) == 1, unit_reads
     assert len(role_reads) <= 3, role_reads  # levels; the bulk menu's roles; the navigation's roles
+
+
+def test_history_is_one_read_whatever_its_length(submitted, demo_users, django_assert_num_queries):
+    """Each transition shares the dossier and its round: the labels are not one policy decoding per row."""
+    from workflow.selectors import dossier_history
+
+    act(action="unit_accept", dossier_id=submitted.pk, actor=demo_users["demo_unit"])
+    act(
+        action="return",
+        dossier_id=submitted.pk,
+        actor=demo_users["demo_unit"],
+        reasons=[{"section": "papers", "reason": "补充"}],
+    )
+    submitted.refresh_from_db()
+    submitted.round.policy  # noqa: B018 - the page has its round already
+    with django_assert_num_queries(1):
+        history = dossier_history(submitted)
+        labels = [(t.action_label, t.from_label, t.to_label) for t in history]
+    assert [t.action for t in history] == ["submit", "unit_accept", "return"]
+    assert all(t.dossier is submitted for t in history)  # one round, its policy decoded once
+    assert labels[-1][0] == "退回修改" and all(all(label) for label in labels)

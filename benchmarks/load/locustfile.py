@@ -23,8 +23,8 @@ from typing import Any
 from urllib.parse import urlencode
 
 from locust import FastHttpUser, between, task
-from urllib3 import encode_multipart_formdata
 from paper import scanned_page_jpg  # locust runs this file as a script: its folder is on the path
+from urllib3 import encode_multipart_formdata
 
 PASSWORD = os.environ.get("LOAD_PASSWORD", "Demo@2023pass")
 SAVES_LOG = os.environ.get("SAVES_LOG", "/tmp/i14-load/saves.jsonl")

@@ -177,9 +177,9 @@ def save_section(request: HttpRequest, dossier_id: int, key: str, payload: Secti
 def upload_attachment(
     request: HttpRequest, dossier_id: int, key: str, doc_type: Form[str], file: File[UploadedFile]
 ) -> Status[dict[str, Any]]:
-    dossier = _own(request, dossier_id)
+    # The service reads the dossier itself (only the applicant's own: others are "not found").
     attachment = services.attachment_upload(
-        dossier_id=dossier.pk,
+        dossier_id=dossier_id,
         actor=signed_in_user(request),
         section=key,
         doc_type=doc_type,

@@ -14,7 +14,7 @@ from typing import IO, Any
 
 from django.core.files.base import ContentFile
 from django.db import transaction
-from django.db.models import prefetch_related_objects
+from django.db.models import Count, Q, prefetch_related_objects
 from django.utils import timezone
 
 from accounts.models import Role, User
@@ -240,13 +240,16 @@ def _doc_type_for(section: str, doc_type: str) -> DocType:
 
 def _check_attachment_caps(dossier: Dossier, section: str, replacing: int) -> None:
     limits = dossier.round.policy.attachments
-    in_section = Attachment.objects.filter(dossier=dossier, section=section).count() - replacing
+    held = Attachment.objects.filter(dossier=dossier).aggregate(
+        in_dossier=Count("pk"), in_section=Count("pk", filter=Q(section=section))
+    )
+    in_section = held["in_section"] - replacing
     if in_section >= int(limits["max_per_section"]):
         raise ValidationFailed(
             f"本栏附件已达上限（{limits['max_per_section']} 个），请删除不需要的附件后再上传。",
             details={"field": "file", "reason": "section_full", "limit": limits["max_per_section"]},
         )
-    in_dossier = Attachment.objects.filter(dossier=dossier).count() - replacing
+    in_dossier = held["in_dossier"] - replacing
     if in_dossier >= int(limits["max_per_dossier"]):
         raise ValidationFailed(
             f"本份申报的附件已达上限（{limits['max_per_dossier']} 个），请删除不需要的附件后再上传。",
@@ -305,9 +308,11 @@ def _attachment_record(
     # not at all, so a crash right after the commit cannot leave a file nobody will ever look at. They
     # start their background work on commit.
     signals.attachment_uploaded.send(sender=Attachment, attachment=attachment)
-    # Listeners cached their rows on the instance (get_or_create sets the reverse one-to-one); their
-    # background work changes those rows later, so the caller gets an instance without the stale copies.
-    attachment.refresh_from_db()
+    # A listener's row cached on the instance (a reverse one-to-one set by its write) is changed later by its
+    # background work: the caller gets the instance without such copies (refresh_from_db's clearing, no read).
+    for relation in Attachment._meta.related_objects:
+        if relation.is_cached(attachment):
+            relation.delete_cached_value(attachment)
     return attachment
 
 

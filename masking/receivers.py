@@ -13,7 +13,8 @@ from masking import services
 
 @receiver(attachment_uploaded, dispatch_uid="masking.attachment_uploaded")
 def _on_attachment_uploaded(sender: Any, attachment: Attachment, **kwargs: Any) -> None:
-    services.masking_schedule(attachment=attachment)
+    # Sent for a row just written (a replaced file is a new row): it has no masking yet.
+    services.masking_schedule(attachment=attachment, new=True)
 
 
 @receiver(attachment_removed, dispatch_uid="masking.attachment_removed")

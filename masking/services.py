@@ -43,9 +43,21 @@ def _delete_file_on_commit(masking: AttachmentMasking) -> None:
 # --- jobs ----------------------------------------------------------------------------------------
 
 
+def masking_schedule(*, attachment: Attachment, new: bool = False) -> AttachmentMasking:
+    """Start (or restart) detection for an attachment's current file; results of older jobs are void.
+
+    `new`: the attachment was created in the caller's transaction, so it has no masking row yet: the row is
+    written once, as it starts (one INSERT: no savepoint; by id, so nothing is cached on the caller's
+    attachment instance)."""
+    if new:
+        masking = AttachmentMasking.objects.create(attachment_id=attachment.pk, job_version=1)
+        _enqueue_detection(masking)
+        return masking
+    return _masking_restart(attachment)
+
+
 @transaction.atomic
-def masking_schedule(*, attachment: Attachment) -> AttachmentMasking:
-    """Start (or restart) detection for an attachment's current file; results of older jobs are void."""
+def _masking_restart(attachment: Attachment) -> AttachmentMasking:
     masking, _ = AttachmentMasking.objects.select_for_update().get_or_create(attachment=attachment)
     _delete_file_on_commit(masking)
     masking.job_version += 1
@@ -68,6 +80,12 @@ def masking_schedule(*, attachment: Attachment) -> AttachmentMasking:
     masking.started_at = masking.finished_at = masking.confirmed_at = None
     masking.confirmed_by = None
     masking.save()
+    _enqueue_detection(masking)
+    return masking
+
+
+def _enqueue_detection(masking: AttachmentMasking) -> None:
+    """The detection job of this version of the row, queued once the transaction commits."""
     masking_id, version = masking.pk, masking.job_version
 
     def enqueue() -> None:
@@ -77,7 +95,6 @@ def masking_schedule(*, attachment: Attachment) -> AttachmentMasking:
         detect_attachment(masking_id, version)
 
     transaction.on_commit(enqueue)
-    return masking
 
 
 def masking_drop(*, attachment_id: int) -> None:

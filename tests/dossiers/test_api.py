@@ -141,3 +141,32 @@ def test_save_of_an_unknown_section_or_someone_elses_dossier_is_404(client, appl
     client.force_login(demo_users["demo_applicant2"])
     response = put(client, f"/api/dossiers/{dossier.pk}/sections/nope", {"data": {}})
     assert response.status_code == 404 and response.json()["code"] == "not_found"
+
+
+def test_upload_starts_one_masking_job_and_answers_a_clean_instance(
+    client, applicant, dossier, django_capture_on_commit_callbacks
+):
+    from dossiers.services import attachment_upload
+    from masking.models import AttachmentMasking, MaskingStatus
+
+    client.force_login(applicant)
+    url = f"/api/dossiers/{dossier.pk}/sections/papers/attachments"
+    with django_capture_on_commit_callbacks(execute=False) as queued:
+        response = client.post(url, {"doc_type": "paper", "file": SimpleUploadedFile("p.jpg", jpeg_bytes())})
+    assert response.status_code == 201, response.content
+    masking = AttachmentMasking.objects.get(attachment_id=response.json()["id"])
+    assert (masking.status, masking.job_version, masking.attempts) == (MaskingStatus.PENDING, 1, 0)
+    assert len(queued) == 1  # its detection job, queued once the upload commits
+
+    with django_capture_on_commit_callbacks(execute=False):
+        attachment = attachment_upload(
+            dossier_id=dossier.pk,
+            actor=applicant,
+            section="papers",
+            doc_type="paper",
+            upload=SimpleUploadedFile("q.jpg", jpeg_bytes()),
+            original_name="q.jpg",
+        )
+    # Nothing a listener wrote is cached on the answer: a later read sees the row as the job leaves it.
+    AttachmentMasking.objects.filter(attachment=attachment).update(status=MaskingStatus.PROPOSED)
+    assert attachment.masking.status == MaskingStatus.PROPOSED

@@ -417,7 +417,9 @@ def status_counts(user: User, scope: QueueScope | None = None) -> list[tuple[str
     known = {r.pk: r for r in scope.rounds} if scope is not None else {}
     if not wanted <= known.keys():
         known = Round.objects.in_bulk(wanted)
-    policies = {pk: known[pk].policy for pk in sorted(wanted)}
+    # In the rounds' own order (newest year first): the first one's state order sorts the counts.
+    ordered = sorted((known[pk] for pk in wanted), key=lambda r: (-r.year, r.slug))
+    policies = {r.pk: r.policy for r in ordered}
     labels: dict[str, str] = {}
     totals: Counter[str] = Counter()
     for round_id, status, n in grouped:

@@ -19,7 +19,7 @@ import os
 import random
 import threading
 import uuid
-from typing import Any
+from typing import Any, cast
 from urllib.parse import urlencode
 
 from locust import FastHttpUser, between, task
@@ -113,7 +113,7 @@ class Applicant(_SignedIn):
             self.client.post(
                 f"/api/dossiers/{self.dossier_id}/sections/papers/attachments",
                 # geventhttpclient sends bytes as they are (locust's hint names str and dict only).
-                data=body,  # type: ignore[arg-type]
+                data=cast(Any, body),
                 headers={**self.api_headers(), "Content-Type": content_type},
                 name="API upload JPG",
             )

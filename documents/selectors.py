@@ -9,6 +9,7 @@ from typing import Any
 from django.db.models import JSONField, OuterRef, Q, QuerySet, Subquery
 
 from accounts.models import Organization, User
+from core.prefetch import prefetched
 from documents.content import DossierContent
 from documents.models import DocumentKind, FileFormat, GeneratedDocument
 from dossiers.access import ReviewLevel, dossier_visible_to, dossiers_under, reviewer_levels, units_under
@@ -150,8 +151,9 @@ def latest_documents(dossier: Dossier) -> dict[tuple[str, str], GeneratedDocumen
 def _saved_section(dossier: Dossier, key: str) -> dict[str, Any]:
     """One section's saved data: from the sections the page has read already (dossier_contents_loaded), else
     one query for that section alone."""
-    if "sections" in getattr(dossier, "_prefetched_objects_cache", {}):
-        return next((s.data for s in dossier.sections.all() if s.key == key), None) or {}
+    loaded = prefetched(dossier, "sections")
+    if loaded is not None:
+        return next((s.data for s in loaded if s.key == key), None) or {}
     return DossierSection.objects.filter(dossier=dossier, key=key).values_list("data", flat=True).first() or {}
 
 

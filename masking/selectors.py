@@ -18,6 +18,7 @@ from django.db.models.fields.files import FieldFile
 
 from accounts.models import User
 from core.errors import NotFound, PermissionDenied
+from core.prefetch import prefetched
 from core.text import names_listed
 from dossiers.access import dossier_visible_to
 from dossiers.models import Attachment, Dossier
@@ -74,7 +75,7 @@ class MaskingItem:
 def masking_items(dossier: Dossier) -> list[MaskingItem]:
     """The applicant's attachment images to mask. The unit's signed publicity records are not among them:
     they are never masked and never reach blind review (issue 10 point 7)."""
-    loaded = getattr(dossier, "_prefetched_objects_cache", {}).get("attachments")
+    loaded = prefetched(dossier, "attachments")
     if loaded is not None:
         # The page read the dossier's attachments already (dossiers.selectors.dossier_contents_loaded): their
         # masking rows are read once for the page (a later call finds them read), none when there are none.

@@ -54,6 +54,17 @@ def round_default() -> Round | None:
     return Round.objects.first()
 
 
+def rounds_by_id(ids: Iterable[int], *, known: Iterable[Round] = ()) -> dict[int, Round]:
+    """The rounds of these ids by id: those in `known` (loaded already by the caller) as they are, the others
+    read in one query."""
+    wanted = set(ids)
+    rounds = {r.pk: r for r in known if r.pk in wanted}
+    missing = wanted - rounds.keys()
+    if missing:
+        rounds.update(Round.objects.in_bulk(missing))
+    return rounds
+
+
 def share_rounds(objects: Iterable[Any], *, attr: str = "round", known: Iterable[Round] = ()) -> None:
     """Give every object (a dossier, a meeting…) the one Round instance of its `<attr>_id`, loaded once.
 
@@ -61,10 +72,6 @@ def share_rounds(objects: Iterable[Any], *, attr: str = "round", known: Iterable
     here each round is read and decoded once for the whole list (its `policy` is cached on the instance).
     `known`: rounds the caller has loaded already; only the others are read."""
     items = list(objects)
-    ids = {getattr(o, f"{attr}_id") for o in items}
-    rounds = {r.pk: r for r in known if r.pk in ids}
-    missing = ids - rounds.keys()
-    if missing:
-        rounds.update(Round.objects.in_bulk(missing))
+    rounds = rounds_by_id((getattr(o, f"{attr}_id") for o in items), known=known)
     for o in items:
         setattr(o, attr, rounds[getattr(o, f"{attr}_id")])

@@ -49,6 +49,7 @@ from core.errors import (
     SubmissionLimitReached,
     ValidationFailed,
 )
+from core.prefetch import prefetched
 from dossiers.access import LEVEL_ROLES, can_act_as, next_review_level, roles_remembered
 from dossiers.models import Dossier, Submission
 from dossiers.selectors import dossier_completeness, missing_unit_records
@@ -421,9 +422,9 @@ class SubmitAction(DossierAction):
 
 
 def current_publicity(dossier: Dossier) -> Publicity | None:
-    prefetched = getattr(dossier, "_prefetched_objects_cache", {}).get("publicities")
-    if prefetched is not None:  # a list page prefetched them (newest first): no query per dossier
-        return next(iter(prefetched), None)
+    loaded = prefetched(dossier, "publicities")
+    if loaded is not None:  # a list page prefetched them (newest first): no query per dossier
+        return next(iter(loaded), None)
     return dossier.publicities.order_by("-start", "-id").first()
 
 

@@ -37,7 +37,7 @@ from dossiers.sections import doc_type_label, is_unit_record
 from dossiers.selectors import attachments_by_section, section_data
 from dossiers.states import DRAFT, RETURNED, RETURNED_FINAL, UNIT_PUBLICITY
 from rounds.models import Round
-from rounds.selectors import share_rounds
+from rounds.selectors import rounds_by_id, share_rounds
 from workflow.actions import available_actions
 from workflow.models import AttachmentCheck, DossierTally, Notification, Publicity, Transition
 
@@ -413,12 +413,9 @@ def status_counts(user: User, scope: QueueScope | None = None) -> list[tuple[str
         .values_list("round_id", "status", "total")
     )
     grouped = list(counts)
-    wanted = {round_id for round_id, _, _ in grouped}
-    known = {r.pk: r for r in scope.rounds} if scope is not None else {}
-    if not wanted <= known.keys():
-        known = Round.objects.in_bulk(wanted)
+    rounds = rounds_by_id((round_id for round_id, _, _ in grouped), known=scope.rounds if scope else ())
     # In the rounds' own order (newest year first): the first one's state order sorts the counts.
-    ordered = sorted((known[pk] for pk in wanted), key=lambda r: (-r.year, r.slug))
+    ordered = sorted(rounds.values(), key=lambda r: (-r.year, r.slug))
     policies = {r.pk: r.policy for r in ordered}
     labels: dict[str, str] = {}
     totals: Counter[str] = Counter()

@@ -8,4 +8,8 @@ class AccountsConfig(AppConfig):
 
     def ready(self) -> None:
         # Connects the failed-sign-in counter of the per-address brake.
-        from accounts import throttle  # noqa: F401
+        # Connects the receivers that forget a cached signed-in user after it changes.
+        from accounts import (
+            backends,  # noqa: F401
+            throttle,  # noqa: F401
+        )

@@ -63,8 +63,14 @@ _NAV: list[tuple[Role, str, str]] = [
 ]
 
 
-def navigation_for(user: User) -> list[dict[str, Any]]:
-    held = set(user_roles(user).values_list("role", flat=True))
+def roles_held(user: User) -> set[str]:
+    """The role names the user holds (in any organisation)."""
+    return set(RoleAssignment.objects.filter(user=user).values_list("role", flat=True))
+
+
+def navigation_for(user: User, held: set[str] | None = None) -> list[dict[str, Any]]:
+    """The menu of these roles (`held`: the user's own, read here when not given)."""
+    held = roles_held(user) if held is None else held
     items: list[dict[str, Any]] = []
     seen: set[str] = set()
     for role, label, url_name in _NAV:

@@ -12,8 +12,6 @@ import copy
 import hashlib
 import json
 import secrets
-import threading
-from collections import OrderedDict
 from typing import Any
 
 from django import forms
@@ -31,6 +29,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from accounts.auth import signed_in_user
 from core.errors import DomainError, ValidationFailed
+from core.memo import HtmlMemo
 from core.pages import is_htmx, refusals_shown
 from dossiers import services
 from dossiers.models import Attachment, Dossier
@@ -216,48 +215,17 @@ class SectionEditor:
                 self.form.add_error(name if name in self.form.fields else None, message)
 
 
-class _FormBodies:
-    """Rendered HTML kept per process up to `max_chars` (least recently used dropped first): the bodies of
-    unbound section forms (FORM_BODIES, the key explained below) and whole draft section cards (SECTION_CARDS,
-    keyed in `_draft_card`).
-
-    An unbound form's HTML is a function of its classes, prefix and initial values alone (the forms take the
-    section context for their checks, never to draw a field) and of the language its labels are translated
-    into: that is the key, so an entry can never be stale, and the many sections still empty share one."""
-
-    def __init__(self, max_chars: int) -> None:
-        self.max_chars = max_chars
-        self._chars = 0
-        self._bodies: OrderedDict[str, SafeString] = OrderedDict()
-        self._lock = threading.Lock()  # gunicorn's threads share the process
-
-    def get(self, key: str) -> SafeString | None:
-        with self._lock:
-            body = self._bodies.get(key)
-            if body is not None:
-                self._bodies.move_to_end(key)
-            return body
-
-    def put(self, key: str, body: SafeString) -> None:
-        with self._lock:
-            if key in self._bodies:
-                return
-            self._bodies[key] = body
-            self._chars += len(body)
-            while self._chars > self.max_chars and self._bodies:
-                self._chars -= len(self._bodies.popitem(last=False)[1])
-
-    def clear(self) -> None:
-        with self._lock:
-            self._bodies.clear()
-            self._chars = 0
+# The bodies of unbound section forms (FORM_BODIES) and whole draft section cards (SECTION_CARDS, keyed in
+# `_draft_card`). An unbound form's HTML is a function of its classes, prefix and initial values alone (the
+# forms take the section context for their checks, never to draw a field) and of the language its labels are
+# translated into: that is the key, so an entry can never be stale, and the many sections still empty share one.
 
 
 # About 8 MB a process: the empty sections (shared by every new dossier) and the drafts being worked on now.
-FORM_BODIES = _FormBodies(max_chars=4_000_000)
+FORM_BODIES = HtmlMemo(max_chars=4_000_000)
 # Whole section cards of drafts being filled in, rendered with a stand-in for the CSRF token (each page puts its
 # own in): about 16 MB a process, least recently used dropped first.
-SECTION_CARDS = _FormBodies(max_chars=8_000_000)
+SECTION_CARDS = HtmlMemo(max_chars=8_000_000)
 _CSRF_STAND_IN = "csrf-stand-in-" + secrets.token_hex(16)
 # The dossier number in a card's URLs (/dossiers/<number>/…) while it is drawn: 18 random digits per process, so
 # no dossier has it and no text an applicant types can be made to match it.

@@ -6,3 +6,7 @@ class PortalConfig(AppConfig):
 
     name = "portal"
     verbose_name = "门户"
+
+    def ready(self) -> None:
+        # why: connects the receivers that forget the cached header and footer figures (portal.chrome).
+        from portal import chrome  # noqa: F401

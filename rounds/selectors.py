@@ -28,18 +28,27 @@ def rounds_open_for_filing() -> list[Round]:
 _COMMITTEE_LINES: dict[str, str] = {}
 
 
-def round_committees() -> list[str]:
+def _policy_digest() -> MD5:
+    return MD5("policy_data", output_field=CharField())  # a str: not decoded as the field's JSON
+
+
+def round_digests() -> list[tuple[int, str]]:
+    """(id, MD5 of the policy text) of every loaded round, in the rounds' order (computed by the database)."""
+    return list(Round.objects.annotate(digest=_policy_digest()).values_list("pk", "digest"))
+
+
+def round_committees(digests: list[tuple[int, str]] | None = None) -> list[str]:
     """One line per committee whose rounds are loaded, e.g. "巴音郭楞蒙古自治州 · 工程系列公路与运输专业职称评审".
 
-    Reads each round's policy digest (MD5 of its text, computed by the database); a policy is decoded only the
-    first time this process meets its text, so a changed policy is read again and a line is never stale."""
-    digest = MD5("policy_data", output_field=CharField())  # a str: not decoded as the field's JSON
-    digests = list(Round.objects.annotate(digest=digest).values_list("pk", "digest"))
+    From each round's policy digest (`digests`: round_digests(), read here when not given); a policy is decoded
+    only the first time this process meets its text, so a changed policy is read again and a line is never
+    stale."""
+    digests = round_digests() if digests is None else digests
     unseen = [pk for pk, text_digest in digests if text_digest not in _COMMITTEE_LINES]
     if unseen:
         if len(_COMMITTEE_LINES) > 10_000:  # policies replaced many times over in one process: start again
             _COMMITTEE_LINES.clear()
-        for r in Round.objects.filter(pk__in=unseen).annotate(digest=digest):
+        for r in Round.objects.filter(pk__in=unseen).annotate(digest=_policy_digest()):
             _COMMITTEE_LINES[r.digest] = r.policy.committee_line
     lines = (_COMMITTEE_LINES.get(text_digest, "") for _, text_digest in digests)
     return list(dict.fromkeys(line for line in lines if line))

@@ -9,14 +9,14 @@ from typing import Any
 
 from django.core.paginator import Paginator
 from django.http import HttpRequest
-from django.utils import timezone
 from ninja import Router, Schema
 
 from accounts.auth import signed_in_user
 from dossiers.access import dossiers_in_scope_of_reviewer
 from dossiers.models import Dossier
 from workflow import actions, selectors, services
-from workflow.models import Notification, Publicity
+from workflow.models import Publicity
+from workflow.notifications import notifications_mark_read
 
 router = Router(tags=["workflow"])
 
@@ -324,7 +324,6 @@ class NotificationReadOut(Schema):
 
 @router.post("/notifications/{notification_id}/read", response=NotificationReadOut, summary="标为已读")
 def notification_read(request: HttpRequest, notification_id: int) -> NotificationReadOut:
-    updated = Notification.objects.filter(
-        pk=notification_id, recipient=signed_in_user(request), read_at__isnull=True
-    ).update(read_at=timezone.now())
-    return NotificationReadOut(updated=updated)
+    return NotificationReadOut(
+        updated=notifications_mark_read(user=signed_in_user(request), notification_id=notification_id)
+    )

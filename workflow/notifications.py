@@ -16,7 +16,7 @@ from django.conf import settings
 from django.core.mail import send_mail
 from django.db import transaction
 from django.db.models.signals import post_save
-from django.dispatch import receiver
+from django.dispatch import Signal, receiver
 from django.urls import reverse
 from django.utils import timezone
 
@@ -207,3 +207,20 @@ def notify_return_reminder(*, dossier: Dossier) -> None:
 
 def unread_count(user: User) -> int:
     return Notification.objects.filter(recipient=user, read_at__isnull=True).count()
+
+
+# Sent (with `recipient_id`) after a person's notifications were marked read: an UPDATE sends no post_save,
+# and what shows their unread count (the header's badge, kept in the cache by portal.chrome) must know.
+notifications_read = Signal()
+
+
+def notifications_mark_read(*, user: User, notification_id: int | None = None) -> int:
+    """Mark the user's unread notifications read (only the one of that id, when given; someone else's id marks
+    nothing). Answers how many were marked."""
+    unread = Notification.objects.filter(recipient=user, read_at__isnull=True)
+    if notification_id is not None:
+        unread = unread.filter(pk=notification_id)
+    marked = unread.update(read_at=timezone.now())
+    if marked:
+        notifications_read.send(sender=Notification, recipient_id=user.pk)
+    return marked

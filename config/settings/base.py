@@ -73,9 +73,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "portal.context_processors.navigation",
-                "portal.context_processors.footer",
-                "workflow.context_processors.notifications",
+                "portal.context_processors.page_chrome",
             ],
         },
     },
@@ -121,7 +119,8 @@ PASSWORD_HASHERS = [
 ]
 AUTHENTICATION_BACKENDS = [
     "accounts.backends.LockoutBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    # Django's ModelBackend; the signed-in user read per request comes from the cache when it is shared.
+    "accounts.backends.UserBackend",
 ]
 # Sign-in lock-out (django-axes): only the pair (account, address) is locked, and only for a cool-off period,
 # so neither a stranger guessing one account nor one colleague mistyping locks anybody else out. Addresses
@@ -144,6 +143,11 @@ if env("REDIS_URL", default=""):
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": env("REDIS_URL")}}
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+# Whether every process (web servers, workers) shares the default cache. Only then may it hold what another
+# process changes: the signed-in user (accounts.backends.UserBackend) and the header's and footer's figures
+# (portal.chrome), each forgotten after the write that changes it commits. Production with Redis sets it.
+SHARED_CACHE = False
 
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", "简体中文")]

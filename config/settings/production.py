@@ -22,6 +22,8 @@ ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS")
 # of a SELECT. Only with Redis: a per-process cache would keep serving a session another process ended.
 if env("REDIS_URL", default=""):
     SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+    # The signed-in user and the header's and footer's figures from the cache too (base.SHARED_CACHE).
+    SHARED_CACHE = True
 
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True

@@ -2,6 +2,7 @@
 
     .venv/bin/python benchmarks/load/run.py [--users 50,200,500] [--duration 60] [--dossiers 10000]
         [--database-url postgres://postgres@127.0.0.1:5432/i14_scale_load] [--redis-url redis://127.0.0.1:6379/14]
+        [--server-python /usr/bin/python3.11]
 
 Recreates its own database, seeds the demo organisations and officers and `--dossiers` bulk dossiers
 (benchmarks/seeding.py; every applicant's password hashed with the production hasher), flushes its own Redis
@@ -13,6 +14,10 @@ PostgreSQL and compared with the last save the server answered 200 to: an older 
 read back is a lost save; a save newer than the last answer was in flight when locust stopped (written, its
 answer never read).
 Locust runs on the same two cores as the server (its own CPU use is part of what the figures show).
+`--server-python`: the interpreter the app servers and the worker run on (default: this one). Another one gets
+a virtualenv of its own with requirements/base.txt (var/bench-venvs/, made once). The build matters: this
+machine's pyenv CPython (shared library, no PGO/LTO) spends 20-30 % more CPU per request than Debian's
+python3.11 (BENCHMARKS.md); production should run an optimised build (Debian's, the official Docker image).
 """
 
 from __future__ import annotations
@@ -33,6 +38,52 @@ ROOT = Path(__file__).resolve().parent.parent.parent
 WORK = Path("/tmp/i14-load")
 PY = Path(sys.executable)
 BIN = PY.parent
+
+
+def server_venv_bin(python: str) -> Path:
+    """The bin directory of a virtualenv on `python` with the product's requirements (this process's own when
+    `python` is the interpreter running this script); made, or brought up to date, once per requirements."""
+    import hashlib
+    import sysconfig
+
+    target = Path(python).resolve()
+    if target == PY.resolve() or str(target) == sysconfig.get_config_var("BINDIR"):
+        return BIN
+    requirements = (ROOT / "requirements" / "base.txt").read_bytes()
+    digest = hashlib.sha256(str(target).encode() + requirements).hexdigest()[:12]
+    venv = ROOT / "var" / "bench-venvs" / digest
+    if not (venv / ".ready").exists():
+        shutil.rmtree(venv, ignore_errors=True)
+        subprocess.run([str(target), "-m", "venv", str(venv)], check=True)
+        pip = [str(venv / "bin" / "python"), "-m", "pip", "install", "-q"]
+        subprocess.run([*pip, "-r", str(ROOT / "requirements" / "base.txt")], check=True)
+        (venv / ".ready").write_text(str(target))
+    return venv / "bin"
+
+
+# A fixed piece of pure-Python work (dicts, objects, JSON), timed in the servers' interpreter: how fast this
+# interpreter is on this box at this moment. Both vary (the build by 20-30 %, this shared box by up to 2x within
+# an hour), so every report names it beside the figures it measured.
+_CALIBRATION = """
+import json, sys, time
+def work():
+    d = {str(i): [i, {"a": i}] for i in range(50000)}
+    json.loads(json.dumps(d))
+    class A:
+        def __init__(self, x): self.x = x
+        def g(self): return self.x + 1
+    return sum(A(i).g() for i in range(100000))
+best = min((lambda s: (work(), time.process_time() - s)[1])(time.process_time()) for _ in range(5))
+print(sys.version.split()[0], sys.executable, f"calibration {best * 1000:.0f} ms CPU")
+"""
+
+
+def interpreter_line(bin_dir: Path) -> str:
+    """Which CPython runs the servers and how fast it is on this box now (the calibration's CPU time)."""
+    done = subprocess.run([str(bin_dir / "python"), "-c", _CALIBRATION], capture_output=True, text=True, check=True)
+    return done.stdout.strip()
+
+
 PASSWORD = "Demo@2023pass"
 STATE_CYCLE = 12  # benchmarks.seeding.STATE_MIX: two drafts in every twelve dossiers
 
@@ -231,6 +282,9 @@ def main() -> None:
     parser.add_argument("--worker-nice", type=int, default=10, help="the huey worker's niceness (0: same as the web)")
     parser.add_argument("--database-url", default="postgres://postgres@127.0.0.1:5432/i14_scale_load")
     parser.add_argument("--redis-url", default="redis://127.0.0.1:6379/14")
+    parser.add_argument(
+        "--server-python", default=sys.executable, help="the interpreter of the app servers and the worker"
+    )
     parser.add_argument("--report-only", action="store_true", help="print the last run's figures again")
     args = parser.parse_args()
     users = [int(u) for u in args.users.split(",")]
@@ -250,10 +304,12 @@ def main() -> None:
     hasher = prepare(args)
     print(f"seeded {args.dossiers:,} dossiers in {time.perf_counter() - started:.0f} s")
     print(f"password hasher: {hasher['hasher']} {hasher['params']}: {hasher['check_ms']:.0f} ms per check")
+    server_bin = server_venv_bin(args.server_python)
+    print(f"servers run on: {interpreter_line(server_bin)}")
     env = {**_env(args), "GUNICORN_BIND": f"127.0.0.1:{args.port}", "GUNICORN_WORKERS": str(args.workers)}
     host = f"http://127.0.0.1:{args.port}"
     server = subprocess.Popen(
-        [str(BIN / "gunicorn"), "-c", str(ROOT / "deploy/gunicorn.conf.py"), "config.wsgi:application"],
+        [str(server_bin / "gunicorn"), "-c", str(ROOT / "deploy/gunicorn.conf.py"), "config.wsgi:application"],
         env=env,
         cwd=ROOT,
         stderr=open(WORK / "gunicorn.log", "w"),  # noqa: SIM115 (lives as long as the server)
@@ -265,7 +321,7 @@ def main() -> None:
             "nice",
             "-n",
             str(args.worker_nice),
-            str(PY),
+            str(server_bin / "python"),
             "manage.py",
             "run_huey",
             "--workers",
@@ -296,6 +352,7 @@ def main() -> None:
                 process.wait(timeout=60)
             except subprocess.TimeoutExpired:
                 process.kill()  # requests still queued at the end of the run: nobody waits for them now
+    print(f"servers ran on: {interpreter_line(server_bin)} (after the run)")
     _print([(n, _rows(WORK / f"u{n}"), _rows(WORK / f"bare{n}")) for n in users], *_lost_saves(args))
 
 

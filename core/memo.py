@@ -37,3 +37,8 @@ class HtmlMemo:
             self._chars += len(body)
             while self._chars > self.max_chars and self._bodies:
                 self._chars -= len(self._bodies.popitem(last=False)[1])
+
+    def clear(self) -> None:
+        with self._lock:
+            self._bodies.clear()
+            self._chars = 0

@@ -219,8 +219,6 @@ class SectionEditor:
 # `_draft_card`). An unbound form's HTML is a function of its classes, prefix and initial values alone (the
 # forms take the section context for their checks, never to draw a field) and of the language its labels are
 # translated into: that is the key, so an entry can never be stale, and the many sections still empty share one.
-
-
 # About 8 MB a process: the empty sections (shared by every new dossier) and the drafts being worked on now.
 FORM_BODIES = HtmlMemo(max_chars=4_000_000)
 # Whole section cards of drafts being filled in, rendered with a stand-in for the CSRF token (each page puts its

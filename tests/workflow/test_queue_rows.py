@@ -27,7 +27,7 @@ def _rows(html: str) -> str:
 
 @pytest.fixture
 def unit_clerk(client, demo_users):
-    QUEUE_ROWS.__init__(max_chars=QUEUE_ROWS.max_chars)  # an empty memo: rows of other tests share keys
+    QUEUE_ROWS.clear()  # an empty memo: rows of other tests share keys
     client.force_login(demo_users["demo_unit"])
     return client
 
@@ -38,7 +38,7 @@ def test_rows_are_drawn_once_and_read_as_a_fresh_drawing(unit_clerk, submitted):
     assert reverse("workflow:detail", args=[submitted.pk]) in first_html
     again, drawn = _queue(unit_clerk)
     assert drawn == 0 and _rows(again) == _rows(first_html)
-    QUEUE_ROWS.__init__(max_chars=QUEUE_ROWS.max_chars)
+    QUEUE_ROWS.clear()
     fresh, drawn = _queue(unit_clerk)
     assert drawn == 1 and _rows(fresh) == _rows(first_html)
 

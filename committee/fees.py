@@ -95,7 +95,7 @@ def fee_payment_record_check(actor: User | None, fee: Fee, *, paid_on: dt.date) 
 @transaction.atomic
 def fee_payment_record(*, actor: User, fee: Fee, paid_on: dt.date, method: str, reference: str = "") -> Fee:
     """Record one payment (the office, from a receipt in hand)."""
-    fee = Fee.objects.select_for_update().select_related("dossier__round").get(pk=fee.pk)
+    fee = Fee.objects.select_for_update(of=("self", "dossier")).select_related("dossier__round").get(pk=fee.pk)
     fee_payment_record_check(actor, fee, paid_on=paid_on)
     if method not in Fee.Method.values:
         raise ValidationFailed(f"未知的缴费方式“{method}”。")

@@ -46,7 +46,7 @@ def paper_receipt_record_check(actor: User | None, dossier: Dossier, *, received
 
 @transaction.atomic
 def paper_receipt_record(*, actor: User, dossier: Dossier, received_on: dt.date, note: str = "") -> PaperReceipt:
-    dossier = Dossier.objects.select_for_update().select_related("round").get(pk=dossier.pk)
+    dossier = Dossier.objects.select_for_update(of=("self",)).select_related("round").get(pk=dossier.pk)
     paper_receipt_record_check(actor, dossier, received_on=received_on)
     receipt = PaperReceipt.objects.create(dossier=dossier, received_on=received_on, received_by=actor, note=note)
     audit(actor, "paper_received", receipt, dossier=dossier.pk, received_on=received_on.isoformat())

@@ -47,9 +47,16 @@ from rounds.models import Round
 logger = logging.getLogger(__name__)
 
 
+# The dossier's row only: PostgreSQL's FOR UPDATE locks every joined row unless told which (OF), and the round's
+# row is shared by every dossier of the round: each save or upload in the round would wait for the one before.
+_DOSSIER_ROW = ("self",)
+
+
 def _locked_own_dossier(dossier_id: int, actor: User) -> Dossier:
     """The applicant's own dossier, row-locked; someone else's is 'not found' (we do not confirm it exists)."""
-    dossier = Dossier.objects.select_for_update().select_related("round", "unit").filter(pk=dossier_id).first()
+    dossier = (
+        Dossier.objects.select_for_update(of=_DOSSIER_ROW).select_related("round", "unit").filter(pk=dossier_id).first()
+    )
     if dossier is None or not actor.is_authenticated or dossier.applicant_id != actor.pk:
         raise NotFound("未找到该申报材料。")
     return dossier
@@ -380,7 +387,7 @@ def _unit_record_section(dossier: Dossier, actor: User, doc_type: str) -> str:
 def _unit_record_record(
     *, dossier_id: int, actor: User, section: str, doc_type: str, image: CleanImage, name: str, original_name: str
 ) -> Attachment:
-    dossier = Dossier.objects.select_for_update().select_related("round", "unit").get(pk=dossier_id)
+    dossier = Dossier.objects.select_for_update(of=_DOSSIER_ROW).select_related("round", "unit").get(pk=dossier_id)
     # Checked again under the lock: the dossier may have moved on while the image was decoded.
     _unit_record_section(dossier, actor, doc_type)
     for old in Attachment.objects.filter(dossier=dossier, section=section, doc_type=doc_type):

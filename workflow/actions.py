@@ -235,8 +235,10 @@ def check_rule_window(dossier: Dossier, rule: TransitionRule, *, today: dt.date 
 
 
 def _locked(dossier_id: int) -> Dossier:
-    # Lock the row: of two officers acting at once, the second waits, then sees the new state.
-    return Dossier.objects.select_for_update().select_related("round", "unit").get(pk=dossier_id)
+    # Lock the row: of two officers acting at once, the second waits, then sees the new state. Only the dossier's
+    # row (OF self): PostgreSQL's FOR UPDATE would otherwise lock the joined round and unit rows too, and every
+    # action in a round would wait for the one before it.
+    return Dossier.objects.select_for_update(of=("self",)).select_related("round", "unit").get(pk=dossier_id)
 
 
 class DossierAction(Action[Dossier]):

@@ -79,6 +79,18 @@ def demo_users(db, orgs):
 
 
 @pytest.fixture
+def shared_cache(settings):
+    """The default cache treated as shared by every process (SHARED_CACHE, as production with Redis), emptied
+    before and after: the signed-in user and the page chrome are then kept in it (accounts.backends, portal.chrome)."""
+    from django.core.cache import cache
+
+    settings.SHARED_CACHE = True
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture
 def artifacts_dir() -> Path:
     ARTIFACTS.mkdir(exist_ok=True)
     return ARTIFACTS

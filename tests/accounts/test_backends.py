@@ -17,14 +17,6 @@ pytestmark = pytest.mark.django_db
 PASSWORD = "Demo@2023pass"
 
 
-@pytest.fixture
-def shared_cache(settings):
-    settings.SHARED_CACHE = True
-    cache.clear()
-    yield
-    cache.clear()
-
-
 def _user_reads(client) -> tuple[int, int]:
     """(status, SELECTs of the user table) of one request of the applicant's list page."""
     with CaptureQueriesContext(connection) as ctx:
@@ -68,20 +60,9 @@ def test_a_password_changed_elsewhere_ends_this_session_at_once(
     assert status == 302  # signed out: the session's password hash no longer matches
 
 
-def test_a_deactivated_account_is_signed_out_at_once(
-    client, demo_users, round_2023, shared_cache, django_capture_on_commit_callbacks
-):
-    user = demo_users["demo_applicant"]
-    _signed_in(client, user)
-    _user_reads(client)
-    with django_capture_on_commit_callbacks(execute=True):
-        user.is_active = False
-        user.save(update_fields=["is_active"])
-    assert _user_reads(client)[0] == 302
-
-
-def test_a_deleted_account_is_signed_out_at_once(
-    client, demo_users, round_2023, shared_cache, django_capture_on_commit_callbacks
+@pytest.mark.parametrize("change", ["deactivated", "deleted"])
+def test_an_account_deactivated_or_deleted_is_signed_out_at_once(
+    client, demo_users, round_2023, shared_cache, django_capture_on_commit_callbacks, change
 ):
     user = User.objects.create_user(username="leaver", password=PASSWORD)
     unit = Organization.objects.filter(kind=Organization.Kind.UNIT).first()
@@ -90,7 +71,11 @@ def test_a_deleted_account_is_signed_out_at_once(
     _user_reads(client)
     assert _user_reads(client) == (200, 0)
     with django_capture_on_commit_callbacks(execute=True):
-        user.delete()
+        if change == "deleted":
+            user.delete()
+        else:
+            user.is_active = False
+            user.save(update_fields=["is_active"])
     assert _user_reads(client)[0] == 302
 
 

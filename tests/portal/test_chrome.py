@@ -29,14 +29,6 @@ def _kinds(reads: list[str]) -> set[str]:
 
 
 @pytest.fixture
-def shared_cache(settings):
-    settings.SHARED_CACHE = True
-    cache.clear()
-    yield
-    cache.clear()
-
-
-@pytest.fixture
 def applicant_client(client, demo_users, round_2023):
     client.force_login(demo_users["demo_applicant"])
     return client

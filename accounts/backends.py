@@ -7,13 +7,13 @@ from typing import Any
 from axes.backends import AxesStandaloneBackend
 from django.contrib.auth.backends import ModelBackend
 from django.core.cache import cache
-from django.db import DEFAULT_DB_ALIAS, transaction
+from django.db import DEFAULT_DB_ALIAS
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 from django.http import HttpRequest
 
 from accounts.models import User
-from core.cache import shared_cache
+from core.cache import forget_after_commit, shared_cache
 
 
 class LockoutBackend(AxesStandaloneBackend):
@@ -83,6 +83,4 @@ def _cached_user(pk: int) -> User | None:
 @receiver(post_save, sender=User, dispatch_uid="accounts.backends.user_saved")
 @receiver(post_delete, sender=User, dispatch_uid="accounts.backends.user_deleted")
 def _user_changed(sender: Any, instance: User, **kwargs: Any) -> None:
-    if shared_cache():
-        pk = instance.pk
-        transaction.on_commit(lambda: cache.delete(_user_key(pk)))
+    forget_after_commit(_user_key(instance.pk))

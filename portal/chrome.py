@@ -15,7 +15,6 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.cache import cache
-from django.db import transaction
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 from django.http import HttpRequest
@@ -24,7 +23,7 @@ from django.utils.functional import cached_property
 
 from accounts.models import RoleAssignment, User
 from accounts.selectors import navigation_for, roles_held
-from core.cache import shared_cache
+from core.cache import forget_after_commit, shared_cache
 from rounds.models import Round
 from rounds.selectors import round_committees, round_digests
 from workflow.models import Notification
@@ -108,30 +107,25 @@ class PageChrome:
         }
 
 
-def _forget(*keys: str) -> None:
-    if shared_cache():
-        transaction.on_commit(lambda: cache.delete_many(list(keys)))
-
-
 @receiver(post_save, sender=RoleAssignment, dispatch_uid="portal.chrome.role_saved")
 @receiver(post_delete, sender=RoleAssignment, dispatch_uid="portal.chrome.role_deleted")
 def _role_changed(sender: Any, instance: RoleAssignment, **kwargs: Any) -> None:
-    _forget(_user_key(instance.user_id))
+    forget_after_commit(_user_key(instance.user_id))
 
 
 # Not post_delete: a notification is deleted only with its dossier or its person (a receiver would make
 # Django read every such row before deleting it); the figure then corrects itself within TTL.
 @receiver(post_save, sender=Notification, dispatch_uid="portal.chrome.notification_saved")
 def _notification_saved(sender: Any, instance: Notification, **kwargs: Any) -> None:
-    _forget(_user_key(instance.recipient_id))
+    forget_after_commit(_user_key(instance.recipient_id))
 
 
 @receiver(notifications_read, dispatch_uid="portal.chrome.notifications_read")
 def _notifications_read(sender: Any, recipient_id: int, **kwargs: Any) -> None:
-    _forget(_user_key(recipient_id))
+    forget_after_commit(_user_key(recipient_id))
 
 
 @receiver(post_save, sender=Round, dispatch_uid="portal.chrome.round_saved")
 @receiver(post_delete, sender=Round, dispatch_uid="portal.chrome.round_deleted")
 def _round_changed(sender: Any, instance: Round, **kwargs: Any) -> None:
-    _forget(_ROUNDS_KEY)
+    forget_after_commit(_ROUNDS_KEY)

@@ -4,7 +4,8 @@
         [--database-url postgres://postgres@127.0.0.1:5432/bench_pagecost] [--redis-url redis://127.0.0.1:6379/13]
 
 The requests of benchmarks/load/locustfile.py's applicant (sign-in, dossier page, work-summary form, API save,
-API JPG upload, API status), made with Django's test client (the full handler: middleware, session, axes,
+API JPG upload, API status, API list, sign-in page) and clerks (queue page, its second page, API queue, for each
+clerk of the scenario), made with Django's test client (the full handler: middleware, session, axes,
 whitenoise) on `benchmarks.load.settings` (production over HTTP) against PostgreSQL and Redis. `--seed N`
 recreates the database and seeds it as run.py does (no worker: the OCR jobs an upload queues stay queued).
 Each request: one warm-up, then `--repeat` timed ones (median and p90 wall ms, median CPU ms of this process:
@@ -24,6 +25,7 @@ import statistics
 import sys
 import time
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -34,6 +36,7 @@ from benchmarks.load.run import PASSWORD  # noqa: E402
 from benchmarks.scale_bench import StatementRecorder  # noqa: E402
 
 WORK = Path("/tmp/pagecost-profile")
+CLERKS = ("demo_unit", "demo_county", "demo_prefecture")  # the clerks of benchmarks/load/locustfile.py
 
 
 def _environment(args: argparse.Namespace) -> None:
@@ -81,6 +84,7 @@ def main() -> None:
     from django.db import connection
     from django.test import Client
 
+    from accounts.models import User
     from dossiers.models import Attachment
     from dossiers.services import attachment_delete
 
@@ -102,6 +106,12 @@ def main() -> None:
     login()
     dossier_id = client.get("/api/dossiers/").json()[0]["id"]
     summary = "任现职以来，认真履行岗位职责，负责公路工程施工技术管理与质量控制。" * 8
+
+    anonymous = Client()  # one client: a new one loads the middleware (whitenoise reads every static file)
+
+    def login_page() -> Any:
+        anonymous.cookies.clear()  # a newcomer's first visit: no session, no CSRF cookie yet
+        return anonymous.get("/accounts/login/")
 
     def upload() -> Any:
         response = client.post(
@@ -135,8 +145,18 @@ def main() -> None:
         ),
         ("API upload JPG", upload, after_upload),
         ("API dossier status", lambda: client.get(f"/api/dossiers/{dossier_id}"), None),
-        ("bare view", lambda: client.get("/bench/bare/"), None),
+        ("API my dossiers", lambda: client.get("/api/dossiers/"), None),
+        ("login page", login_page, None),
     ]
+    for clerk in CLERKS:  # the clerks of the load scenario, each signed in on a client of their own
+        clerk_client = Client()
+        clerk_client.force_login(User.objects.get(username=clerk))
+        requests += [
+            (f"{clerk}: queue page", partial(clerk_client.get, "/review/"), None),
+            (f"{clerk}: queue page 2, all states", partial(clerk_client.get, "/review/?all=1&page=2"), None),
+            (f"{clerk}: API queue", partial(clerk_client.get, "/api/workflow/queue"), None),
+        ]
+    requests.append(("bare view", lambda: client.get("/bench/bare/"), None))
     print(f"dossier {dossier_id} of {args.username}; {args.repeat} timed requests each after one warm-up")
     print("| request | status | median ms | p90 ms | median CPU ms (this process) | queries | bytes |")
     print("| --- | --- | --- | --- | --- | --- | --- |")

@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import JSONField, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Exists, JSONField, OuterRef, Q, QuerySet, Subquery
 
 from accounts.models import Organization, User
 from core.prefetch import prefetched
@@ -25,9 +25,12 @@ PASSED_STATES: dict[str, str] = {PASSED: "是", NOT_PASSED: "否", CERTIFICATE_I
 def reached_committee_q() -> Q:
     """Dossiers at 评审委员会已接收材料 or beyond (any later state the committee adds)."""
     # The dossier's history is read through its reverse relation `transitions` (recorded by the workflow
-    # app, above this one), so documents imports nothing of workflow.
-    through_committee = Q(pk__in=Dossier.objects.filter(transitions__to_state=COMMITTEE_RECEIVED).values("pk"))
-    return Q(status=COMMITTEE_RECEIVED) | (through_committee & ~Q(status__in=NOT_AT_COMMITTEE))
+    # app, above this one), so documents imports nothing of workflow. A correlated EXISTS: each dossier's own
+    # transitions on their dossier index (an IN over every dossier ever received read all those transitions:
+    # 8 ms of the applicant's dossier page at 100,000 dossiers).
+    transition = Dossier._meta.get_field("transitions").related_model
+    through_committee = Exists(transition.objects.filter(dossier=OuterRef("pk"), to_state=COMMITTEE_RECEIVED))
+    return Q(status=COMMITTEE_RECEIVED) | (Q(through_committee) & ~Q(status__in=NOT_AT_COMMITTEE))
 
 
 def has_reached_committee(dossier: Dossier) -> bool:

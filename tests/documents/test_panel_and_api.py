@@ -9,9 +9,13 @@ from django.template import Context, Template
 from django.test import RequestFactory
 from django.urls import reverse
 
+from accounts.models import Role
 from documents.models import DocumentKind, GeneratedDocument
+from documents.selectors import committee_dossiers, has_reached_committee
 from documents.services import publicity_notice_generate
-from tests.documents.conftest import walk_to
+from dossiers.models import Dossier
+from tests.documents.conftest import make_dossier, walk_to
+from tests.factories import UserFactory, give_role
 
 pytestmark = pytest.mark.django_db
 
@@ -100,3 +104,23 @@ def test_officer_pages_refuse_applicants_and_experts(client, demo_users):
             response = client.get(reverse(name))
             assert response.status_code == 403, (username, name)
             assert "审核人员" in response.content.decode()
+
+
+def test_reached_committee_reads_each_dossiers_own_history(open_round, orgs, demo_users):
+    """At the committee now, or past it (passed, certificate…) after a 评审委员会已接收材料 transition of its own;
+    never when back with the applicant or ended before it, and never from another dossier's history."""
+
+    def new() -> Dossier:
+        applicant = give_role(UserFactory(), Role.APPLICANT, orgs["U-KRLJT"])
+        return make_dossier(round_=open_round, applicant=applicant, unit=orgs["U-KRLJT"])
+
+    draft, at_prefecture = new(), walk_to(new(), "prefecture_review")
+    received, passed, returned_after = walk_to(new()), walk_to(new()), walk_to(new())
+    Dossier.objects.filter(pk=passed.pk).update(status="passed")
+    Dossier.objects.filter(pk=returned_after.pk).update(status="returned")
+    # A later state without a committee transition of its own (state set directly): not at the committee.
+    Dossier.objects.filter(pk=at_prefecture.pk).update(status="passed")
+    expected = {received.pk, passed.pk}
+    for dossier in (draft, at_prefecture, received, passed, returned_after):
+        assert has_reached_committee(Dossier.objects.get(pk=dossier.pk)) is (dossier.pk in expected), dossier.status
+    assert set(committee_dossiers(open_round, None).values_list("pk", flat=True)) == expected

@@ -12,6 +12,7 @@ import copy
 import hashlib
 import json
 import secrets
+from collections.abc import Callable
 from typing import Any
 
 from django import forms
@@ -46,7 +47,7 @@ from dossiers.selectors import (
     formless_missing,
     section_data,
 )
-from dossiers.states import DRAFT
+from dossiers.states import DRAFT, RETURNED, RETURNED_FINAL
 from rounds.models import Round
 from rounds.selectors import rounds_open_for_filing
 
@@ -367,7 +368,13 @@ def dossier_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return render(
         request,
         "dossiers/detail.html",
-        {"dossier": dossier, "sections": sections, "completeness": completeness},
+        {
+            "dossier": dossier,
+            "sections": sections,
+            "completeness": completeness,
+            "section_nav": _overview_part("dossiers/_section_nav.html", dossier, completeness, token),
+            "completeness_card": _overview_part("dossiers/_completeness.html", dossier, completeness, token),
+        },
     )
 
 
@@ -396,35 +403,77 @@ def _draft_card(section: dict[str, Any], csrf_token: str) -> SafeString | None:
         [block[k] for k in ("editable", "error", "selected_doc_type", "max_mb", "rules", "max_bytes", "min_side")],
         [(a.pk, a.section, a.doc_type, a.original_name, a.width, a.height) for a in block["attachments"]],
     ]
-    key = hashlib.sha256(json.dumps(key_data, sort_keys=True, default=str).encode()).hexdigest()
-    card = SECTION_CARDS.get(key)
-    if card is None:
+    return _drawn_once(
+        "dossiers/_section.html",
+        key_data,
+        lambda stand_in: {**section, "dossier": stand_in, "attachments_block": {**block, "dossier": stand_in}},
+        dossier,
+        csrf_token,
+    )
+
+
+def _drawn_once(
+    template: str,
+    key_data: list[Any],
+    context_of: Callable[[Dossier], dict[str, Any]],
+    dossier: Dossier,
+    csrf_token: str,
+) -> SafeString:
+    """`template` rendered once per distinct `key_data` (SECTION_CARDS): with a stand-in dossier number and CSRF
+    token, each page's own put in. `key_data` must hold every value the template shows but those two."""
+    key = hashlib.sha256(json.dumps([template, *key_data], sort_keys=True, default=str).encode()).hexdigest()
+    html = SECTION_CARDS.get(key)
+    if html is None:
         stand_in = copy.copy(dossier)
         stand_in.pk = _DOSSIER_STAND_IN
-        context = {**section, "dossier": stand_in, "attachments_block": {**block, "dossier": stand_in}}
-        card = render_to_string("dossiers/_section.html", {**context, "csrf_token": _CSRF_STAND_IN})
-        SECTION_CARDS.put(key, card)
-    return SafeString(card.replace(_CSRF_STAND_IN, csrf_token).replace(f"/{_DOSSIER_STAND_IN}/", f"/{dossier.pk}/"))
+        html = render_to_string(template, {**context_of(stand_in), "csrf_token": _CSRF_STAND_IN})
+        SECTION_CARDS.put(key, html)
+    return SafeString(html.replace(_CSRF_STAND_IN, csrf_token).replace(f"/{_DOSSIER_STAND_IN}/", f"/{dossier.pk}/"))
+
+
+def _overview_part(template: str, dossier: Dossier, completeness: Completeness, csrf_token: str) -> SafeString | None:
+    """The section navigation or the completeness card, drawn once per distinct content (None: drawn by the page
+    as before). Not for a dossier with a return on it: the navigation marks its returned sections, which come
+    from the workflow (above this app)."""
+    if dossier.status in (RETURNED, RETURNED_FINAL):
+        return None
+    policy = dossier.round.policy
+    filing = policy.windows.get("online_filing")
+    key_data = [
+        get_language(),
+        [policy.max_submissions, filing.describe() if filing else ""],
+        [s.as_dict() for s in completeness.sections],
+        dossier.status,
+        dossier.is_editable_by_applicant,
+        dossier.submission_count,
+    ]
+    return _drawn_once(
+        template, key_data, lambda stand_in: {"dossier": stand_in, "completeness": completeness}, dossier, csrf_token
+    )
 
 
 @login_required
 @refusals_shown()
 @require_GET
 def section_nav_fragment(request: HttpRequest, pk: int) -> HttpResponse:
-    dossier = dossier_contents_loaded(_own(request, pk))
-    return render(
-        request, "dossiers/_section_nav.html", {"dossier": dossier, "completeness": dossier_completeness(dossier)}
-    )
+    return _overview_fragment(request, pk, "dossiers/_section_nav.html")
 
 
 @login_required
 @refusals_shown()
 @require_GET
 def completeness_fragment(request: HttpRequest, pk: int) -> HttpResponse:
+    return _overview_fragment(request, pk, "dossiers/_completeness.html")
+
+
+def _overview_fragment(request: HttpRequest, pk: int, template: str) -> HttpResponse:
+    """The navigation or completeness card again, after a save (htmx): from the memo as on the page."""
     dossier = dossier_contents_loaded(_own(request, pk))
-    return render(
-        request, "dossiers/_completeness.html", {"dossier": dossier, "completeness": dossier_completeness(dossier)}
-    )
+    completeness = dossier_completeness(dossier)
+    drawn = _overview_part(template, dossier, completeness, get_token(request))
+    if drawn is not None:
+        return HttpResponse(drawn)
+    return render(request, template, {"dossier": dossier, "completeness": completeness})
 
 
 # ---- attachments ------------------------------------------------------------------------------------

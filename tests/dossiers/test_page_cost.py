@@ -74,6 +74,31 @@ def test_an_upload_and_a_deletion_show_at_once(client, applicant, dossier):
     assert "论文第一页.jpg" not in _page(client, dossier)
 
 
+def _nav_state(page: str, key: str) -> str:
+    return re.search(rf'<li data-section="{key}" data-state="(\w+)"', page).group(1)
+
+
+def test_the_overview_follows_each_save_and_each_dossier(client, applicant, dossier, demo_users, open_round):
+    """The section navigation and the completeness card come from the memo too (keyed by what they show)."""
+    client.force_login(applicant)
+    before = _page(client, dossier)
+    assert _nav_state(before, "other_attachments") == "missing"
+    missing_before = int(re.search(r'id="completeness-state">(\d+)', before).group(1))
+    services.section_save(dossier_id=dossier.pk, actor=applicant, key="other_attachments", data={"note": "说明"})
+    after = _page(client, dossier)
+    assert _nav_state(after, "other_attachments") == "done"
+    assert int(re.search(r'id="completeness-state">(\d+)', after).group(1)) == missing_before - 1
+    # Another draft in the same state shares the entries, with its own number in every URL.
+    other_applicant = demo_users["demo_applicant2"]
+    other = services.dossier_create(actor=other_applicant, round_=open_round, level="mid", kind="evaluation")
+    client.force_login(other_applicant)
+    theirs = _page(client, other)
+    assert _nav_state(theirs, "other_attachments") == "missing"
+    for url in ("nav/", "completeness/", "submit/"):
+        assert f"/dossiers/{other.pk}/{url}" in theirs and f"/dossiers/{other.pk}/{url}" not in after
+    assert f"/dossiers/{dossier.pk}/" not in theirs and str(_DOSSIER_STAND_IN) not in theirs
+
+
 def test_a_card_from_the_memo_carries_a_token_the_server_accepts(applicant, dossier):
     browser = Client(enforce_csrf_checks=True)
     browser.force_login(applicant)

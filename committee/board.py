@@ -10,13 +10,14 @@ forget it. QuerySet.update() and bulk_create() bypass them: a service that uses 
 `rebuild_committee_board()` (`manage.py rebuild_committee_board`) rebuilds both tables from the records.
 
 The fee figures (committee.FeeFigures, per round × unit × level) are recounted cell by cell from the fees
-whenever a fee is created, paid, flagged or deleted.
+whenever a fee is created, paid, flagged or deleted, and when a dossier with a fee enters or leaves the
+committee states (the cells also add up the fees of the dossiers still at the committee).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
+from typing import Any, cast
 
 from django.apps import apps as global_apps
 from django.apps.registry import Apps
@@ -182,10 +183,23 @@ def _refresh(ids: list[int], *, create: bool) -> None:
 # --- fee figures ----------------------------------------------------------------------------------------------
 
 FeeKey = tuple[int, int, str]
+# What a cell holds (committee.FeeFigures), all zero.
+FEE_FIGURES = (
+    "dossiers",
+    "due_yuan",
+    "paid_count",
+    "paid_yuan",
+    "overdue",
+    "committee_dossiers",
+    "committee_due_yuan",
+    "committee_paid_count",
+    "committee_paid_yuan",
+)
 
 
 def _fee_sums(fees: QuerySet[Fee]) -> dict[FeeKey, dict[str, int]]:
     paid = Q(paid_at__isnull=False)
+    held = Q(dossier__status__in=AT_COMMITTEE)  # the dossier has not left the stage (cancelled)
     rows = (
         fees.order_by()
         .values("dossier__round_id", "dossier__unit_id", "dossier__level")
@@ -195,18 +209,17 @@ def _fee_sums(fees: QuerySet[Fee]) -> dict[FeeKey, dict[str, int]]:
             paid_count=Count("pk", filter=paid),
             paid_yuan=Coalesce(Sum("amount_yuan", filter=paid), 0),
             overdue=Count("pk", filter=Q(paid_at__isnull=True, overdue_flagged_at__isnull=False)),
+            committee_dossiers=Count("pk", filter=held),
+            committee_due_yuan=Coalesce(Sum("amount_yuan", filter=held), 0),
+            committee_paid_count=Count("pk", filter=held & paid),
+            committee_paid_yuan=Coalesce(Sum("amount_yuan", filter=held & paid), 0),
         )
     )
-    return {
-        (r["dossier__round_id"], r["dossier__unit_id"], r["dossier__level"]): {
-            "dossiers": r["dossiers"],
-            "due_yuan": int(r["due_yuan"]),
-            "paid_count": r["paid_count"],
-            "paid_yuan": int(r["paid_yuan"]),
-            "overdue": r["overdue"],
-        }
-        for r in rows
-    }
+    found: dict[FeeKey, dict[str, int]] = {}
+    for row in cast(Iterable[dict[str, Any]], rows):
+        key = (row["dossier__round_id"], row["dossier__unit_id"], row["dossier__level"])
+        found[key] = {name: int(row[name]) for name in FEE_FIGURES}
+    return found
 
 
 def _cells(keys: list[FeeKey], prefix: str = "") -> Q:
@@ -239,7 +252,7 @@ def _recount_cells(keys: list[FeeKey]) -> None:
     # unit) take turns, and the second counts what the first committed (the count is a new statement).
     list(FeeFigures.objects.select_for_update().filter(_cells(keys)).order_by("round", "unit", "level").values("pk"))
     sums = _fee_sums(Fee.objects.filter(_cells(keys, "dossier__")))
-    zero = {"dossiers": 0, "due_yuan": 0, "paid_count": 0, "paid_yuan": 0, "overdue": 0}
+    zero = dict.fromkeys(FEE_FIGURES, 0)
     FeeFigures.objects.bulk_create(
         [FeeFigures(round_id=r, unit_id=u, level=level, **sums.get((r, u, level), zero)) for r, u, level in keys],
         update_conflicts=True,
@@ -272,11 +285,25 @@ def rebuild_committee_board(apps: Apps = global_apps) -> dict[str, int]:
     board_step.objects.all().delete()
     rounds = dossier.objects.filter(status__in=AT_COMMITTEE).order_by("round_id").values_list("round_id", flat=True)
     steps = sum(_write_steps(computed_steps(r, apps=apps).iterator(), apps) for r in rounds.distinct())
+    return {"steps": steps, "fee_cells": _rebuild_fee_figures(fee_figures, fee)}
+
+
+def rebuild_fee_figures(apps: Apps = global_apps) -> int:
+    """Rebuilds every fee cell from the fees (the data migration adding figures to the cells)."""
+    return _rebuild_fee_figures(apps.get_model("committee", "FeeFigures"), apps.get_model("committee", "Fee"))
+
+
+def _rebuild_fee_figures(fee_figures: Any, fee: Any) -> int:
     fee_figures.objects.all().delete()
     sums = _fee_sums(fee.objects.all())
-    cells = [fee_figures(round_id=r, unit_id=u, level=level, **n) for (r, u, level), n in sums.items()]
+    # A migration's historical model may hold fewer figures (0004 ran before 0006 added some).
+    held = {f.name for f in fee_figures._meta.get_fields()} & set(FEE_FIGURES)
+    cells = [
+        fee_figures(round_id=r, unit_id=u, level=level, **{k: v for k, v in n.items() if k in held})
+        for (r, u, level), n in sums.items()
+    ]
     fee_figures.objects.bulk_create(cells, batch_size=WRITE_BATCH)
-    return {"steps": steps, "fee_cells": len(cells)}
+    return len(cells)
 
 
 # --- the writers ----------------------------------------------------------------------------------------------
@@ -290,10 +317,16 @@ def _dossier_saved(sender: type[Dossier], instance: Dossier, created: bool, raw:
     fields = kwargs.get("update_fields")
     if raw or (fields is not None and not _DOSSIER_FIELDS & set(fields)):
         return
+    # Whether it had a stored step says whether it was at the committee before this save.
     if instance.status in AT_COMMITTEE:
+        entered = created or not BoardStep.objects.filter(dossier_id=instance.pk).exists()
         board_steps_refresh([instance.pk])
-    elif not created:  # it may just have left the committee (cancelled)
-        BoardStep.objects.filter(dossier_id=instance.pk).delete()
+        moved = entered
+    else:  # it may just have left the committee (cancelled)
+        moved = not created and BoardStep.objects.filter(dossier_id=instance.pk).delete()[0] > 0
+    if moved and Fee.objects.filter(dossier_id=instance.pk).exists():
+        # Its fee enters or leaves the figures of the dossiers at the committee.
+        fee_figures_refresh([instance.pk])
 
 
 @receiver(post_save, sender=PaperReceipt)

@@ -7,6 +7,7 @@ API say the same thing.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -34,7 +35,9 @@ from committee.models import (
     BoardStep,
     Certificate,
     DefenceOutcome,
+    DefenceSession,
     Fee,
+    FeeFigures,
     Meeting,
     MeetingItem,
     ResultsPublicity,
@@ -49,6 +52,7 @@ from dossiers.models import Dossier
 from eligibility.selectors import fraud_register_loaded
 from rounds.models import Round
 from rounds.selectors import share_rounds
+from workflow.models import DossierTally
 from workflow.selectors import CountedPaginator, page_limit
 
 REQUIREMENT_LABELS = {
@@ -74,8 +78,26 @@ class BoardRow:
 
 
 def office_rounds(user: User) -> QuerySet[Round]:
-    """Rounds with dossiers the office's prefecture has at the committee, newest first."""
-    return Round.objects.filter(pk__in=office_dossiers(user).values("round_id")).order_by("-year", "slug")
+    """Rounds with dossiers the office's prefecture has at the committee, newest first: read from the count
+    cells (workflow.DossierTally, a few per unit and state), not from the office's dossiers."""
+    held = _at_committee_tallies(user).filter(round_id=OuterRef("pk"), n__gt=0)
+    return Round.objects.filter(Exists(held)).order_by("-year", "slug")
+
+
+def _at_committee_tallies(user: User, round_: Round | None = None, unit: str = "") -> QuerySet[DossierTally]:
+    """The count cells of office_dossiers(user, round_) (`unit`: one unit's, by code)."""
+    cells = DossierTally.objects.filter(unit_id__any_of=office_unit_ids(user), status__in=AT_COMMITTEE)
+    if round_ is not None:
+        cells = cells.filter(round=round_)
+    if unit:
+        cells = cells.filter(unit__code=unit)
+    return cells
+
+
+def _fee_cells(user: User, round_: Round, unit: str = "") -> QuerySet[FeeFigures]:
+    """The fee figures of the office's units in the round (`unit`: one unit's, by code)."""
+    cells = FeeFigures.objects.filter(round=round_, unit_id__any_of=office_unit_ids(user))
+    return cells.filter(unit__code=unit) if unit else cells
 
 
 def office_prefectures(user: User) -> list[Organization]:
@@ -266,7 +288,7 @@ def board_page(
         # The page's ids first, without the rows' own joins and subqueries: those are read for these ids only.
         qs.values_list("pk", flat=True),
         page_limit(limit) if limit else BOARD_PAGE_SIZE,  # at most 200, as the queue
-        count=_count_from_summary(filters, summary),
+        count=_count_from_summary(user, round_, filters, summary),
     )
     current = paginator.get_page(page)
     ids = list(current.object_list)
@@ -274,8 +296,20 @@ def board_page(
     return BoardPage(rows=board_rows_of(round_, [loaded[pk] for pk in ids if pk in loaded]), page=current)
 
 
-def _count_from_summary(filters: BoardFilters, summary: BoardSummary | None) -> int | None:
-    """How many dossiers the filters select, when the step counts say it (else None: counted in SQL)."""
+def _count_from_summary(user: User, round_: Round, filters: BoardFilters, summary: BoardSummary | None) -> int | None:
+    """How many dossiers the filters select, when the count cells or the step counts say it (else None:
+    counted in SQL). No filter but a unit and the fee: the count cells of the dossiers (workflow.DossierTally)
+    and the fee figures of those at the committee (committee.FeeFigures), a few per unit."""
+    if not (filters.step or filters.overdue or filters.voted or filters.unit or filters.fee) and summary is not None:
+        return sum(summary.steps.values())  # read anyway for the board's menu
+    if not (filters.step or filters.overdue or filters.voted):
+        if filters.fee:
+            figures = _fee_cells(user, round_, filters.unit).aggregate(
+                with_fee=Coalesce(Sum("committee_dossiers"), 0), paid=Coalesce(Sum("committee_paid_count"), 0)
+            )
+            paid = int(figures["paid"])
+            return paid if filters.fee == "paid" else int(figures["with_fee"]) - paid
+        return _held_count(user, round_, filters.unit)
     if summary is None or filters.unit or filters.fee or filters.voted or (filters.step and filters.overdue):
         return None
     if filters.step:
@@ -285,10 +319,21 @@ def _count_from_summary(filters: BoardFilters, summary: BoardSummary | None) -> 
     return sum(summary.steps.values())
 
 
-def _candidates(user: User, round_: Round, condition: Q, limit: int) -> tuple[list[BoardRow], int]:
-    # The forms show who, not the step: without the board's CASE the query plans in half the time.
+def _candidates(
+    user: User, round_: Round, condition: Q, limit: int, *, total: Callable[[], int] | None = None
+) -> tuple[list[BoardRow], int]:
+    """The first `limit` dossiers meeting `condition` and how many do (`total`: counted from the cells instead
+    of a COUNT over the office's dossiers; not asked when fewer than `limit` are found)."""
+    # The forms show who, not the step: without the board's CASE the query plans in half the time. The ids
+    # first, then the rows' joins and subqueries for those ids only (the board page's way: planning the whole
+    # join over the office's dossiers cost more than running it).
     qs = office_dossiers(user, round_).filter(condition)
-    return board_rows_of(round_, list(with_row_data(qs)[:limit])), qs.count()
+    ids = list(qs.values_list("pk", flat=True)[:limit])
+    loaded = with_row_data(office_dossiers(user, round_).filter(pk__in=ids)).in_bulk() if ids else {}
+    rows = board_rows_of(round_, [loaded[pk] for pk in ids if pk in loaded])
+    if len(ids) < limit:
+        return rows, len(ids)
+    return rows, total() if total is not None else qs.count()
 
 
 def defence_candidates(user: User, round_: Round, *, limit: int = FORM_CANDIDATES) -> tuple[list[BoardRow], int]:
@@ -299,9 +344,31 @@ def defence_candidates(user: User, round_: Round, *, limit: int = FORM_CANDIDATE
     no_defence = list(round_.policy.defence_value("no_defence_kinds") or [])
     if no_defence:
         condition &= ~Q(kind__in=no_defence)
+
+    def total() -> int:
+        # The received of the kinds that defend (count cells) less those of them already in a session of the
+        # round (the round's sessions' lists, not the office's dossiers).
+        received = _at_committee_tallies(user, round_).filter(status=RECEIVED).exclude(kind__in=no_defence)
+        scheduled = (
+            DefenceSession.dossiers.through.objects.filter(
+                defencesession__round=round_,
+                dossier__round=round_,
+                dossier__status=RECEIVED,
+                dossier__unit_id__any_of=office_unit_ids(user),
+            )
+            .exclude(dossier__kind__in=no_defence)
+            .order_by()
+            .values("dossier__round")  # one group: the count as a scalar subquery
+            .annotate(n=Count("dossier_id", distinct=True))
+            .values("n")  # type: ignore[misc]  # the stubs do not see the annotation
+        )
+        # One statement: the cells' sum less the subquery's count.
+        found = received.aggregate(n=Coalesce(Sum("n"), 0) - Coalesce(Subquery(scheduled), 0))
+        return int(found["n"])
+
     # Read a few more than shown: the exempt among them drop out here.
-    rows, total = _candidates(user, round_, condition, limit * 2)
-    return [r for r in rows if r.requirement == REQUIREMENT_LABELS[Requirement.DEFEND]][:limit], total
+    rows, found = _candidates(user, round_, condition, limit * 2, total=total)
+    return [r for r in rows if r.requirement == REQUIREMENT_LABELS[Requirement.DEFEND]][:limit], found
 
 
 def group_candidates(user: User, round_: Round, *, limit: int = FORM_CANDIDATES) -> tuple[list[BoardRow], int]:
@@ -329,9 +396,30 @@ def meeting_candidates(user: User, round_: Round, *, limit: int = FORM_CANDIDATE
     return _candidates(user, round_, vote_ready(round_) & ~Q(_on_agenda(round_)), limit)
 
 
+# The stored steps (committee.board.step_expression) of a received dossier not ready for the vote: no fee paid,
+# no paper form, or no settled defence result (a received dossier has no vote count nor certificate).
+NOT_READY_STEP_CODES = ("unpaid", "paper", "defence")
+
+
 def meeting_waiting(user: User, round_: Round, *, limit: int = FORM_CANDIDATES) -> tuple[list[BoardRow], int]:
     """Received dossiers on no agenda yet that are not ready for the vote."""
-    return _candidates(user, round_, Q(status=RECEIVED) & ~vote_ready(round_) & ~Q(_on_agenda(round_)), limit)
+
+    def total() -> int:
+        # Counted on the stored steps' index (round, step) instead of the dossiers joined to their fees,
+        # papers and outcomes; less those of them on an agenda of the round (a few: the meeting's items).
+        steps = BoardStep.objects.filter(
+            round=round_, step__in=NOT_READY_STEP_CODES, unit_id__any_of=office_unit_ids(user)
+        )
+        on_agenda = MeetingItem.objects.filter(
+            meeting__round=round_,
+            dossier__board_step__round=round_,
+            dossier__board_step__step__in=NOT_READY_STEP_CODES,
+            dossier__board_step__unit_id__any_of=office_unit_ids(user),
+        )
+        return steps.count() - on_agenda.values("dossier_id").distinct().count()
+
+    condition = Q(status=RECEIVED) & ~vote_ready(round_) & ~Q(_on_agenda(round_))
+    return _candidates(user, round_, condition, limit, total=total)
 
 
 @dataclass
@@ -366,15 +454,25 @@ def step_counts(user: User, round_: Round, *, today: dt.date | None = None) -> d
     return board_summary(user, round_, today=today).steps
 
 
+def _held_count(user: User, round_: Round, unit: str = "") -> int:
+    """How many dossiers office_dossiers(user, round_) holds (`unit`: of one unit), from the count cells."""
+    return int(_at_committee_tallies(user, round_, unit).aggregate(n=Coalesce(Sum("n"), 0))["n"])
+
+
 def fee_totals(user: User, round_: Round) -> dict[str, int]:
-    """Due and paid in all, and how many received dossiers have no fee record yet: one aggregate."""
-    scope = office_dossiers(user, round_).order_by()
-    totals = scope.aggregate(
-        due=Coalesce(Sum("fee__amount_yuan"), 0),
-        paid=Coalesce(Sum("fee__amount_yuan", filter=Q(fee__paid_at__isnull=False)), 0),
-        missing=Count("pk", filter=Q(fee__isnull=True)),
+    """Due and paid in all, and how many dossiers at the committee have no fee record yet, of the office's
+    dossiers at the committee: added up from the fee figures and the count cells (a few per unit), not the
+    dossiers joined to their fees."""
+    figures = _fee_cells(user, round_).aggregate(
+        due=Coalesce(Sum("committee_due_yuan"), 0),
+        paid=Coalesce(Sum("committee_paid_yuan"), 0),
+        with_fee=Coalesce(Sum("committee_dossiers"), 0),
     )
-    return {key: int(value) for key, value in totals.items()}
+    return {
+        "due": int(figures["due"]),
+        "paid": int(figures["paid"]),
+        "missing": _held_count(user, round_) - int(figures["with_fee"]),
+    }
 
 
 def units_of(rows: list[BoardRow]) -> list[tuple[Organization, list[BoardRow], RosterReceipt | None]]:

@@ -43,8 +43,8 @@ class BoardStep(models.Model):
 
 
 class FeeFigures(models.Model):
-    """The fees of one round's dossiers of one unit and level, added up (committee.stats reads these cells,
-    a few per unit, instead of joining the round's dossiers to their fees)."""
+    """The fees of one round's dossiers of one unit and level, added up (committee.stats and the office's fees
+    page read these cells, a few per unit, instead of joining the round's dossiers to their fees)."""
 
     round = models.ForeignKey(Round, on_delete=models.CASCADE, related_name="+")
     unit = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
@@ -54,6 +54,12 @@ class FeeFigures(models.Model):
     paid_count = models.IntegerField(default=0)
     paid_yuan = models.BigIntegerField(default=0)
     overdue = models.IntegerField(default=0)  # unpaid and flagged overdue
+    # The same of the dossiers still at the committee (a cancelled one has left the stage but keeps its fee):
+    # the office's fees page and the board's counts by fee read these, the statistics the ones above.
+    committee_dossiers = models.IntegerField(default=0)
+    committee_due_yuan = models.BigIntegerField(default=0)
+    committee_paid_count = models.IntegerField(default=0)
+    committee_paid_yuan = models.BigIntegerField(default=0)
 
     class Meta:
         verbose_name = "评审费统计"

@@ -35,7 +35,7 @@ from committee.models import BoardStep, CommitteeMember, Fee, FeeFigures, PaperR
 from committee.office import BoardFilters, board_queryset, board_summary
 from committee.paper import paper_receipt_record
 from committee.results import results_confirm, results_publicity_start
-from committee.stage import id_number_of
+from committee.stage import AT_COMMITTEE, id_number_of
 from dossiers.models import Dossier
 from rounds.models import Round
 from tests.committee.stage import received_dossier
@@ -56,8 +56,10 @@ def step_of(dossier: Dossier) -> str | None:
 
 
 def direct_fee_figures(round_: Round) -> dict[tuple[int, str], tuple[int, ...]]:
-    """(unit, level) → the figures, aggregated from the fees themselves (what the statistics used to query)."""
+    """(unit, level) → the figures, aggregated from the fees themselves (what the statistics used to query),
+    then the same of the dossiers still at the committee (what the office's fees page used to query)."""
     paid = Q(paid_at__isnull=False)
+    held = Q(dossier__status__in=AT_COMMITTEE)
     rows = (
         Fee.objects.filter(dossier__round=round_)
         .values("dossier__unit_id", "dossier__level")
@@ -67,17 +69,44 @@ def direct_fee_figures(round_: Round) -> dict[tuple[int, str], tuple[int, ...]]:
             paid_n=Count("pk", filter=paid),
             paid=Sum("amount_yuan", filter=paid),
             late=Count("pk", filter=Q(paid_at__isnull=True, overdue_flagged_at__isnull=False)),
+            held_n=Count("pk", filter=held),
+            held_due=Sum("amount_yuan", filter=held),
+            held_paid_n=Count("pk", filter=held & paid),
+            held_paid=Sum("amount_yuan", filter=held & paid),
         )
     )
     return {
-        (r["dossier__unit_id"], r["dossier__level"]): (r["n"], r["due"], r["paid_n"], r["paid"] or 0, r["late"])
+        (r["dossier__unit_id"], r["dossier__level"]): (
+            r["n"],
+            r["due"],
+            r["paid_n"],
+            r["paid"] or 0,
+            r["late"],
+            r["held_n"],
+            r["held_due"] or 0,
+            r["held_paid_n"],
+            r["held_paid"] or 0,
+        )
         for r in rows
     }
 
 
 def kept_fee_figures(round_: Round) -> dict[tuple[int, str], tuple[int, ...]]:
     cells = FeeFigures.objects.filter(round=round_, dossiers__gt=0)
-    return {(c.unit_id, c.level): (c.dossiers, c.due_yuan, c.paid_count, c.paid_yuan, c.overdue) for c in cells.all()}
+    return {
+        (c.unit_id, c.level): (
+            c.dossiers,
+            c.due_yuan,
+            c.paid_count,
+            c.paid_yuan,
+            c.overdue,
+            c.committee_dossiers,
+            c.committee_due_yuan,
+            c.committee_paid_count,
+            c.committee_paid_yuan,
+        )
+        for c in cells.all()
+    }
 
 
 def voted_on_board(user: Any, round_: Round) -> set[int]:
@@ -107,6 +136,10 @@ def test_the_stored_step_follows_two_dossiers_through_every_service(stage_round,
     assert voted_on_board(office, stage_round) == set()
     fraud_case_record(actor=office, dossier=cancelled, evidence="学历证书经学信网核验为伪造")
     assert step_of(cancelled) is None  # it left the committee states, and the board
+    # Its fee stays in the statistics' figures and leaves those of the dossiers at the committee.
+    figures = kept_fee_figures(stage_round)
+    assert figures == direct_fee_figures(stage_round)
+    assert sum(f[0] for f in figures.values()) == 3 and sum(f[5] for f in figures.values()) == 2
 
     meeting = meeting_create(
         actor=office, round_=stage_round, held_on=today, place="会议室", dossiers=[passing, failing]
@@ -186,11 +219,11 @@ def test_the_fee_figures_follow_payments_an_import_and_the_overdue_flags(stage_r
     ]
     fee_import(actor=office, round_=stage_round, file_name="bank.xlsx", data=xlsx(rows))
     assert kept_fee_figures(stage_round) == direct_fee_figures(stage_round)
-    assert sum(paid for _, _, paid, _, _ in kept_fee_figures(stage_round).values()) == 3
+    assert sum(figures[2] for figures in kept_fee_figures(stage_round).values()) == 3
     window_end = stage_round.policy.window("fee_payment").end
     assert fees_flag_overdue(actor=office, round_=stage_round, today=window_end + dt.timedelta(days=1)) == 2
     assert kept_fee_figures(stage_round) == direct_fee_figures(stage_round)
-    assert sum(late for *_, late in kept_fee_figures(stage_round).values()) == 2
+    assert sum(figures[4] for figures in kept_fee_figures(stage_round).values()) == 2
     # The board's stored flags followed the bulk update too.
     assert_steps_exact(stage_round)
     assert BoardStep.objects.filter(fee_flagged=True).count() == 2
@@ -207,7 +240,15 @@ def test_the_data_migration_fills_the_steps_and_figures_of_existing_records(stag
     call_command("migrate", "committee", "0004", verbosity=0)
     assert_steps_exact(stage_round)
     assert BoardStep.objects.count() == 2
+    # 0004 fills the figures it knows; 0007 the figures of the dossiers still at the committee (0006).
+    known = ("dossiers", "due_yuan", "paid_count", "paid_yuan", "overdue")  # the columns 0006 has not added yet
+    cells = FeeFigures.objects.filter(round=stage_round, dossiers__gt=0).values_list("unit_id", "level", *known)
+    assert {(u, level): tuple(v) for u, level, *v in cells} == {
+        k: v[:5] for k, v in direct_fee_figures(stage_round).items()
+    }
+    call_command("migrate", "committee", verbosity=0)
     assert kept_fee_figures(stage_round) == direct_fee_figures(stage_round) != {}
+    assert sum(figures[5] for figures in kept_fee_figures(stage_round).values()) == 2
 
 
 # --- two writes at once (PostgreSQL) ---------------------------------------------------------------------------

@@ -280,6 +280,9 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=3)
     parser.add_argument("--port", type=int, default=8114)
     parser.add_argument("--worker-nice", type=int, default=10, help="the huey worker's niceness (0: same as the web)")
+    parser.add_argument(
+        "--worker-idle", action="store_true", help="the huey worker under SCHED_IDLE: only CPU the web leaves idle"
+    )
     parser.add_argument("--database-url", default="postgres://postgres@127.0.0.1:5432/i14_scale_load")
     parser.add_argument("--redis-url", default="redis://127.0.0.1:6379/14")
     parser.add_argument(
@@ -318,9 +321,7 @@ def main() -> None:
         # Below the web servers in CPU priority (as deploy/systemd's worker unit): on a shared box a page waiting
         # for a core matters more than an OCR job finishing a second later; the queue drains after the peak.
         [
-            "nice",
-            "-n",
-            str(args.worker_nice),
+            *(["chrt", "--idle", "0"] if args.worker_idle else ["nice", "-n", str(args.worker_nice)]),
             str(server_bin / "python"),
             "manage.py",
             "run_huey",

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
-from django.db.models import Exists, JSONField, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Exists, JSONField, Model, OuterRef, Q, QuerySet, Subquery
 
 from accounts.models import Organization, User
 from core.prefetch import prefetched
@@ -28,8 +28,8 @@ def reached_committee_q() -> Q:
     # app, above this one), so documents imports nothing of workflow. A correlated EXISTS: each dossier's own
     # transitions on their dossier index (an IN over every dossier ever received read all those transitions:
     # 8 ms of the applicant's dossier page at 100,000 dossiers).
-    transition = Dossier._meta.get_field("transitions").related_model
-    through_committee = Exists(transition.objects.filter(dossier=OuterRef("pk"), to_state=COMMITTEE_RECEIVED))
+    transition = cast(type[Model], Dossier._meta.get_field("transitions").related_model)
+    through_committee = Exists(transition._default_manager.filter(dossier=OuterRef("pk"), to_state=COMMITTEE_RECEIVED))
     return Q(status=COMMITTEE_RECEIVED) | (Q(through_committee) & ~Q(status__in=NOT_AT_COMMITTEE))
 
 

@@ -111,7 +111,7 @@ def test_reached_committee_reads_each_dossiers_own_history(open_round, orgs, dem
     never when back with the applicant or ended before it, and never from another dossier's history."""
 
     def new() -> Dossier:
-        applicant = give_role(UserFactory(), Role.APPLICANT, orgs["U-KRLJT"])
+        applicant = give_role(UserFactory.create(), Role.APPLICANT, orgs["U-KRLJT"])
         return make_dossier(round_=open_round, applicant=applicant, unit=orgs["U-KRLJT"])
 
     draft, at_prefecture = new(), walk_to(new(), "prefecture_review")

@@ -75,7 +75,9 @@ def test_an_upload_and_a_deletion_show_at_once(client, applicant, dossier):
 
 
 def _nav_state(page: str, key: str) -> str:
-    return re.search(rf'<li data-section="{key}" data-state="(\w+)"', page).group(1)
+    found = re.search(rf'<li data-section="{key}" data-state="(\w+)"', page)
+    assert found, key
+    return found.group(1)
 
 
 def test_the_overview_follows_each_save_and_each_dossier(client, applicant, dossier, demo_users, open_round):

@@ -382,3 +382,6 @@ def test_two_payments_in_one_cell_at_once_are_both_counted(stage_round, orgs, of
     assert not [r for r in results if isinstance(r, Exception)], results
     assert kept_fee_figures(stage_round) == direct_fee_figures(stage_round)
     assert next(iter(kept_fee_figures(stage_round).values()))[2] == 2
+    # Both left the cell "unpaid" for "paper": the board's count cells, locked in turn, counted both moves.
+    assert_steps_exact(stage_round)
+    assert {step: cells[0] for (_, step), cells in kept_board_cells(stage_round).items()} == {"paper": 2}

@@ -12,6 +12,10 @@ forget it. QuerySet.update() and bulk_create() bypass them: a service that uses 
 The fee figures (committee.FeeFigures, per round × unit × level) are recounted cell by cell from the fees
 whenever a fee is created, paid, flagged or deleted, and when a dossier with a fee enters or leaves the
 committee states (the cells also add up the fees of the dossiers still at the committee).
+
+The board's count cells (committee.BoardCell, per round × unit × step) are recounted from the stored steps
+whenever a write creates, changes or deletes a BoardStep row, in that write's transaction: the board's step
+counts and overdue total add them up instead of grouping the round's steps.
 """
 
 from __future__ import annotations
@@ -28,6 +32,7 @@ from django.db.models.signals import m2m_changed, post_delete, post_save, pre_de
 from django.dispatch import receiver
 
 from committee.models import (
+    BoardCell,
     BoardStep,
     Certificate,
     DefenceOutcome,
@@ -173,11 +178,122 @@ def _refresh(ids: list[int], *, create: bool) -> None:
     # while its paper form is received) take turns, and the second computes from what the first committed.
     locked = Dossier.objects.select_for_update().filter(pk__in=ids).order_by("pk").values_list("round_id", flat=True)
     rows = [row for round_id in sorted(set(locked)) for row in computed_steps(round_id, Q(pk__in=ids))]
+    # The stored rows as they were (their dossiers are locked: no other write moves them meanwhile).
+    before = {
+        row[0]: tuple(row[1:])
+        for row in BoardStep.objects.filter(dossier_id__in=ids).values_list("dossier_id", *STORED_FIELDS)
+    }
     BoardStep.objects.filter(dossier_id__in=ids).exclude(dossier_id__in=[row[0] for row in rows]).delete()
     if not create:
-        existing = set(BoardStep.objects.filter(dossier_id__in=ids).values_list("dossier_id", flat=True))
-        rows = [row for row in rows if row[0] in existing]
+        rows = [row for row in rows if row[0] in before]
     _write_steps(rows)
+    after = {row[0]: tuple(row[1:]) for row in rows}
+    # The cells a row left or entered (a row rewritten as it was moves none).
+    moved = [pk for pk in before.keys() | after.keys() if before.get(pk) != after.get(pk)]
+    recount_board_cells({_cell_key(found[pk]) for found in (before, after) for pk in moved if pk in found})
+
+
+def delete_steps(dossier_ids: Iterable[int]) -> int:
+    """Deletes the stored steps of these dossiers and recounts the cells they were in; how many were stored."""
+    ids = list(dossier_ids)
+    keys = set(BoardStep.objects.filter(dossier_id__in=ids).values_list("round_id", "unit_id", "step"))
+    deleted = BoardStep.objects.filter(dossier_id__in=ids).delete()[0]
+    recount_board_cells(keys)
+    return deleted
+
+
+# --- the board's count cells ----------------------------------------------------------------------------------
+
+CellKey = tuple[int, int, str]
+# What a board cell holds (committee.BoardCell), and the stored rows each counts.
+BOARD_CELL_COUNTS = {
+    "dossiers": Q(),
+    "fee_unpaid": Q(fee_unpaid=True),
+    "fee_flagged": Q(fee_flagged=True),
+    "paper_missing": Q(paper_missing=True),
+    "unpaid_or_paper": Q(fee_unpaid=True) | Q(paper_missing=True),
+    "flagged_or_paper": Q(fee_flagged=True) | Q(paper_missing=True),
+}
+
+
+def _cell_key(stored: tuple[Any, ...]) -> CellKey:
+    """The cell of a stored row's STORED_FIELDS values."""
+    named = dict(zip(STORED_FIELDS, stored, strict=True))
+    return (named["round_id"], named["unit_id"], named["step"])
+
+
+def _board_cell_sums(steps: QuerySet[Any]) -> dict[CellKey, dict[str, int]]:
+    rows = (
+        steps.order_by()
+        .values("round_id", "unit_id", "step")
+        # Named apart from the stored flags the conditions read.
+        .annotate(**{f"n_{name}": Count("pk", filter=condition) for name, condition in BOARD_CELL_COUNTS.items()})
+    )
+    return {
+        (row["round_id"], row["unit_id"], row["step"]): {name: int(row[f"n_{name}"]) for name in BOARD_CELL_COUNTS}
+        for row in cast(Iterable[dict[str, Any]], rows)
+    }
+
+
+def _board_cells(keys: list[CellKey]) -> Q:
+    found = Q(pk__in=[])
+    for round_id, unit_id, step in keys:
+        found |= Q(round_id=round_id, unit_id=unit_id, step=step)
+    return found
+
+
+@transaction.atomic(savepoint=False)
+def recount_board_cells(keys: Iterable[CellKey]) -> None:
+    """Recounts these board cells from the stored steps (after the write that moved the steps)."""
+    ordered = sorted(set(keys))
+    for start in range(0, len(ordered), 200):
+        _recount_board_cells(ordered[start : start + 200])
+
+
+def _recount_board_cells(keys: list[CellKey]) -> None:
+    if not keys:
+        return
+    BoardCell.objects.bulk_create(
+        [BoardCell(round_id=r, unit_id=u, step=step) for r, u, step in keys], ignore_conflicts=True
+    )
+    # Locked in key order before they are counted (FeeFigures' way): two writes in one cell take turns, and
+    # the second counts what the first committed (the count is a new statement).
+    list(
+        BoardCell.objects.select_for_update().filter(_board_cells(keys)).order_by("round", "unit", "step").values("pk")
+    )
+    sums = _board_cell_sums(BoardStep.objects.filter(_board_cells(keys)))
+    zero = dict.fromkeys(BOARD_CELL_COUNTS, 0)
+    BoardCell.objects.bulk_create(
+        [BoardCell(round_id=r, unit_id=u, step=step, **sums.get((r, u, step), zero)) for r, u, step in keys],
+        update_conflicts=True,
+        unique_fields=["round", "unit", "step"],
+        update_fields=list(zero),
+    )
+
+
+def _recount_unit_cells(round_id: int, unit_id: int) -> None:
+    """Recounts the existing cells of one unit in one round (a dossier deleted with its stored step: the
+    cascade sends no signal for the step, and the round or unit may be going too, so no cell is created)."""
+    cells = BoardCell.objects.select_for_update().filter(round_id=round_id, unit_id=unit_id).order_by("step")
+    found = list(cells)
+    if not found:
+        return
+    sums = _board_cell_sums(BoardStep.objects.filter(round_id=round_id, unit_id=unit_id))
+    zero = dict.fromkeys(BOARD_CELL_COUNTS, 0)
+    for cell in found:
+        for name, value in sums.get((round_id, unit_id, cell.step), zero).items():
+            setattr(cell, name, value)
+    BoardCell.objects.bulk_update(found, list(zero))
+
+
+def rebuild_board_cells(apps: Apps = global_apps) -> int:
+    """Rebuilds every board cell from the stored steps (the data migration adding the cells)."""
+    board_cell = apps.get_model("committee", "BoardCell")
+    board_cell.objects.all().delete()
+    sums = _board_cell_sums(apps.get_model("committee", "BoardStep").objects.all())
+    cells = [board_cell(round_id=r, unit_id=u, step=step, **n) for (r, u, step), n in sums.items()]
+    board_cell.objects.bulk_create(cells, batch_size=WRITE_BATCH)
+    return len(cells)
 
 
 # --- fee figures ----------------------------------------------------------------------------------------------
@@ -272,7 +388,7 @@ _SOURCE_TABLES = tuple(
 
 @transaction.atomic
 def rebuild_committee_board(apps: Apps = global_apps) -> dict[str, int]:
-    """Rebuilds every stored step and every fee cell from the records (idempotent): after bulk_create /
+    """Rebuilds every stored step, board cell and fee cell from the records (idempotent): after bulk_create /
     QuerySet.update, which bypass the receivers, after a restore, or to repair them (`apps`: the data
     migration's historical models). On PostgreSQL the records are locked against writes meanwhile (SHARE:
     readers go on), so no change slips between read and rewrite."""
@@ -285,7 +401,13 @@ def rebuild_committee_board(apps: Apps = global_apps) -> dict[str, int]:
     board_step.objects.all().delete()
     rounds = dossier.objects.filter(status__in=AT_COMMITTEE).order_by("round_id").values_list("round_id", flat=True)
     steps = sum(_write_steps(computed_steps(r, apps=apps).iterator(), apps) for r in rounds.distinct())
-    return {"steps": steps, "fee_cells": _rebuild_fee_figures(fee_figures, fee)}
+    try:  # a migration before 0008 has no board cells
+        apps.get_model("committee", "BoardCell")
+    except LookupError:
+        board_cells = 0
+    else:
+        board_cells = rebuild_board_cells(apps)
+    return {"steps": steps, "board_cells": board_cells, "fee_cells": _rebuild_fee_figures(fee_figures, fee)}
 
 
 def rebuild_fee_figures(apps: Apps = global_apps) -> int:
@@ -323,10 +445,16 @@ def _dossier_saved(sender: type[Dossier], instance: Dossier, created: bool, raw:
         board_steps_refresh([instance.pk])
         moved = entered
     else:  # it may just have left the committee (cancelled)
-        moved = not created and BoardStep.objects.filter(dossier_id=instance.pk).delete()[0] > 0
+        moved = not created and delete_steps([instance.pk]) > 0
     if moved and Fee.objects.filter(dossier_id=instance.pk).exists():
         # Its fee enters or leaves the figures of the dossiers at the committee.
         fee_figures_refresh([instance.pk])
+
+
+@receiver(post_delete, sender=Dossier)
+def _dossier_deleted(sender: type[Dossier], instance: Dossier, **kwargs: Any) -> None:
+    if instance.status in AT_COMMITTEE:  # its stored step went with it (CASCADE)
+        _recount_unit_cells(instance.round_id, instance.unit_id)
 
 
 @receiver(post_save, sender=PaperReceipt)

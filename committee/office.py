@@ -32,6 +32,7 @@ from committee.board import STEP_ORDER, VOTED_STEP_CODES, as_flag, step_codes, s
 from committee.defence import Requirement, defence_requirement
 from committee.fees import FEE_WINDOW
 from committee.models import (
+    BoardCell,
     BoardStep,
     Certificate,
     DefenceOutcome,
@@ -428,15 +429,23 @@ class BoardSummary:
     overdue: int  # dossiers with an overdue matter
 
 
+def _overdue_count(round_: Round, today: dt.date) -> str:
+    """The board cell's count (committee.BoardCell) of the dossiers _overdue(round_, today) selects."""
+    fee = window_over(round_, FEE_WINDOW, today)
+    if window_over(round_, PAPER_WINDOW, today):
+        return "unpaid_or_paper" if fee else "flagged_or_paper"
+    return "fee_unpaid" if fee else "fee_flagged"
+
+
 def board_summary(user: User, round_: Round, *, today: dt.date | None = None) -> BoardSummary:
-    """The board's step counts and its overdue total in one GROUP BY of the stored steps (an index of the
-    round's steps holds the unit and the overdue flags: the table itself is not read)."""
-    fee_overdue, paper_overdue = _overdue(round_, today or timezone.localdate())
+    """The board's step counts and its overdue total, added up from the board's count cells of the office's
+    units (committee.BoardCell, a few per unit) instead of grouping the round's stored steps."""
+    late_count = _overdue_count(round_, today or timezone.localdate())
     grouped = (
-        BoardStep.objects.filter(round=round_, unit_id__any_of=office_unit_ids(user))
+        BoardCell.objects.filter(round=round_, unit_id__any_of=office_unit_ids(user), dossiers__gt=0)
         .order_by()
         .values("step")
-        .annotate(n=Count("pk"), late=Count("pk", filter=fee_overdue | paper_overdue))
+        .annotate(n=Sum("dossiers"), late=Sum(late_count))
     )
     found: dict[str, int] = {}
     late = 0

@@ -28,7 +28,7 @@ from django.core.files.storage import default_storage
 from django.core.management import call_command
 from django.db import connection, transaction
 
-from committee.board import rebuild_committee_board
+from committee.board import rebuild_board_cells, rebuild_committee_board
 from core.errors import ValidationFailed
 from ops.recovery import referenced_files
 from workflow.tallies import recount_tallies
@@ -144,6 +144,8 @@ def backup_restore(*, archive_path: Path) -> dict[str, Any]:
                 recount_tallies()
             if "committee.boardstep" not in manifest.get("rows", {}):  # an archive from before they were kept
                 rebuild_committee_board()
+            elif "committee.boardcell" not in manifest.get("rows", {}):  # from before the board's count cells
+                rebuild_board_cells()
             for name, expected in manifest["files"].items():
                 member = archive.extractfile(f"files/{name}")
                 if member is None:

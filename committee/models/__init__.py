@@ -2,7 +2,7 @@
 meetings and the vote, results and certificates."""
 
 from committee.models.assignments import ExpertAssignment
-from committee.models.board import BoardStep, FeeFigures
+from committee.models.board import BoardCell, BoardStep, FeeFigures
 from committee.models.defence import DefenceOutcome, DefenceScore, DefenceSession
 from committee.models.experts import CommitteeMember, Draw, Expert, ExpertConflict, ReviewGroup
 from committee.models.fees import Fee, FeeImport, FeeImportRow, PaperReceipt, RosterReceipt
@@ -14,6 +14,7 @@ __all__ = [
     "Attendance",
     "Ballot",
     "BallotCast",
+    "BoardCell",
     "BoardStep",
     "Certificate",
     "CommitteeMember",

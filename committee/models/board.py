@@ -36,10 +36,42 @@ class BoardStep(models.Model):
                 include=["unit", "fee_unpaid", "fee_flagged", "paper_missing"],
                 name="board_step_round_step",
             ),
+            # One count cell's rows (committee.BoardCell, recounted by every write that moves a step).
+            models.Index(
+                fields=["round", "unit", "step"],
+                include=["fee_unpaid", "fee_flagged", "paper_missing"],
+                name="board_step_cell",
+            ),
         ]
 
     def __str__(self) -> str:
         return f"{self.dossier_id}: {self.step}"
+
+
+class BoardCell(models.Model):
+    """The stored steps (committee.BoardStep) of one round's dossiers of one unit at one step, counted with
+    their overdue flags' ingredients: the board's step counts and overdue total add up these cells, a few per
+    unit, instead of grouping the round's steps. Recounted from BoardStep by every write that moves a step,
+    in its transaction (committee.board); a cell may stay at zero."""
+
+    round = models.ForeignKey(Round, on_delete=models.CASCADE, related_name="+")
+    unit = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
+    step = models.CharField(max_length=48)  # BoardStep.step's code
+    dossiers = models.IntegerField(default=0)
+    fee_unpaid = models.IntegerField(default=0)
+    fee_flagged = models.IntegerField(default=0)
+    paper_missing = models.IntegerField(default=0)
+    # What is overdue depends on today (the fee and paper windows): the counts of either flag.
+    unpaid_or_paper = models.IntegerField(default=0)  # fee_unpaid or paper_missing
+    flagged_or_paper = models.IntegerField(default=0)  # fee_flagged or paper_missing
+
+    class Meta:
+        verbose_name = "评审进度统计"
+        verbose_name_plural = "评审进度统计"
+        constraints = [models.UniqueConstraint(fields=["round", "unit", "step"], name="one_board_cell_per_step")]
+
+    def __str__(self) -> str:
+        return f"{self.round_id}/{self.unit_id}/{self.step}: {self.dossiers}"
 
 
 class FeeFigures(models.Model):

@@ -31,7 +31,7 @@ from committee.meetings import (
     vote_count,
     voting_open,
 )
-from committee.models import BoardStep, CommitteeMember, Fee, FeeFigures, PaperReceipt
+from committee.models import BoardCell, BoardStep, CommitteeMember, Fee, FeeFigures, PaperReceipt
 from committee.office import BoardFilters, board_queryset, board_summary
 from committee.paper import paper_receipt_record
 from committee.results import results_confirm, results_publicity_start
@@ -43,11 +43,54 @@ from tests.committee.test_fees_and_paper import xlsx
 from tests.documents.conftest import make_dossier
 
 
-def assert_steps_exact(round_: Round) -> None:
-    """Every stored row equals the step computed from the records now, and no committee dossier lacks one."""
+def assert_steps_exact(round_: Round, *, cells: bool = True) -> None:
+    """Every stored row equals the step computed from the records now, and no committee dossier lacks one;
+    the board's count cells equal a direct GROUP BY of the stored rows."""
     expected = {row[0]: row[1:] for row in computed_steps(round_.pk)}
     stored = {row[0]: row[1:] for row in BoardStep.objects.filter(round=round_).values_list("dossier", *STORED_FIELDS)}
     assert stored == expected
+    if cells:  # (not before migration 0008)
+        assert kept_board_cells(round_) == direct_board_cells(round_)
+
+
+BOARD_CELL_FIGURES = ("dossiers", "fee_unpaid", "fee_flagged", "paper_missing", "unpaid_or_paper", "flagged_or_paper")
+
+
+def direct_board_cells(round_: Round) -> dict[tuple[int, str], tuple[int, ...]]:
+    """(unit, step) → the counts of BoardCell, grouped from the stored steps themselves."""
+    unpaid, flagged, paper = Q(fee_unpaid=True), Q(fee_flagged=True), Q(paper_missing=True)
+    rows = (
+        BoardStep.objects.filter(round=round_)
+        .values("unit_id", "step")
+        .annotate(
+            n=Count("pk"),
+            unpaid=Count("pk", filter=unpaid),
+            flagged=Count("pk", filter=flagged),
+            paper=Count("pk", filter=paper),
+            unpaid_or_paper=Count("pk", filter=unpaid | paper),
+            flagged_or_paper=Count("pk", filter=flagged | paper),
+        )
+    )
+    return {
+        (r["unit_id"], r["step"]): (
+            r["n"],
+            r["unpaid"],
+            r["flagged"],
+            r["paper"],
+            r["unpaid_or_paper"],
+            r["flagged_or_paper"],
+        )
+        for r in rows
+    }
+
+
+def kept_board_cells(round_: Round) -> dict[tuple[int, str], tuple[int, ...]]:
+    cells = BoardCell.objects.filter(round=round_).exclude(dossiers=0)
+    kept = {(unit, step): tuple(n) for unit, step, *n in cells.values_list("unit_id", "step", *BOARD_CELL_FIGURES)}
+    # A cell left at zero holds nothing.
+    zero = BoardCell.objects.filter(round=round_, dossiers=0).values_list(*BOARD_CELL_FIGURES)
+    assert all(not any(figures) for figures in zero)
+    return kept
 
 
 def step_of(dossier: Dossier) -> str | None:
@@ -194,10 +237,12 @@ def test_the_board_counts_the_stored_steps_and_the_rebuild_repairs_them(stage_ro
         **dict.fromkeys(("fee_unpaid", "fee_flagged", "paper_missing"), False),
     )
     FeeFigures.objects.filter(round=stage_round).update(paid_count=7)
-    assert board_summary(office, stage_round).steps != before.steps  # the board reads the stored steps
+    BoardCell.objects.filter(round=stage_round, step="unpaid").update(dossiers=5)
+    BoardCell.objects.create(round=stage_round, unit=orgs["U-KRLJT"], step="vote", dossiers=1)
+    assert board_summary(office, stage_round).steps != before.steps  # the board reads the count cells
     out = StringIO()
     call_command("rebuild_committee_board", stdout=out)
-    assert "评审进度" in out.getvalue()
+    assert "评审进度" in out.getvalue() and "评审进度统计格" in out.getvalue()
     assert_steps_exact(stage_round)
     assert not BoardStep.objects.filter(dossier=outsider).exists()
     assert board_summary(office, stage_round) == before
@@ -236,9 +281,10 @@ def test_the_data_migration_fills_the_steps_and_figures_of_existing_records(stag
     received_dossier(stage_round, orgs["U-BZGL"], level="mid")
     BoardStep.objects.all().delete()  # as before the migration: records, nothing stored
     FeeFigures.objects.all().delete()
+    BoardCell.objects.all().delete()
     call_command("migrate", "committee", "0003", verbosity=0)
     call_command("migrate", "committee", "0004", verbosity=0)
-    assert_steps_exact(stage_round)
+    assert_steps_exact(stage_round, cells=False)
     assert BoardStep.objects.count() == 2
     # 0004 fills the figures it knows; 0007 the figures of the dossiers still at the committee (0006).
     known = ("dossiers", "due_yuan", "paid_count", "paid_yuan", "overdue")  # the columns 0006 has not added yet
@@ -249,6 +295,21 @@ def test_the_data_migration_fills_the_steps_and_figures_of_existing_records(stag
     call_command("migrate", "committee", verbosity=0)
     assert kept_fee_figures(stage_round) == direct_fee_figures(stage_round) != {}
     assert sum(figures[5] for figures in kept_fee_figures(stage_round).values()) == 2
+    assert kept_board_cells(stage_round) == direct_board_cells(stage_round) != {}
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_data_migration_fills_the_board_cells_from_the_stored_steps(stage_round, orgs, office, today):
+    dossier = received_dossier(stage_round, orgs["U-KRLJT"], level="junior")
+    fee_payment_record(actor=office, fee=fee_for(dossier), paid_on=today, method="cash")
+    received_dossier(stage_round, orgs["U-KRLJT"], level="junior")
+    received_dossier(stage_round, orgs["U-BZGL"], level="mid")
+    before = board_summary(office, stage_round)
+    call_command("migrate", "committee", "0007", verbosity=0)  # the cells' table goes
+    call_command("migrate", "committee", verbosity=0)
+    assert_steps_exact(stage_round)
+    assert sum(cells[0] for cells in kept_board_cells(stage_round).values()) == 3
+    assert board_summary(office, stage_round) == before
 
 
 # --- two writes at once (PostgreSQL) ---------------------------------------------------------------------------
@@ -321,3 +382,6 @@ def test_two_payments_in_one_cell_at_once_are_both_counted(stage_round, orgs, of
     assert not [r for r in results if isinstance(r, Exception)], results
     assert kept_fee_figures(stage_round) == direct_fee_figures(stage_round)
     assert next(iter(kept_fee_figures(stage_round).values()))[2] == 2
+    # Both left the cell "unpaid" for "paper": the board's count cells, locked in turn, counted both moves.
+    assert_steps_exact(stage_round)
+    assert {step: cells[0] for (_, step), cells in kept_board_cells(stage_round).items()} == {"paper": 2}

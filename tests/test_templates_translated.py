@@ -22,7 +22,7 @@ PO = REPO_ROOT / "locale" / "zh_Hans" / "LC_MESSAGES" / "django.po"
 CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
 NOT_SHOWN = (
     re.compile(r"\{%\s*comment\s*%\}.*?\{%\s*endcomment\s*%\}", re.S),
-    re.compile(r"\{#.*?#\}", re.S),
+    re.compile(r"\{#.*?#\}"),  # one line: Django shows a {# … #} that spans lines as text
     re.compile(r"\{%\s*blocktrans(?:late)?\b.*?\{%\s*endblocktrans(?:late)?\s*%\}", re.S),
     re.compile(r"\{%\s*trans(?:late)?\s.*?%\}", re.S),
 )
@@ -94,3 +94,10 @@ def test_catalogue_has_no_untranslated_or_fuzzy_entry() -> None:
         if re.search(r'^msgstr(?:\[\d+\])? ""\n(?!")', e + "\n", re.M)
     ]
     assert empty == []
+
+
+@pytest.mark.parametrize("template", _templates(), ids=lambda p: str(p.relative_to(REPO_ROOT)))
+def test_comments_close_on_their_own_line(template: Path) -> None:
+    """Django's `{# … #}` ends on the line it starts on: one spread over lines is drawn on the page as text."""
+    for number, line in enumerate(template.read_text(encoding="utf-8").splitlines(), 1):
+        assert "{#" not in line or "#}" in line[line.index("{#") :], f"{template.name}:{number}: use {{% comment %}}"

@@ -20,8 +20,8 @@ counts and overdue total add them up instead of grouping the round's steps.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from typing import Any, cast
+from collections.abc import Callable, Iterable
+from typing import Any, TypeVar, cast
 
 from django.apps import apps as global_apps
 from django.apps.registry import Apps
@@ -235,38 +235,55 @@ def _board_cell_sums(steps: QuerySet[Any]) -> dict[CellKey, dict[str, int]]:
     }
 
 
-def _board_cells(keys: list[CellKey]) -> Q:
-    found = Q(pk__in=[])
-    for round_id, unit_id, step in keys:
-        found |= Q(round_id=round_id, unit_id=unit_id, step=step)
-    return found
-
-
 @transaction.atomic(savepoint=False)
 def recount_board_cells(keys: Iterable[CellKey]) -> None:
     """Recounts these board cells from the stored steps (after the write that moved the steps)."""
     ordered = sorted(set(keys))
     for start in range(0, len(ordered), 200):
-        _recount_board_cells(ordered[start : start + 200])
+        chunk = ordered[start : start + 200]
+        _recount(
+            BoardCell,
+            "step",
+            BOARD_CELL_COUNTS,
+            chunk,
+            lambda: _board_cell_sums(BoardStep.objects.filter(_cells(chunk, third="step"))),  # noqa: B023 (called at once)
+        )
 
 
-def _recount_board_cells(keys: list[CellKey]) -> None:
+def _cells(keys: list[tuple[int, int, str]], prefix: str = "", *, third: str = "level") -> Q:
+    """The cells (round, unit, `third`) of `keys`, or the rows under them (`prefix`: the path to the cell's fields)."""
+    found = Q(pk__in=[])
+    for round_id, unit_id, value in keys:
+        found |= Q(**{f"{prefix}round_id": round_id, f"{prefix}unit_id": unit_id, f"{prefix}{third}": value})
+    return found
+
+
+def _recount(
+    model: type[Cell],
+    third: str,
+    figures: Iterable[str],
+    keys: list[tuple[int, int, str]],
+    counted: Callable[[], dict[tuple[int, int, str], dict[str, int]]],
+) -> None:
+    """Recounts the count cells `keys` of `model` (per round, unit and `third`), creating missing ones: locks
+    them, then writes the `figures` that `counted()` reads (a key it does not name is written as zero)."""
     if not keys:
         return
-    BoardCell.objects.bulk_create(
-        [BoardCell(round_id=r, unit_id=u, step=step) for r, u, step in keys], ignore_conflicts=True
-    )
-    # Locked in key order before they are counted (FeeFigures' way): two writes in one cell take turns, and
-    # the second counts what the first committed (the count is a new statement).
+    model.objects.bulk_create([model(round_id=r, unit_id=u, **{third: x}) for r, u, x in keys], ignore_conflicts=True)
+    # The cells are locked in key order before they are counted: two writes in one cell (two payments of one
+    # unit) take turns, and the second counts what the first committed (the count is a new statement).
     list(
-        BoardCell.objects.select_for_update().filter(_board_cells(keys)).order_by("round", "unit", "step").values("pk")
+        model.objects.select_for_update()
+        .filter(_cells(keys, third=third))
+        .order_by("round", "unit", third)
+        .values("pk")
     )
-    sums = _board_cell_sums(BoardStep.objects.filter(_board_cells(keys)))
-    zero = dict.fromkeys(BOARD_CELL_COUNTS, 0)
-    BoardCell.objects.bulk_create(
-        [BoardCell(round_id=r, unit_id=u, step=step, **sums.get((r, u, step), zero)) for r, u, step in keys],
+    sums = counted()
+    zero = dict.fromkeys(figures, 0)
+    model.objects.bulk_create(
+        [model(round_id=r, unit_id=u, **{third: x}, **sums.get((r, u, x), zero)) for r, u, x in keys],
         update_conflicts=True,
-        unique_fields=["round", "unit", "step"],
+        unique_fields=["round", "unit", third],
         update_fields=list(zero),
     )
 
@@ -299,6 +316,7 @@ def rebuild_board_cells(apps: Apps = global_apps) -> int:
 # --- fee figures ----------------------------------------------------------------------------------------------
 
 FeeKey = tuple[int, int, str]
+Cell = TypeVar("Cell", BoardCell, FeeFigures)  # the count cells recounted by _recount
 # What a cell holds (committee.FeeFigures), all zero.
 FEE_FIGURES = (
     "dossiers",
@@ -338,13 +356,6 @@ def _fee_sums(fees: QuerySet[Fee]) -> dict[FeeKey, dict[str, int]]:
     return found
 
 
-def _cells(keys: list[FeeKey], prefix: str = "") -> Q:
-    found = Q(pk__in=[])
-    for round_id, unit_id, level in keys:
-        found |= Q(**{f"{prefix}round_id": round_id, f"{prefix}unit_id": unit_id, f"{prefix}level": level})
-    return found
-
-
 @transaction.atomic(savepoint=False)
 def fee_figures_refresh(dossier_ids: Iterable[int]) -> None:
     """Recounts the fee figures of the cells (round, unit, level) these dossiers are in, from their fees."""
@@ -359,22 +370,7 @@ def fee_figures_refresh(dossier_ids: Iterable[int]) -> None:
 
 
 def _recount_cells(keys: list[FeeKey]) -> None:
-    if not keys:
-        return
-    FeeFigures.objects.bulk_create(
-        [FeeFigures(round_id=r, unit_id=u, level=level) for r, u, level in keys], ignore_conflicts=True
-    )
-    # The cells are locked in key order before they are counted: two writes in one cell (two payments of one
-    # unit) take turns, and the second counts what the first committed (the count is a new statement).
-    list(FeeFigures.objects.select_for_update().filter(_cells(keys)).order_by("round", "unit", "level").values("pk"))
-    sums = _fee_sums(Fee.objects.filter(_cells(keys, "dossier__")))
-    zero = dict.fromkeys(FEE_FIGURES, 0)
-    FeeFigures.objects.bulk_create(
-        [FeeFigures(round_id=r, unit_id=u, level=level, **sums.get((r, u, level), zero)) for r, u, level in keys],
-        update_conflicts=True,
-        unique_fields=["round", "unit", "level"],
-        update_fields=list(zero),
-    )
+    _recount(FeeFigures, "level", FEE_FIGURES, keys, lambda: _fee_sums(Fee.objects.filter(_cells(keys, "dossier__"))))
 
 
 # --- rebuild --------------------------------------------------------------------------------------------------

@@ -176,10 +176,17 @@ class BoardPage:
 def _overdue(round_: Round, today: dt.date, prefix: str = "") -> tuple[Q, Q]:
     """The fee and the paper overdue conditions on the stored flags (committee.BoardStep, `prefix` to reach it
     from a dossier): what is overdue depends on today, so only its ingredients are stored."""
-    fee_flag = "fee_unpaid" if window_over(round_, FEE_WINDOW, today) else "fee_flagged"
+    fee_flag, paper_counts = _overdue_rule(round_, today)
     fee = Q(**{prefix + fee_flag: True})
-    paper = Q(**{prefix + "paper_missing": True}) if window_over(round_, PAPER_WINDOW, today) else Q(pk__in=[])
+    paper = Q(**{prefix + "paper_missing": True}) if paper_counts else Q(pk__in=[])
     return fee, paper
+
+
+def _overdue_rule(round_: Round, today: dt.date) -> tuple[str, bool]:
+    """What counts as overdue today: the stored fee flag that says it (unpaid once the fee window is over,
+    else flagged by the office), and whether a missing paper form does (once the paper window is over)."""
+    fee_flag = "fee_unpaid" if window_over(round_, FEE_WINDOW, today) else "fee_flagged"
+    return fee_flag, window_over(round_, PAPER_WINDOW, today)
 
 
 def board_queryset(
@@ -431,10 +438,10 @@ class BoardSummary:
 
 def _overdue_count(round_: Round, today: dt.date) -> str:
     """The board cell's count (committee.BoardCell) of the dossiers _overdue(round_, today) selects."""
-    fee = window_over(round_, FEE_WINDOW, today)
-    if window_over(round_, PAPER_WINDOW, today):
-        return "unpaid_or_paper" if fee else "flagged_or_paper"
-    return "fee_unpaid" if fee else "fee_flagged"
+    fee_flag, paper_counts = _overdue_rule(round_, today)
+    if paper_counts:
+        return {"fee_unpaid": "unpaid_or_paper", "fee_flagged": "flagged_or_paper"}[fee_flag]
+    return fee_flag
 
 
 def board_summary(user: User, round_: Round, *, today: dt.date | None = None) -> BoardSummary:

@@ -140,7 +140,7 @@ LOGIN_FAILURES_PER_ADDRESS_PER_MINUTE = env.int("LOGIN_FAILURES_PER_ADDRESS_PER_
 
 # One cache: Redis when REDIS_URL is set (shared by all workers), otherwise process memory.
 if env("REDIS_URL", default=""):
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": env("REDIS_URL")}}
+    CACHES = {"default": {"BACKEND": "core.cache.RedisCache", "LOCATION": env("REDIS_URL")}}
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 

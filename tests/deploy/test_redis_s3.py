@@ -55,7 +55,7 @@ def production_engines(settings, s3_endpoint):
         },
     }
     settings.FILE_DELIVERY = "presigned"
-    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+    settings.CACHES = {"default": {"BACKEND": "core.cache.RedisCache", "LOCATION": REDIS_URL}}
     redis.Redis.from_url(REDIS_URL).flushdb()
     return boto3.client("s3", endpoint_url=s3_endpoint, **KEYS)
 

@@ -40,7 +40,7 @@ def test_production_reads_sessions_from_the_cache_only_when_it_is_redis():
 
 @pytest.fixture
 def redis_sessions(settings):
-    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+    settings.CACHES = {"default": {"BACKEND": "core.cache.RedisCache", "LOCATION": REDIS_URL}}
     settings.SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
     redis.Redis.from_url(REDIS_URL).flushdb()
 

@@ -651,14 +651,15 @@ def bulk_act(*, actor: User, dossier_ids: Iterable[int], action: str) -> tuple[l
 def bulk_menu(actor: User, dossiers: Iterable[Dossier]) -> dict[str, str]:
     """The bulk steps (name → label) this actor may take on at least one of these dossiers."""
     menu: dict[str, str] = {}
+    # The bulk steps a dossier's state is a source of, per (round, state): a round's steps are built from its
+    # policy once, not once per dossier; each dossier is then checked only for the steps not offered yet.
+    candidates: dict[tuple[int, str], list[DossierAction]] = {}
     with roles_remembered():  # the actor's roles read once for the page, not once per dossier
         for dossier in dossiers:
-            for action in dossier_actions(dossier):
-                if (
-                    action.bulk
-                    and action.name not in menu
-                    and dossier.status in action.rule.sources
-                    and action.allows(actor, dossier)
-                ):
+            key = (dossier.round_id, dossier.status)
+            if key not in candidates:
+                candidates[key] = [a for a in dossier_actions(dossier) if a.bulk and dossier.status in a.rule.sources]
+            for action in candidates[key]:
+                if action.name not in menu and action.allows(actor, dossier):
                     menu[action.name] = action.label
     return menu

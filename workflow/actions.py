@@ -31,6 +31,7 @@ from dataclasses import dataclass
 from typing import Any, ClassVar, Generic, TypeVar
 
 from django.db import models, transaction
+from django.db.models import Prefetch
 from django.dispatch import Signal
 from django.utils import timezone
 
@@ -423,8 +424,21 @@ class SubmitAction(DossierAction):
         )
 
 
+# Where a list's dossiers carry their publicities, newest first (`publicities_prefetch`): a plain list, which
+# costs half of what prefetch_related("publicities") does (it builds a related manager per dossier).
+PUBLICITIES_NEWEST_FIRST = "publicities_newest_first"
+
+
+def publicities_prefetch() -> Prefetch:
+    return Prefetch(
+        "publicities", queryset=Publicity.objects.order_by("-start", "-id"), to_attr=PUBLICITIES_NEWEST_FIRST
+    )
+
+
 def current_publicity(dossier: Dossier) -> Publicity | None:
-    loaded = prefetched(dossier, "publicities")
+    loaded = getattr(dossier, PUBLICITIES_NEWEST_FIRST, None)
+    if loaded is None:
+        loaded = prefetched(dossier, "publicities")
     if loaded is not None:  # a list page prefetched them (newest first): no query per dossier
         return next(iter(loaded), None)
     return dossier.publicities.order_by("-start", "-id").first()

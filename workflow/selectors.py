@@ -37,7 +37,7 @@ from dossiers.selectors import attachments_by_section, section_data
 from dossiers.states import DRAFT, RETURNED, RETURNED_FINAL, UNIT_PUBLICITY
 from rounds.models import Round
 from rounds.selectors import rounds_by_id, share_rounds
-from workflow.actions import available_actions, current_publicity
+from workflow.actions import available_actions, current_publicity, publicities_prefetch
 from workflow.models import AttachmentCheck, DossierTally, Notification, Publicity, Transition
 
 
@@ -367,7 +367,7 @@ def _queue_row_dossiers(qs: QuerySet[Dossier], actionable: bool) -> dict[int, Do
     if actionable:
         related += ["unit__registration_county__parent", "unit__parent__parent"]
         fields += _ROUTING_FIELDS
-    return qs.select_related(*related).only(*fields).prefetch_related("publicities").in_bulk()
+    return qs.select_related(*related).only(*fields).prefetch_related(publicities_prefetch()).in_bulk()
 
 
 def next_in_queue(user: User, current: Dossier, *, today: dt.date | None = None) -> Dossier | None:

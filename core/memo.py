@@ -14,7 +14,7 @@ class HtmlMemo:
 
     The key must stand for everything the HTML shows (and the language it is translated into): an entry is then
     never stale, only unused. Used for the dossier page's section forms and cards (dossiers.views) and the review
-    queue's rows (workflow.views)."""
+    queue's rows and filter form (workflow.views)."""
 
     def __init__(self, max_chars: int) -> None:
         self.max_chars = max_chars

@@ -14,7 +14,7 @@ them reaches up for it. The routing rule of notice 四(三) ("逐级申报"; "�
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 
@@ -164,7 +164,11 @@ _remembered_levels: ContextVar[dict[int, list[tuple[str, Organization]]] | None]
 def roles_remembered() -> Iterator[None]:
     """Within the block, can_act_as and reviewer_levels read each user's roles once instead of once per
     dossier or per question (a page asking about many dossiers or steps at once: the queue's bulk menu, the
-    review page's buttons). Outside it every call reads the database."""
+    review page's buttons). Outside it every call reads the database. A block inside another one shares the
+    outer block's memory (the queue page's scope and its bulk menu read the roles once)."""
+    if _remembered_roles.get() is not None:
+        yield
+        return
     token = _remembered_roles.set({})
     levels_token = _remembered_levels.set({})
     try:
@@ -174,12 +178,22 @@ def roles_remembered() -> Iterator[None]:
         _remembered_roles.reset(token)
 
 
+def _remember_roles(user: User) -> None:
+    """Inside roles_remembered: the user's every role assignment, read once for both questions (can_act_as's
+    roles and reviewer_levels)."""
+    assignments = list(RoleAssignment.objects.filter(user=user).select_related("organization"))
+    roles, levels = _remembered_roles.get(), _remembered_levels.get()
+    assert roles is not None and levels is not None  # set together by roles_remembered
+    roles[user.pk] = {(a.role, a.organization_id) for a in assignments}
+    levels[user.pk] = _levels_of(assignments)
+
+
 def _holds(user: User, role: str, org: Organization) -> bool:
     remembered = _remembered_roles.get()
     if remembered is None:
         return RoleAssignment.objects.filter(user=user, role=role, organization=org).exists()
     if user.pk not in remembered:
-        remembered[user.pk] = set(RoleAssignment.objects.filter(user=user).values_list("role", "organization_id"))
+        _remember_roles(user)
     return (str(role), org.pk) in remembered[user.pk]
 
 
@@ -207,19 +221,17 @@ def reviewer_levels(user: User) -> list[tuple[str, Organization]]:
     remembered = _remembered_levels.get()
     if remembered is not None:
         if user.pk not in remembered:
-            remembered[user.pk] = _read_reviewer_levels(user)
+            _remember_roles(user)
         return list(remembered[user.pk])
-    return _read_reviewer_levels(user)
+    return _levels_of(
+        RoleAssignment.objects.filter(user=user, role__in=list(LEVEL_ROLES.values())).select_related("organization")
+    )
 
 
-def _read_reviewer_levels(user: User) -> list[tuple[str, Organization]]:
-    result = []
-    for ra in RoleAssignment.objects.filter(user=user, role__in=list(LEVEL_ROLES.values())).select_related(
-        "organization"
-    ):
-        level = next(lvl for lvl, r in LEVEL_ROLES.items() if r == ra.role)
-        result.append((str(level), ra.organization))
-    return result
+def _levels_of(assignments: Iterable[RoleAssignment]) -> list[tuple[str, Organization]]:
+    """(level, organisation) of the reviewing roles among these assignments, in their order."""
+    level_of_role = {str(role): str(level) for level, role in LEVEL_ROLES.items()}
+    return [(level_of_role[a.role], a.organization) for a in assignments if a.role in level_of_role]
 
 
 def dossiers_in_scope_of_reviewer(user: User) -> QuerySet[Dossier]:

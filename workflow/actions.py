@@ -31,6 +31,7 @@ from dataclasses import dataclass
 from typing import Any, ClassVar, Generic, TypeVar
 
 from django.db import models, transaction
+from django.db.models import Prefetch
 from django.dispatch import Signal
 from django.utils import timezone
 
@@ -423,8 +424,21 @@ class SubmitAction(DossierAction):
         )
 
 
+# Where a list's dossiers carry their publicities, newest first (`publicities_prefetch`): a plain list, which
+# costs half of what prefetch_related("publicities") does (it builds a related manager per dossier).
+PUBLICITIES_NEWEST_FIRST = "publicities_newest_first"
+
+
+def publicities_prefetch() -> Prefetch:
+    return Prefetch(
+        "publicities", queryset=Publicity.objects.order_by("-start", "-id"), to_attr=PUBLICITIES_NEWEST_FIRST
+    )
+
+
 def current_publicity(dossier: Dossier) -> Publicity | None:
-    loaded = prefetched(dossier, "publicities")
+    loaded = getattr(dossier, PUBLICITIES_NEWEST_FIRST, None)
+    if loaded is None:
+        loaded = prefetched(dossier, "publicities")
     if loaded is not None:  # a list page prefetched them (newest first): no query per dossier
         return next(iter(loaded), None)
     return dossier.publicities.order_by("-start", "-id").first()
@@ -651,14 +665,15 @@ def bulk_act(*, actor: User, dossier_ids: Iterable[int], action: str) -> tuple[l
 def bulk_menu(actor: User, dossiers: Iterable[Dossier]) -> dict[str, str]:
     """The bulk steps (name → label) this actor may take on at least one of these dossiers."""
     menu: dict[str, str] = {}
+    # The bulk steps a dossier's state is a source of, per (round, state): a round's steps are built from its
+    # policy once, not once per dossier; each dossier is then checked only for the steps not offered yet.
+    candidates: dict[tuple[int, str], list[DossierAction]] = {}
     with roles_remembered():  # the actor's roles read once for the page, not once per dossier
         for dossier in dossiers:
-            for action in dossier_actions(dossier):
-                if (
-                    action.bulk
-                    and action.name not in menu
-                    and dossier.status in action.rule.sources
-                    and action.allows(actor, dossier)
-                ):
+            key = (dossier.round_id, dossier.status)
+            if key not in candidates:
+                candidates[key] = [a for a in dossier_actions(dossier) if a.bulk and dossier.status in a.rule.sources]
+            for action in candidates[key]:
+                if action.name not in menu and action.allows(actor, dossier):
                     menu[action.name] = action.label
     return menu

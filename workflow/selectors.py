@@ -13,9 +13,8 @@ from dataclasses import dataclass, field
 from typing import Any, cast
 
 from django.core.paginator import Page, Paginator
-from django.db.models import CharField, DateField, Exists, F, OuterRef, Q, QuerySet, Subquery, Sum, Value, When
+from django.db.models import DateField, Exists, F, OuterRef, Q, QuerySet, Subquery, Sum, Value, When
 from django.db.models.expressions import Case
-from django.db.models.functions import TruncDate
 from django.http import Http404
 from django.urls import reverse
 from django.utils import timezone
@@ -38,7 +37,7 @@ from dossiers.selectors import attachments_by_section, section_data
 from dossiers.states import DRAFT, RETURNED, RETURNED_FINAL, UNIT_PUBLICITY
 from rounds.models import Round
 from rounds.selectors import rounds_by_id, share_rounds
-from workflow.actions import available_actions
+from workflow.actions import available_actions, current_publicity, publicities_prefetch
 from workflow.models import AttachmentCheck, DossierTally, Notification, Publicity, Transition
 
 
@@ -117,16 +116,6 @@ def _waiting_at(level_states: list[tuple[list[int], list[str]]]) -> Q:
     return condition
 
 
-def _review_end_whens(rounds: list[Round]) -> list[When]:
-    """A state of a review level runs on its round's review window."""
-    grouped: dict[tuple[dt.date, tuple[str, ...]], list[int]] = {}
-    for r in rounds:
-        states = tuple(sorted((r.policy.workflow.get("levels") or {}).keys()))
-        if states:
-            grouped.setdefault((r.policy.window("review").end, states), []).append(r.pk)
-    return [When(round_id__in=ids, status__in=list(states), then=Value(end)) for (end, states), ids in grouped.items()]
-
-
 @dataclass
 class QueueScope:
     """What a reviewer's queue is cut from: per level the units routed through their organisation there, all
@@ -169,13 +158,13 @@ def _queue_condition(scope: QueueScope, filters: QueueFilters) -> Q:
 @dataclass
 class DeadlineWithin:
     """The filter "at most N days left on the dossier's current clock", split by where each state's clock comes
-    from, as plain conditions an index can serve (the queue's `deadline` CASE, branch by branch):
+    from, as plain conditions an index can serve (the deadline `queue_rows` shows, branch by branch):
 
     - `review`: a state of a review level runs on its round's review window, one date per round, so the
       condition is all-or-none per round: (round, state) columns, which the count cells also hold;
     - `own`: a returned dossier runs on its `return_deadline`, one under publicity on its latest publicity's
       end (few dossiers, found by the (unit, state) index); either state without its own date falls back to
-      the review window, as in the CASE, if its round's policy lists it under a level.
+      the review window, as in the rows, if its round's policy lists it under a level.
     """
 
     review: Q
@@ -193,8 +182,8 @@ def _due_by(rounds: list[Round], limit: dt.date) -> dict[int, list[str]]:
 
 
 def deadline_within(rounds: list[Round], limit: dt.date) -> DeadlineWithin:
-    """The dossiers whose deadline (as `reviewer_queue` annotates it) is on or before `limit`; `own` reads
-    the `publicity_end` annotation of `reviewer_queue`."""
+    """The dossiers whose deadline (as `queue_rows` shows it) is on or before `limit`; `own` reads the
+    `publicity_end` alias of `reviewer_queue` (the days-left filter's) or `queue_count`."""
     due = _due_by(rounds, limit)
     review = Q(pk__in=[])
     for round_id, states in due.items():
@@ -205,7 +194,7 @@ def deadline_within(rounds: list[Round], limit: dt.date) -> DeadlineWithin:
     def window_fallback(state: str) -> Q:
         return Q(round_id__in=[round_id for round_id, states in due.items() if state in states])
 
-    # TruncDate(return_deadline) <= limit, as a range on the column: before the start of the next local day.
+    # The return deadline's local date <= limit, as a range on the column: before the start of the next local day.
     next_day = timezone.make_aware(dt.datetime.combine(limit + dt.timedelta(days=1), dt.time.min))
     returned = Q(status=RETURNED) & (
         Q(return_deadline__lt=next_day) | (Q(return_deadline__isnull=True) & window_fallback(RETURNED))
@@ -260,63 +249,53 @@ def reviewer_queue(
     today: dt.date | None = None,
     scope: QueueScope | None = None,
 ) -> QuerySet[Dossier]:
-    """The reviewer's queue as one query: filtered, annotated and ordered in SQL.
-
-    Each dossier carries `waiting_level` (the level its state waits for, by its round's policy), `deadline`
-    (the date its current step must be done by: the return deadline, the publicity's end or the review
-    window's end) and `publicity_end`. The Case expressions are built from the policies of the few rounds in
-    scope, never row by row. `queue_page` cuts a page out of it and adds the days left.
+    """The reviewer's queue as one query: filtered and ordered in SQL. `queue_page` cuts a page out of it and
+    adds each row's level, deadline and days left (`queue_rows`); the days-left filter is the same deadline as
+    plain conditions (`deadline_within`).
     """
     filters = filters or QueueFilters()
     today = today or timezone.localdate()
     # The scope and "routed through me" by unit ids (no join on the unit chain): the planner then walks the
     # queue-order index and stops at the page instead of sorting the whole scope (EXPLAIN in BENCHMARKS.md).
     scope = scope or queue_scope(user)
-    qs = _with_queue_values(dossiers_of_units(scope.unit_ids).filter(_queue_condition(scope, filters)), scope)
+    qs = dossiers_of_units(scope.unit_ids).filter(_queue_condition(scope, filters))
     if filters.days_left is not None:
         # Not `deadline <= limit`: the same rows, but as plain conditions the planner can use indexes for.
         within = deadline_within(scope.rounds, today + dt.timedelta(days=filters.days_left))
-        qs = qs.filter(within.review | within.own)
+        qs = qs.alias(publicity_end=_publicity_end()).filter(within.review | within.own)
     return qs.order_by(F("submitted_at").asc(nulls_last=True), "pk")
 
 
-def _with_queue_values(qs: QuerySet[Dossier], scope: QueueScope) -> QuerySet[Dossier]:
-    """`waiting_level`, `publicity_end` and `deadline` (reviewer_queue's) on each dossier of `qs`."""
-    level_whens = [
-        When(_waiting_at(level_states), then=Value(level)) for level, level_states in scope.states_by_level.items()
-    ]
-    return qs.annotate(
-        waiting_level=Case(*level_whens, default=Value(None), output_field=CharField()),
-        publicity_end=_publicity_end(),
-    ).annotate(
-        deadline=Case(
-            When(status=RETURNED, return_deadline__isnull=False, then=TruncDate("return_deadline")),
-            When(status=UNIT_PUBLICITY, publicity_end__isnull=False, then=F("publicity_end")),
-            *_review_end_whens(scope.rounds),
-            default=Value(None),
-            output_field=DateField(),
-        )
-    )
+def queue_rows(dossiers: Iterable[Dossier], scope: QueueScope, *, today: dt.date | None = None) -> list[QueueRow]:
+    """Rows of queue dossiers (already one page, their publicities prefetched): the level each one waits for
+    and the date its current step must be done by, by its round's policy (a round outside `scope` has none),
+    and the days left to it from today. The deadline is the return deadline of a returned dossier, the end of
+    the latest publicity (current_publicity's) of one under publicity, otherwise the round's review window's
+    end for a state of a review level; `deadline_within` filters by the same rule in SQL.
 
-
-def queue_rows(dossiers: Iterable[Dossier], *, today: dt.date | None = None) -> list[QueueRow]:
-    """Rows of annotated queue dossiers (already one page): the days left counted from today."""
+    Computed here for the page's rows rather than as CASE expressions in the query: building and compiling
+    those cost more than the rest of the rows' query."""
     today = today or timezone.localdate()
+    levels = {r.pk: r.policy.workflow.get("levels") or {} for r in scope.rounds}
+    review_ends = {r.pk: r.policy.window("review").end for r in scope.rounds if levels[r.pk]}
     rows = []
     for d in dossiers:
-        deadline: dt.date | None = getattr(d, "deadline", None)
-        if deadline is None:
-            label = ""
-        elif d.status == RETURNED and d.return_deadline:
-            label = RETURN_DEADLINE_LABEL
-        elif d.status == UNIT_PUBLICITY and getattr(d, "publicity_end", None):
-            label = PUBLICITY_END_LABEL
+        round_levels = levels.get(d.round_id, {})
+        publicity = current_publicity(d) if d.status == UNIT_PUBLICITY else None
+        deadline: dt.date | None
+        if d.status == RETURNED and d.return_deadline:
+            deadline, label = timezone.localtime(d.return_deadline).date(), RETURN_DEADLINE_LABEL
+        elif publicity is not None:
+            deadline, label = publicity.end, PUBLICITY_END_LABEL
+        elif d.status in round_levels:
+            deadline, label = review_ends[d.round_id], REVIEW_END_LABEL
         else:
-            label = REVIEW_END_LABEL
+            deadline, label = None, ""
+        level = round_levels.get(d.status)
         rows.append(
             QueueRow(
                 dossier=d,
-                waiting_level=getattr(d, "waiting_level", None),
+                waiting_level=None if level is None else str(level),
                 days_left=(deadline - today).days if deadline else None,
                 deadline_label=label,
             )
@@ -339,34 +318,60 @@ def queue_page(
     limit: int | None = None,
     today: dt.date | None = None,
     scope: QueueScope | None = None,
+    actionable: bool = False,
 ) -> QueuePage:
     """One page of the reviewer's queue (a page out of range is the nearest one), its rows ready to show.
-    `scope`: queue_scope(user) when the caller has it already."""
+    `scope`: queue_scope(user) when the caller has it already. `actionable`: each dossier also carries what
+    the checks of its actions read (its unit's routing chain, its publicities), for the page's bulk menu."""
     today = today or timezone.localdate()
     filters = filters or QueueFilters()
     scope = scope or queue_scope(user)
-    queue = reviewer_queue(user, filters, today=today, scope=scope)
     # The page's ids first, without joins: the planner then walks the queue-order index and stops at the page
     # (with the unit chain joined it read the scope: 26 ms instead of 1 ms for a unit's 500 dossiers at 100k).
     # The total for the page numbers comes from the count cells: a COUNT(*) would read the whole scope (83,000
     # dossiers for a prefecture at 100k).
     paginator = CountedPaginator(
-        queue.values_list("pk", flat=True), page_limit(limit), count=queue_count(scope, filters, today=today)
+        reviewer_queue(user, filters, today=today, scope=scope).values_list("pk", flat=True),
+        page_limit(limit),
+        count=queue_count(scope, filters, today=today),
     )
     current = paginator.get_page(page)
     ids = list(current.object_list)
-    # Then those rows with the unit chain (routing: who may act) and the publicities (newest first: 同意推荐's
-    # check), so the bulk menu's checks ask nothing per row.
-    # The page's ids satisfy the queue's conditions already: only its values are added, not its WHERE again.
-    loaded = (
-        _with_queue_values(Dossier.objects.filter(pk__in=ids), scope)
-        .select_related("applicant", "unit", "unit__registration_county__parent", "unit__parent__parent")
-        .prefetch_related("publicities")
-        .in_bulk()
-    )
+    # Then those rows; the page's ids satisfy the queue's conditions already, so its WHERE is not asked again.
+    loaded = _queue_row_dossiers(Dossier.objects.filter(pk__in=ids), actionable)
     dossiers = [loaded[pk] for pk in ids if pk in loaded]
     share_rounds(dossiers, known=scope.rounds)
-    return QueuePage(rows=queue_rows(dossiers, today=today), page=current)
+    return QueuePage(rows=queue_rows(dossiers, scope, today=today), page=current)
+
+
+# The dossier's columns no row (the row template, the API's row) and no check of the bulk menu reads: not
+# loaded (parsing their timestamps was a tenth of the rows' load).
+_UNREAD_DOSSIER_FIELDS = ("public_token", "created_at", "updated_at", "reminder_sent_at")
+# What a queue row shows of the dossier's applicant and unit.
+_ROW_RELATED_FIELDS = ("applicant__full_name", "applicant__username", "unit__name")
+# What the routing of dossiers.access reads of a unit and the organisations above it (organization_for_level):
+# only these columns of the chain, not every organisation's every column, for each of the page's rows.
+_ROUTING_FIELDS = (
+    "unit__unit_type",
+    "unit__unit_level",
+    "unit__parent__kind",
+    "unit__parent__parent__kind",
+    "unit__registration_county__kind",
+    "unit__registration_county__parent__kind",
+)
+
+
+def _queue_row_dossiers(qs: QuerySet[Dossier], actionable: bool) -> dict[int, Dossier]:
+    """The page's dossiers by id, with the columns of the applicant and unit their rows show and their
+    publicities (newest first: the row's deadline, 同意推荐's check); `actionable`: also the unit chain (who may
+    act at each level), so the bulk menu's checks ask nothing per row."""
+    related = ["applicant", "unit"]
+    fields = [f.name for f in Dossier._meta.concrete_fields if f.name not in _UNREAD_DOSSIER_FIELDS]
+    fields += _ROW_RELATED_FIELDS
+    if actionable:
+        related += ["unit__registration_county__parent", "unit__parent__parent"]
+        fields += _ROUTING_FIELDS
+    return qs.select_related(*related).only(*fields).prefetch_related(publicities_prefetch()).in_bulk()
 
 
 def next_in_queue(user: User, current: Dossier, *, today: dt.date | None = None) -> Dossier | None:
@@ -388,16 +393,18 @@ def next_in_queue(user: User, current: Dossier, *, today: dt.date | None = None)
     return qs.filter(sent_later).first() or qs.order_by(unsent_first, "submitted_at", "pk").first()
 
 
-def units_with_dossiers_in_scope(user: User, scope: QueueScope | None = None) -> QuerySet[Organization]:
-    """The units of the reviewer's scope holding a filed dossier (the queue's unit filter): one index probe
-    per unit (a few hundred), not a pass over the scope's dossiers. `scope` as for status_counts."""
+def units_with_dossiers_in_scope(user: User, scope: QueueScope | None = None) -> list[tuple[str, str]]:
+    """(code, name) of the units of the reviewer's scope holding a filed dossier (the queue's unit filter), in
+    code order: one index probe per unit (a few hundred), not a pass over the scope's dossiers. `scope` as for
+    status_counts."""
     filed = Dossier.objects.filter(unit_id=OuterRef("pk"))
     unit_ids = scope.unit_ids if scope is not None else unit_ids_in_scope_of_reviewer(user)
-    return (
+    units = (
         Organization.objects.filter(pk__any_of=unit_ids)
         .filter(Exists(filed.exclude(status="draft").exclude(submission_count=0)))
         .order_by("code")
     )
+    return list(units.values_list("code", "name"))
 
 
 def status_counts(user: User, scope: QueueScope | None = None) -> list[tuple[str, str, int]]:

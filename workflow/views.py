@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from collections.abc import Iterable
 from typing import Any
@@ -81,7 +82,7 @@ def _queue(request: HttpRequest) -> HttpResponse:
         mine=request.GET.get("all") != "1",
     )
     scope = selectors.queue_scope(user)
-    queue_page = selectors.queue_page(user, filters, page=request.GET.get("page"), scope=scope)
+    queue_page = selectors.queue_page(user, filters, page=request.GET.get("page"), scope=scope, actionable=True)
     rows = queue_page.rows
     units = selectors.units_with_dossiers_in_scope(user, scope)
     counts = selectors.status_counts(user, scope)
@@ -91,12 +92,8 @@ def _queue(request: HttpRequest) -> HttpResponse:
         {
             "rows": rows,
             "row_html": [_queue_row_html(row) for row in rows],
+            "filters_html": _queue_filters_html(filters, counts, units),
             "page_obj": queue_page.page,
-            "filters": filters,
-            "counts": counts,
-            "units": units,
-            "levels": Level.choices,
-            "kinds": Kind.choices,
             "my_levels": [(LEVEL_LABELS[lvl], org) for lvl, org in levels],
             # Returns stay one by one (each carries its own reasons); recommendations may go in bulk.
             "bulk_actions": actions.bulk_menu(user, [row.dossier for row in rows]),
@@ -132,6 +129,32 @@ def _queue_row_html(row: selectors.QueueRow) -> SafeString:
     if html is None:
         html = SafeString(render_to_string("workflow/_queue_row.html", {"d": d, "row": row}))
         QUEUE_ROWS.put(key, html)
+    return html
+
+
+# The state counts and the filter form as drawn, per distinct content: their unit list is a few hundred
+# options, which the template engine drew on every page. About 4 MB a process at most.
+QUEUE_FILTERS = HtmlMemo(max_chars=2_000_000)
+
+
+def _queue_filters_html(
+    filters: selectors.QueueFilters, counts: list[tuple[str, str, int]], units: list[tuple[str, str]]
+) -> SafeString:
+    """The counts card and the filter form (workflow/_queue_filters.html); its key is every value they show
+    (the choices of level and kind too, though fixed, so the key stays complete), in the page's language."""
+    key = (
+        get_language(),
+        dataclasses.astuple(filters),
+        tuple(counts),
+        tuple(units),
+        tuple(Level.choices),
+        tuple(Kind.choices),
+    )
+    html = QUEUE_FILTERS.get(key)
+    if html is None:
+        context = {"filters": filters, "counts": counts, "units": units, "levels": Level.choices, "kinds": Kind.choices}
+        html = SafeString(render_to_string("workflow/_queue_filters.html", context))
+        QUEUE_FILTERS.put(key, html)
     return html
 
 

@@ -6,14 +6,18 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import pytest
+from django.db import connection
 from django.db.models import Q
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from accounts.models import Organization, Role, User
 from core.errors import ErrorCode, NotFound, PermissionDenied
 from dossiers.access import (
+    LEVEL_ROLES,
     ReviewLevel,
+    can_act_as,
     dossier_visible_to,
     dossiers_in_scope_of_reviewer,
     dossiers_under,
@@ -21,6 +25,8 @@ from dossiers.access import (
     organization_for_level,
     require_role,
     review_route,
+    reviewer_levels,
+    roles_remembered,
     units_under,
     visible_dossier,
 )
@@ -175,3 +181,20 @@ def test_direct_units_go_unit_to_prefecture_others_by_their_county(orgs, spread)
     dossier = dossier_create(actor=_applicant_of(office), round_=spread[0].round, level="mid", kind="evaluation")
     assert review_route(dossier) == ["unit", "prefecture"]
     assert office in units_under(orgs["BZ"]) and office not in units_under(orgs["BZ-KRL"])
+
+
+def test_roles_remembered_reads_a_users_roles_once_for_levels_and_checks(demo_users, spread) -> None:
+    """Inside roles_remembered the reviewer levels and can_act_as answer from one read of the user's roles,
+    nested blocks included (the queue page's bulk menu runs in the page's block); outside it each call reads
+    again, and the answers are the same either way."""
+    user = demo_users["demo_county"]
+    role = LEVEL_ROLES[ReviewLevel.COUNTY]
+    outside = (reviewer_levels(user), [can_act_as(user, role, d) for d in spread])
+    assert any(outside[1]) and not all(outside[1])
+    with CaptureQueriesContext(connection) as ctx, roles_remembered():
+        levels = reviewer_levels(user)
+        with roles_remembered():
+            allowed = [can_act_as(user, role, d) for d in spread]
+        assert reviewer_levels(user) == levels
+    assert (levels, allowed) == outside
+    assert len([q for q in ctx.captured_queries if "accounts_roleassignment" in q["sql"]]) == 1

@@ -15,8 +15,10 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import AuditEvent
+from benchmarks.seeding import grow_to
 from core.errors import DomainError, ErrorCode, ValidationFailed
 from documents.models import DocumentKind, GeneratedDocument, OwedDocument
+from dossiers.models import Dossier
 from workflow import services
 from workflow.actions import (
     PublicityNotEnded,
@@ -111,6 +113,24 @@ def test_bulk_menu_lists_only_steps_someone_may_take(submitted, new_dossier, dem
     submitted.refresh_from_db()
     assert bulk_menu(unit, [submitted]) == {"start_publicity": "开始单位公示"}
     assert bulk_menu(demo_users["demo_county"], [submitted]) == {}
+
+
+def test_bulk_menu_of_a_mixed_page_is_every_dossier_s_own_menu_merged(demo_users, open_round):
+    """The menu checks each (round, state)'s steps once built and skips a step already offered: the same menu,
+    in the same order, as asking dossier by dossier, for a page of dossiers in every state."""
+    grow_to(40)
+    dossiers = list(Dossier.objects.select_related("round", "unit").exclude(status="draft").order_by("pk"))
+    assert len({d.status for d in dossiers}) > 3
+    offered = set()
+    for username in ("demo_unit", "demo_county", "demo_prefecture"):
+        user = demo_users[username]
+        merged: dict[str, str] = {}
+        for dossier in dossiers:
+            for name, label in bulk_menu(user, [dossier]).items():
+                merged.setdefault(name, label)
+        assert bulk_menu(user, dossiers) == merged and list(bulk_menu(user, dossiers)) == list(merged), username
+        offered |= set(merged)
+    assert len(offered) > 2, offered
 
 
 def test_generic_api_route_takes_any_step_with_one_schema(client, submitted, demo_users):

@@ -12,7 +12,7 @@ import copy
 import datetime as dt
 
 import pytest
-from django.db.models import DateField, F, OuterRef, Subquery, Value, When
+from django.db.models import CharField, DateField, F, OuterRef, Subquery, Value, When
 from django.db.models.expressions import Case
 from django.db.models.functions import TruncDate
 from django.utils import timezone
@@ -163,3 +163,34 @@ def test_the_mixed_data_has_every_branch_in_and_out(mixed, demo_users):
     for label in ("修改截止", "公示结束", "审核截止"):
         assert sides.get((label, True)) and sides.get((label, False)), label
     assert review_rounds_in == [set(), {first.pk}, {first.pk, later.pk}]
+
+
+def _case_level(rounds: list[Round]) -> Case:
+    """The level a dossier waits for as the queue's CASE defined it (the reference): its state's level in its
+    round's policy."""
+    whens = [
+        When(round_id=r.pk, status=state, then=Value(str(level)))
+        for r in rounds
+        for state, level in (r.policy.workflow.get("levels") or {}).items()
+    ]
+    return Case(*whens, default=Value(None), output_field=CharField())
+
+
+@pytest.mark.parametrize("username", ["demo_unit", "demo_county", "demo_prefecture"])
+def test_rows_show_the_case_s_deadline_and_level(mixed, demo_users, username):
+    """queue_rows works out each row's deadline and level from the policies in Python: the same as the CASE
+    expressions the query computed before, for every branch, on every day of the comparison."""
+    user = demo_users[username]
+    for today in _todays(mixed[0]):
+        scope = queue_scope(user)
+        deadline, latest_publicity_end = _case_deadline(scope.rounds)
+        reference = (
+            reviewer_queue(user, QueueFilters(mine=False), today=today, scope=scope)
+            .alias(case_publicity_end=latest_publicity_end)
+            .annotate(case_deadline=deadline, case_level=_case_level(scope.rounds))
+            .values_list("pk", "case_deadline", "case_level")
+        )
+        expected = {pk: ((end - today).days if end else None, level) for pk, end, level in reference}
+        rows = queue_page(user, QueueFilters(mine=False), today=today, limit=200).rows
+        assert len(rows) < 200 and expected
+        assert {r.dossier.pk: (r.days_left, r.waiting_level) for r in rows} == expected, today

@@ -333,7 +333,8 @@ def test_api_notification_read_marks_only_the_callers_own(
 @pytest.mark.parametrize("username", ["demo_unit", "demo_county", "demo_prefecture"])
 def test_queue_page_reads_the_reviewers_scope_once(client, submitted, demo_users, username):
     """The scope (review levels, their units, the rounds) is read once for the page and shared by the rows, the
-    unit filter and the state counts; the review levels once more at most (the page's menu asks for roles)."""
+    unit filter and the state counts; the roles once for the levels and the bulk menu's checks, once more at most
+    for the page's menu."""
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
@@ -348,7 +349,7 @@ def test_queue_page_reads_the_reviewers_scope_once(client, submitted, demo_users
     unit_reads = [s for s in statements if s.startswith('SELECT "accounts_organization"."id" AS "pk"')]
     assert len(round_reads) == 1, round_reads
     assert len(unit_reads) == 1, unit_reads
-    assert len(role_reads) <= 3, role_reads  # levels; the bulk menu's roles; the navigation's roles
+    assert len(role_reads) <= 2, role_reads  # levels and the bulk menu's roles, read once; the navigation's roles
 
 
 def test_history_is_one_read_whatever_its_length(submitted, demo_users, django_assert_num_queries):

@@ -18,16 +18,20 @@ import json
 import os
 import random
 import threading
+import time
 import uuid
 from typing import Any, cast
 from urllib.parse import urlencode
 
-from locust import FastHttpUser, between, task
+from locust import FastHttpUser, between, events, task
 from paper import scanned_page_jpg  # locust runs this file as a script: its folder is on the path
 from urllib3 import encode_multipart_formdata
 
 PASSWORD = os.environ.get("LOAD_PASSWORD", "Demo@2023pass")
 SAVES_LOG = os.environ.get("SAVES_LOG", "/tmp/i14-load/saves.jsonl")
+# Every request's end time, name, response time and outcome (run.py reads it: the figures after the last user
+# has signed in, beside locust's own for the whole run). Empty: not written.
+REQUESTS_LOG = os.environ.get("REQUESTS_LOG", "")
 STATE_CYCLE = 12  # len(benchmarks.seeding.STATE_MIX): indexes 0 and 1 of each cycle are drafts
 CLERKS = ["demo_unit", "demo_county", "demo_prefecture"]
 _applicants = itertools.count()
@@ -42,6 +46,21 @@ SUMMARY = "任现职以来，认真履行岗位职责，负责公路工程施工
 def _log_save(entry: dict[str, Any]) -> None:
     with _log_lock, open(SAVES_LOG, "a", encoding="utf-8") as out:
         out.write(json.dumps(entry, ensure_ascii=False) + "\n")
+
+
+_requests_out = open(REQUESTS_LOG, "w", encoding="utf-8") if REQUESTS_LOG else None  # noqa: SIM115
+
+
+@events.request.add_listener
+def _log_request(name: str, response_time: float, exception: Exception | None, **_: Any) -> None:
+    if _requests_out is not None:  # one gevent loop: no lock needed between the users' greenlets
+        _requests_out.write(f"{time.time():.3f}\t{name}\t{response_time:.1f}\t{int(exception is not None)}\n")
+
+
+@events.quitting.add_listener
+def _close_requests_log(**_: Any) -> None:
+    if _requests_out is not None:
+        _requests_out.close()
 
 
 class _SignedIn(FastHttpUser):

@@ -162,6 +162,41 @@ def _wait_up(url: str, seconds: float = 60) -> None:
     raise SystemExit(f"server did not answer at {url}")
 
 
+# The proxy block of deploy/Caddyfile without TLS and health checks: what stands between production's clients
+# and its app servers (connection reuse to gunicorn, compression, the body limit), on loopback.
+_CADDYFILE = """{
+	admin off
+	auto_https off
+}
+http://127.0.0.1:%(port)d {
+	encode zstd gzip
+	request_body {
+		max_size 32MB
+	}
+	reverse_proxy 127.0.0.1:%(app_port)d {
+		lb_policy least_conn
+		transport http {
+			keepalive 30s
+		}
+	}
+}
+"""
+
+
+def _start_caddy(port: int, app_port: int) -> subprocess.Popen[bytes]:
+    caddy = shutil.which("caddy")
+    if caddy is None:
+        raise SystemExit("--proxy needs caddy (apt-get install caddy; scripts/dev.py setup installs it)")
+    config = WORK / "Caddyfile"
+    config.write_text(_CADDYFILE % {"port": port, "app_port": app_port})
+    return subprocess.Popen(
+        [caddy, "run", "--config", str(config), "--adapter", "caddyfile"],
+        env={**os.environ, "XDG_DATA_HOME": str(WORK / "caddy"), "XDG_CONFIG_HOME": str(WORK / "caddy")},
+        stdout=subprocess.DEVNULL,
+        stderr=open(WORK / "caddy.log", "w"),  # lives as long as the proxy
+    )
+
+
 def _locust(env: dict[str, str], host: str, users: int, seconds: int, classes: list[str], prefix: Path) -> None:
     command = [
         str(BIN / "locust"),
@@ -183,7 +218,37 @@ def _locust(env: dict[str, str], host: str, users: int, seconds: int, classes: l
         "WARNING",
         *classes,
     ]
+    env = {**env, "REQUESTS_LOG": f"{prefix}_requests.tsv"}
     subprocess.run(command, env=env, cwd=ROOT, check=False, stdout=subprocess.DEVNULL)
+
+
+def _percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))] if ordered else 0.0
+
+
+def _after_sign_in(prefix: Path) -> str:
+    """The requests started after the last user's sign-in was answered (every user working, none signing in):
+    count, p50/p95/p99 and requests/s, from the run's request log; '' without one."""
+    log = Path(f"{prefix}_requests.tsv")
+    if not log.exists():
+        return ""
+    rows = [line.split("\t") for line in log.read_text(encoding="utf-8").splitlines()]
+    ended = [(float(at), name, float(ms)) for at, name, ms, _failed in rows]
+    signed_in = max((at for at, name, _ms in ended if name == "login (POST)"), default=None)
+    if signed_in is None:
+        return ""
+    start = min(at - ms / 1000 for at, _name, ms in ended)
+    steady = [(at, ms) for at, _name, ms in ended if at - ms / 1000 >= signed_in]
+    if not steady:
+        return ""
+    times = [ms for _at, ms in steady]
+    span = max(at for at, _ms in steady) - signed_in
+    p50, p95, p99 = (_percentile(times, q) for q in (0.5, 0.95, 0.99))
+    return (
+        f"after the last sign-in ({signed_in - start:.0f} s into the run): {len(times)} requests, "
+        f"p50 {p50:.0f} ms, p95 {p95:.0f} ms, p99 {p99:.0f} ms, {len(times) / span:.1f} requests/s"
+    )
 
 
 _TICK = os.sysconf("SC_CLK_TCK")
@@ -232,8 +297,10 @@ def _postmaster_pid() -> int:
 class CpuMeter:
     """CPU seconds spent by the app servers, the worker, PostgreSQL and locust during one step of users."""
 
-    def __init__(self, server: int, worker: int) -> None:
+    def __init__(self, server: int, worker: int, proxy: int = 0) -> None:
         self.pids = {"app servers (gunicorn)": server, "huey worker": worker, "PostgreSQL": _postmaster_pid()}
+        if proxy:
+            self.pids["Caddy"] = proxy
 
     def read(self) -> dict[str, float]:
         import resource
@@ -283,6 +350,11 @@ def main() -> None:
     parser.add_argument(
         "--worker-idle", action="store_true", help="the huey worker under SCHED_IDLE: only CPU the web leaves idle"
     )
+    parser.add_argument(
+        "--proxy",
+        action="store_true",
+        help="Caddy in front of gunicorn, as in production (deploy/Caddyfile's proxy settings, plain HTTP)",
+    )
     parser.add_argument("--database-url", default="postgres://postgres@127.0.0.1:5432/i14_scale_load")
     parser.add_argument("--redis-url", default="redis://127.0.0.1:6379/14")
     parser.add_argument(
@@ -309,8 +381,10 @@ def main() -> None:
     print(f"password hasher: {hasher['hasher']} {hasher['params']}: {hasher['check_ms']:.0f} ms per check")
     server_bin = server_venv_bin(args.server_python)
     print(f"servers run on: {interpreter_line(server_bin)}")
-    env = {**_env(args), "GUNICORN_BIND": f"127.0.0.1:{args.port}", "GUNICORN_WORKERS": str(args.workers)}
+    app_port = args.port + 1 if args.proxy else args.port
+    env = {**_env(args), "GUNICORN_BIND": f"127.0.0.1:{app_port}", "GUNICORN_WORKERS": str(args.workers)}
     host = f"http://127.0.0.1:{args.port}"
+    proxy = _start_caddy(args.port, app_port) if args.proxy else None
     server = subprocess.Popen(
         [str(server_bin / "gunicorn"), "-c", str(ROOT / "deploy/gunicorn.conf.py"), "config.wsgi:application"],
         env=env,
@@ -337,7 +411,7 @@ def main() -> None:
     )
     try:
         _wait_up(f"{host}/bench/bare/")
-        meter = CpuMeter(server.pid, worker.pid)
+        meter = CpuMeter(server.pid, worker.pid, proxy.pid if proxy else 0)
         for n in users:
             before, started = meter.read(), time.monotonic()
             _locust(env, host, n, args.duration, ["Applicant", "Clerk"], WORK / f"u{n}")
@@ -346,9 +420,10 @@ def main() -> None:
             (WORK / f"cpu{n}.json").write_text(json.dumps({"wall": wall, "cpu": cpu}))
             _locust(env, host, n, max(15, args.duration // 3), ["Bare"], WORK / f"bare{n}")
     finally:
-        for process in (server, worker):
+        processes = [p for p in (proxy, server, worker) if p is not None]
+        for process in processes:
             process.send_signal(signal.SIGTERM)
-        for process in (server, worker):
+        for process in processes:
             try:
                 process.wait(timeout=60)
             except subprocess.TimeoutExpired:
@@ -380,6 +455,8 @@ def _print(
         app = measured["cpu"].get("app servers (gunicorn)", 0.0)
         per_request = f"; app servers {1000 * app / requests:.1f} ms of CPU per request" if requests else ""
         print(f"\n{n} users, CPU over {wall:.0f} s: {shares}{per_request}")
+        if steady := _after_sign_in(WORK / f"u{n}"):
+            print(f"{n} users, {steady}")
     print(
         f"\nsaves answered 200: {saves}; lost (an older answered save or nothing read back): {lost}; "
         f"newer than the last answer (in flight when locust stopped, written): {in_flight}"

@@ -12,7 +12,6 @@ bind = os.environ.get("GUNICORN_BIND", "0.0.0.0:8000")
 workers = int(os.environ.get("GUNICORN_WORKERS", multiprocessing.cpu_count() * 2))
 worker_class = os.environ.get("GUNICORN_WORKER_CLASS", "gthread")
 threads = int(os.environ.get("GUNICORN_THREADS", 4))
-worker_connections = int(os.environ.get("GUNICORN_WORKER_CONNECTIONS", 1000))
 # Recycle workers (jittered so they do not all restart at once).
 # Rarely: each recycle resets the connections its clients keep alive (a request sent on one at that instant
 # fails — 4 of 4,276 requests at 200 users in the load run with 2,000), and pages are paged now, so a worker's

@@ -10,6 +10,9 @@ import os
 
 bind = os.environ.get("GUNICORN_BIND", "0.0.0.0:8000")
 workers = int(os.environ.get("GUNICORN_WORKERS", multiprocessing.cpu_count() * 2))
+# gthread keeps a client's connection with the worker that accepted it (uneven under direct load; Caddy's pooled
+# connections spread requests). "sync" balances every request but costs a connection each: measured no better
+# (BENCHMARKS.md, deadline-day load, session 9). Settable for such comparisons.
 worker_class = os.environ.get("GUNICORN_WORKER_CLASS", "gthread")
 threads = int(os.environ.get("GUNICORN_THREADS", 4))
 # Recycle workers (jittered so they do not all restart at once).

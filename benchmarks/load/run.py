@@ -197,7 +197,10 @@ def _start_caddy(port: int, app_port: int) -> subprocess.Popen[bytes]:
     )
 
 
-def _locust(env: dict[str, str], host: str, users: int, seconds: int, classes: list[str], prefix: Path) -> None:
+def _locust(
+    env: dict[str, str], host: str, users: int, seconds: int, classes: list[str], prefix: Path, rate: float = 0
+) -> None:
+    """locust headless; `rate`: users started per second (0: a tenth of them, at least 10: all in ~10 s)."""
     command = [
         str(BIN / "locust"),
         "-f",
@@ -206,7 +209,7 @@ def _locust(env: dict[str, str], host: str, users: int, seconds: int, classes: l
         "-u",
         str(users),
         "-r",
-        str(max(10, users // 10)),
+        str(rate or max(10, users // 10)),
         "-t",
         f"{seconds}s",
         "--host",
@@ -351,6 +354,12 @@ def main() -> None:
         "--worker-idle", action="store_true", help="the huey worker under SCHED_IDLE: only CPU the web leaves idle"
     )
     parser.add_argument(
+        "--spawn-rate",
+        type=float,
+        default=0,
+        help="users started per second (default: a tenth of the users, at least 10, so all sign in within ~10 s)",
+    )
+    parser.add_argument(
         "--proxy",
         action="store_true",
         help="Caddy in front of gunicorn, as in production (deploy/Caddyfile's proxy settings, plain HTTP)",
@@ -414,7 +423,7 @@ def main() -> None:
         meter = CpuMeter(server.pid, worker.pid, proxy.pid if proxy else 0)
         for n in users:
             before, started = meter.read(), time.monotonic()
-            _locust(env, host, n, args.duration, ["Applicant", "Clerk"], WORK / f"u{n}")
+            _locust(env, host, n, args.duration, ["Applicant", "Clerk"], WORK / f"u{n}", args.spawn_rate)
             after, wall = meter.read(), time.monotonic() - started
             cpu = {name: after[name] - before.get(name, 0.0) for name in after}
             (WORK / f"cpu{n}.json").write_text(json.dumps({"wall": wall, "cpu": cpu}))

@@ -44,9 +44,11 @@ class _ReusedClientRedisCacheClient(RedisCacheClient):
         self._clients: dict[int, Any] = {}
 
     def get_client(self, key: Any = None, *, write: bool = False) -> Any:
-        index = self._get_connection_pool_index(write)
+        django_client: Any = self  # its pool helpers are Django's own, not in django-stubs' declaration
+        index = django_client._get_connection_pool_index(write)
         client = self._clients.get(index)
         if client is None:
+            pool = django_client._get_connection_pool(write)
             # setdefault: two threads building the first one keep the same.
-            client = self._clients.setdefault(index, self._client(connection_pool=self._get_connection_pool(write)))
+            client = self._clients.setdefault(index, django_client._client(connection_pool=pool))
         return client

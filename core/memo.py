@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from collections.abc import Hashable
+from collections.abc import Callable, Hashable
 
 from django.utils.safestring import SafeString
 
@@ -28,6 +28,15 @@ class HtmlMemo:
             if body is not None:
                 self._bodies.move_to_end(key)
             return body
+
+    def drawn(self, key: Hashable, render: Callable[[], str]) -> SafeString:
+        """The HTML kept under `key`, or `render()`'s, kept from now on. Two threads may both render a new key;
+        the first kept wins, and both bodies are the same by the key's contract."""
+        body = self.get(key)
+        if body is None:
+            body = SafeString(render())
+            self.put(key, body)
+        return body
 
     def put(self, key: Hashable, body: SafeString) -> None:
         with self._lock:

@@ -250,11 +250,9 @@ class DraftForm:
         self.key = hashlib.sha256(content.encode()).hexdigest()
 
     def body_html(self) -> SafeString:
-        body = FORM_BODIES.get(self.key)
-        if body is None:
-            body = SectionEditor(self.dossier, self.spec, self.saved, context=self.context).body_html()
-            FORM_BODIES.put(self.key, body)
-        return body
+        return FORM_BODIES.drawn(
+            self.key, lambda: SectionEditor(self.dossier, self.spec, self.saved, context=self.context).body_html()
+        )
 
 
 def _section_context(
@@ -422,12 +420,13 @@ def _drawn_once(
     """`template` rendered once per distinct `key_data` (SECTION_CARDS): with a stand-in dossier number and CSRF
     token, each page's own put in. `key_data` must hold every value the template shows but those two."""
     key = hashlib.sha256(json.dumps([template, *key_data], sort_keys=True, default=str).encode()).hexdigest()
-    html = SECTION_CARDS.get(key)
-    if html is None:
+
+    def render() -> str:
         stand_in = copy.copy(dossier)
         stand_in.pk = _DOSSIER_STAND_IN
-        html = render_to_string(template, {**context_of(stand_in), "csrf_token": _CSRF_STAND_IN})
-        SECTION_CARDS.put(key, html)
+        return render_to_string(template, {**context_of(stand_in), "csrf_token": _CSRF_STAND_IN})
+
+    html = SECTION_CARDS.drawn(key, render)
     return SafeString(html.replace(_CSRF_STAND_IN, csrf_token).replace(f"/{_DOSSIER_STAND_IN}/", f"/{dossier.pk}/"))
 
 

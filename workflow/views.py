@@ -125,11 +125,7 @@ def _queue_row_html(row: selectors.QueueRow) -> SafeString:
         row.days_left,
         row.deadline_label,
     )
-    html = QUEUE_ROWS.get(key)
-    if html is None:
-        html = SafeString(render_to_string("workflow/_queue_row.html", {"d": d, "row": row}))
-        QUEUE_ROWS.put(key, html)
-    return html
+    return QUEUE_ROWS.drawn(key, lambda: render_to_string("workflow/_queue_row.html", {"d": d, "row": row}))
 
 
 # The state counts and the filter form as drawn, per distinct content: their unit list is a few hundred
@@ -150,12 +146,8 @@ def _queue_filters_html(
         tuple(Level.choices),
         tuple(Kind.choices),
     )
-    html = QUEUE_FILTERS.get(key)
-    if html is None:
-        context = {"filters": filters, "counts": counts, "units": units, "levels": Level.choices, "kinds": Kind.choices}
-        html = SafeString(render_to_string("workflow/_queue_filters.html", context))
-        QUEUE_FILTERS.put(key, html)
-    return html
+    context = {"filters": filters, "counts": counts, "units": units, "levels": Level.choices, "kinds": Kind.choices}
+    return QUEUE_FILTERS.drawn(key, lambda: render_to_string("workflow/_queue_filters.html", context))
 
 
 @login_required

@@ -8,7 +8,8 @@ class AccountsConfig(AppConfig):
 
     def ready(self) -> None:
         # Connects the failed-sign-in counter of the per-address brake.
-        # Connects the receivers that forget a cached signed-in user after it changes.
+        # Connects the receivers that forget a cached signed-in user after it changes, and declares its key
+        # prefix to core.cache (a restore forgets every entry under it, in any process).
         from accounts import (
             backends,  # noqa: F401
             throttle,  # noqa: F401

@@ -13,7 +13,7 @@ from django.dispatch import receiver
 from django.http import HttpRequest
 
 from accounts.models import User
-from core.cache import forget_after_commit, shared_cache
+from core.cache import forget_after_commit, row_copies, shared_cache
 
 
 class LockoutBackend(AxesStandaloneBackend):
@@ -37,9 +37,9 @@ class UserBackend(ModelBackend):
 
     The row's values are kept `USER_TTL` seconds and forgotten after any save or deletion of the user commits
     (a password set, the account deactivated, the last sign-in written), so the session's password check and
-    `is_active` see a change on the next request. A change made outside the ORM (SQL by hand, a restored
-    backup) is seen within `USER_TTL`. The entry names the fields it holds: after a migration adds or drops one,
-    older entries are read as missing."""
+    `is_active` see a change on the next request. A change made outside the ORM (SQL by hand) is seen within
+    `USER_TTL`; a restore forgets every entry (`core.cache.forget_row_copies`). The entry names the fields it
+    holds: after a migration adds or drops one, older entries are read as missing."""
 
     def get_user(self, user_id: Any) -> User | None:
         if not shared_cache():
@@ -60,8 +60,11 @@ class UserBackend(ModelBackend):
 USER_TTL = 60
 
 
+_USER_PREFIX = row_copies("auth-user:")
+
+
 def _user_key(pk: int) -> str:
-    return f"auth-user:{pk}"
+    return f"{_USER_PREFIX}{pk}"
 
 
 def _field_names() -> list[str]:

@@ -5,7 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from django.conf import settings
-from django.core.cache import cache
+from django.core.cache import cache, caches
+from django.core.cache.backends.locmem import LocMemCache
 from django.core.cache.backends.redis import RedisCache as DjangoRedisCache
 from django.core.cache.backends.redis import RedisCacheClient
 from django.db import transaction
@@ -24,6 +25,50 @@ def forget_after_commit(*keys: str) -> None:
     keeps none of this."""
     if shared_cache():
         transaction.on_commit(lambda: cache.delete_many(list(keys)))
+
+
+# Starts of the keys whose entries copy database rows (the signed-in user, the header's figures). The services
+# forget an entry when they change its rows; a restore replaces every row behind their back, so it forgets
+# every entry under these prefixes (`forget_row_copies`). Declared next to each key by `row_copies`.
+ROW_COPY_PREFIXES: list[str] = []
+
+
+def row_copies(prefix: str) -> str:
+    """Declare that keys starting with `prefix` hold copies of database rows; returns the prefix."""
+    if prefix not in ROW_COPY_PREFIXES:
+        ROW_COPY_PREFIXES.append(prefix)
+    return prefix
+
+
+def forget_row_copies() -> int:
+    """Delete every entry of the shared cache under a `row_copies` prefix; the number deleted.
+
+    Only those: the same Redis database holds the huey queue and, in production, the sessions and sign-in
+    lock-outs, which `cache.clear()` (FLUSHDB) would wipe. A shared cache of another kind is cleared whole."""
+    if not shared_cache() or not ROW_COPY_PREFIXES:
+        return 0
+    backend: Any = caches["default"]  # the backends' internals below are not in django-stubs' declarations
+    made = tuple(backend.make_key(prefix) for prefix in ROW_COPY_PREFIXES)
+    if isinstance(backend, DjangoRedisCache):
+        client = backend._cache.get_client(write=True)
+        keys = [key for start in made for key in client.scan_iter(match=_glob_escaped(start) + "*", count=1000)]
+        for i in range(0, len(keys), 1000):
+            client.delete(*keys[i : i + 1000])
+        return len(keys)
+    if isinstance(backend, LocMemCache):  # declared shared in tests
+        local: Any = backend
+        with local._lock:
+            keys = [key for key in local._cache if key.startswith(made)]
+            for key in keys:
+                local._delete(key)
+        return len(keys)
+    backend.clear()
+    return 0
+
+
+def _glob_escaped(text: str) -> str:
+    """`text` matched literally by Redis's glob-style MATCH."""
+    return "".join(f"\\{c}" if c in "*?[]\\" else c for c in text)
 
 
 class RedisCache(DjangoRedisCache):

@@ -29,6 +29,7 @@ from django.core.management import call_command
 from django.db import connection, transaction
 
 from committee.board import rebuild_board_cells, rebuild_committee_board
+from core.cache import forget_row_copies
 from core.errors import ValidationFailed
 from ops.recovery import referenced_files
 from workflow.tallies import recount_tallies
@@ -132,7 +133,7 @@ def _read_manifest(archive: tarfile.TarFile) -> dict[str, Any]:
 
 def backup_restore(*, archive_path: Path) -> dict[str, Any]:
     """Load an archive into an empty, migrated database and its storage; every file is checked against the
-    manifest's SHA-256 before the rows are committed."""
+    manifest's SHA-256 before the rows are committed. Then the shared cache forgets its copies of rows."""
     if not _database_is_empty():
         raise ValidationFailed("目标数据库不是空的：恢复只写入新建并已迁移的空数据库。")
     with tarfile.open(archive_path, "r:gz") as archive, tempfile.TemporaryDirectory() as staging:
@@ -161,4 +162,8 @@ def backup_restore(*, archive_path: Path) -> dict[str, Any]:
                 saved = default_storage.save(name, File(io.BytesIO(body), name=name))
                 if saved != name:
                     raise ValidationFailed(f"文件“{name}”未能按原名恢复（存储给出“{saved}”）。")
+    # loaddata's saves forget the cached copies of the rows it writes, but not of rows the archive lacks (a user
+    # made after the backup, another database's ids): forget them all rather than serve them for their
+    # remaining seconds.
+    forget_row_copies()
     return manifest

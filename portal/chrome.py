@@ -23,18 +23,19 @@ from django.utils.functional import cached_property
 
 from accounts.models import RoleAssignment, User
 from accounts.selectors import navigation_for, roles_held
-from core.cache import forget_after_commit, shared_cache
+from core.cache import forget_after_commit, row_copies, shared_cache
 from rounds.models import Round
 from rounds.selectors import round_committees, round_digests
 from workflow.models import Notification
 from workflow.notifications import notifications_read, unread_count
 
 TTL = 60  # seconds: the longest a figure can outlive its change (see above)
-_ROUNDS_KEY = "page-chrome:rounds"
+_PREFIX = row_copies("page-chrome:")
+_ROUNDS_KEY = f"{_PREFIX}rounds"
 
 
 def _user_key(user_id: int) -> str:
-    return f"page-chrome:user:{user_id}"
+    return f"{_PREFIX}user:{user_id}"
 
 
 class PageChrome:

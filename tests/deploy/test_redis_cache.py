@@ -58,3 +58,34 @@ def test_threads_share_the_client_without_mixing_answers(redis_cache):
     for t in threads:
         t.join()
     assert errors == []
+
+
+def test_forgetting_row_copies_deletes_only_their_entries(redis_cache, settings, monkeypatch):
+    """What a restore forgets: entries under a declared prefix. The huey queue, the sessions and anything
+    else in the same Redis database stay (a FLUSHDB would take them all)."""
+    from core import cache as core_cache
+
+    settings.SHARED_CACHE = True
+    # A prefix with Redis's glob characters is matched literally.
+    monkeypatch.setattr(core_cache, "ROW_COPY_PREFIXES", ["auth-user:", "page-chrome:", "odd[1]*?:"])
+    copies = {"auth-user:1": 1, "auth-user:22": 2, "page-chrome:rounds": [1], "page-chrome:user:3": {}, "odd[1]*?:a": 0}
+    others = {"session:abc": "s", "auth-users-other": 1, "odd1x?:a": 0, "oddX:a": 0, "page-chrom": 1}
+    redis_cache.set_many({**copies, **others}, 60)
+    raw = redis.Redis.from_url(REDIS_URL)
+    raw.lpush("huey.redis.titles", b"a queued task")
+
+    assert core_cache.forget_row_copies() == len(copies)
+
+    assert redis_cache.get_many(list(copies)) == {}
+    assert redis_cache.get_many(list(others)) == others
+    assert raw.lrange("huey.redis.titles", 0, -1) == [b"a queued task"]
+
+
+def test_without_a_shared_cache_nothing_is_forgotten(redis_cache, settings):
+    settings.SHARED_CACHE = False
+    redis_cache.set("auth-user:1", 1)
+
+    from core.cache import forget_row_copies
+
+    assert forget_row_copies() == 0
+    assert redis_cache.get("auth-user:1") == 1

@@ -12,6 +12,7 @@ import pytest
 from django.core.files.storage import default_storage
 from django.core.management import call_command
 
+from accounts.models import User
 from committee.board import BOARD_CELL_COUNTS
 from committee.models import BoardCell
 from core.errors import ValidationFailed
@@ -144,3 +145,36 @@ def test_an_archive_made_before_derived_counts_existed_restores_them(populated, 
 
     assert Dossier.objects.exists()
     assert read() == expected
+
+
+@pytest.mark.parametrize("backend", ["core.cache.RedisCache", "django.core.cache.backends.locmem.LocMemCache"])
+def test_a_restore_forgets_the_shared_caches_copies_of_rows(populated, tmp_path, client, settings, backend):
+    """A restore into a database that shares the cache: the restored rows' own saves forget their entries, but a
+    user who is not in the archive (made after the backup) must not be served from the cache either, for the
+    entry's remaining seconds, nor keep their header's figures; other entries stay."""
+    import redis
+    from django.core.cache import cache
+
+    settings.CACHES = {"default": {"BACKEND": backend, "LOCATION": "redis://127.0.0.1:6379/15"}}
+    settings.SHARED_CACHE = True
+    if backend.endswith("RedisCache"):
+        redis.Redis.from_url("redis://127.0.0.1:6379/15").flushdb()
+    cache.clear()
+    archive = tmp_path / "backup.tar.gz"
+    backup_create(out=archive)
+    newcomer = User.objects.create_user(username="after_backup", password="Demo@2023pass")
+    client.force_login(newcomer)
+    assert client.get("/review/notifications/").status_code == 200  # keeps the user and the header's figures
+    copies = [f"auth-user:{newcomer.pk}", f"page-chrome:user:{newcomer.pk}", "page-chrome:rounds"]
+    assert all(cache.get(key) is not None for key in copies)
+    cache.set("unrelated", "kept", 300)
+    call_command("flush", interactive=False, verbosity=0)
+    for name in referenced_files():
+        default_storage.delete(name)
+
+    backup_restore(archive_path=archive)
+
+    assert not User.objects.filter(pk=newcomer.pk).exists()
+    assert cache.get_many(copies) == {}
+    assert cache.get("unrelated") == "kept"
+    cache.clear()

@@ -28,7 +28,7 @@ from django.core.files.storage import default_storage
 from django.core.management import call_command
 from django.db import connection, transaction
 
-from committee.board import rebuild_board_cells, rebuild_committee_board
+from committee.board import board_receivers_paused, rebuild_board_cells, rebuild_committee_board
 from core.cache import forget_row_copies
 from core.errors import ValidationFailed
 from ops.recovery import referenced_files
@@ -140,7 +140,8 @@ def backup_restore(*, archive_path: Path) -> dict[str, Any]:
         manifest = _read_manifest(archive)
         archive.extract(DATA_FILE, path=staging, filter="data")
         with transaction.atomic():
-            call_command("loaddata", str(Path(staging) / DATA_FILE), verbosity=0)
+            with board_receivers_paused():  # the archive holds the board's steps and cells as they were
+                call_command("loaddata", str(Path(staging) / DATA_FILE), verbosity=0)
             if TALLY_MODEL not in manifest.get("rows", {}):
                 recount_tallies()
             if "committee.boardstep" not in manifest.get("rows", {}):  # an archive from before they were kept

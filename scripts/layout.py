@@ -61,20 +61,35 @@ def require_free(ports: list[int]) -> None:
                 raise SystemExit(f"port {port} is in use (another layout?): choose others, see --help") from None
 
 
+DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/titles_layout"
+DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/12"
+
+
 def parse(argv: list[str]) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--address", default="127.0.0.1:8443", help="the site's HTTPS address (host:port)")
     parser.add_argument("--files-port", type=int, default=8444, help="Caddy's HTTPS face of the S3 store")
     parser.add_argument("--web-ports", default="8001,8002", help="one app server per port")
-    parser.add_argument("--database-url", default="postgres://postgres@127.0.0.1:5432/titles_layout")
-    parser.add_argument("--redis-url", default="redis://127.0.0.1:6379/12")
+    parser.add_argument(
+        "--database-url",
+        help="default: postgres://postgres@127.0.0.1:5432/titles_layout; with `manage`, given: that database "
+        "instead of the running layout's (a restore into a new one)",
+    )
+    parser.add_argument(
+        "--redis-url", help="default: redis://127.0.0.1:6379/12; with `manage`, given: instead of the layout's"
+    )
     parser.add_argument("--workdir", type=Path, default=ROOT / "var" / "layout")
     parser.add_argument("--gunicorn-workers", type=int, default=2, help="processes per app server (2 cores here)")
     parser.add_argument("--worker-processes", type=int, default=2, help="huey worker processes")
     parser.add_argument("--demo", action="store_true", help="seed the demo set-up and print its accounts")
     parser.add_argument("command", nargs="?", choices=["start", "manage"], default="start")
     parser.add_argument("args", nargs=argparse.REMAINDER, help="manage.py arguments (with `manage`)")
-    return parser.parse_args(argv)
+    args = parser.parse_args(argv)
+    # Given or not matters to `manage`: it runs against the running layout's database unless one is named.
+    args.named = {"DATABASE_URL": args.database_url, "REDIS_URL": args.redis_url}
+    args.database_url = args.database_url or DEFAULT_DATABASE_URL
+    args.redis_url = args.redis_url or DEFAULT_REDIS_URL
+    return args
 
 
 # ---- set-up (system python) ------------------------------------------------------------------------------
@@ -384,12 +399,16 @@ def start(args: argparse.Namespace) -> int:
 
 
 def run_manage(args: argparse.Namespace) -> int:
-    """A manage.py command with the running layout's environment (the S3 port is chosen at start)."""
+    """A manage.py command with the running layout's environment (the S3 port is chosen at start), or with the
+    database and Redis named on the command line instead (never silently the layout's when another was named)."""
     state_file = args.workdir.resolve() / "layout.json"
     if not state_file.exists():
         raise SystemExit(f"no running layout in {args.workdir} (start it first: python3 scripts/layout.py)")
     env = json.loads(state_file.read_text())["env"]
-    return subprocess.run([str(PY), "manage.py", *args.args], cwd=ROOT, env={**os.environ, **env}).returncode
+    named = {name: url for name, url in args.named.items() if url}
+    for name, url in named.items():
+        say(f"{name}: {url} (not the running layout's {env.get(name)})")
+    return subprocess.run([str(PY), "manage.py", *args.args], cwd=ROOT, env={**os.environ, **env, **named}).returncode
 
 
 def main(argv: list[str]) -> int:

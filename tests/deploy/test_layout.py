@@ -34,6 +34,7 @@ from tests.deploy.ports import free_port
 from tests.dossiers.helpers import jpeg_bytes
 
 ROOT = Path(__file__).resolve().parents[2]
+OTHER_DATABASE = "postgres://postgres@127.0.0.1:5432/titles_layout_other"  # only named, never connected to
 REDIS_URL = "redis://127.0.0.1:6379/11"  # 15: tests/deploy/test_redis_s3.py, 14: the load benchmark, 12: layout
 PASSWORD = "Demo@2023pass"
 START_SECONDS = 120
@@ -255,6 +256,22 @@ def test_the_layout_serves_through_caddy_survives_a_lost_app_server_and_stops_cl
             timeout=120,
         )
         assert made_users.returncode == 0, made_users.stdout + made_users.stderr
+        # A database named on the command line is the one `manage` uses (a restore into a new one), never
+        # silently the running layout's.
+        print_name = "from django.db import connection; print('NAME=' + connection.settings_dict['NAME'])"
+        named = subprocess.run(
+            [
+                *(sys.executable, "scripts/layout.py", "--workdir", str(workdir)),
+                *("--database-url", OTHER_DATABASE, "manage", "shell", "-c", print_name),
+            ],
+            cwd=ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        assert named.returncode == 0, named.stdout + named.stderr
+        assert "NAME=titles_layout_other" in named.stdout and "not the running layout's" in named.stdout
         browser.sign_in("demo_applicant")
         status, _, page = browser.request("/dossiers/")
         assert status == 200 and "我的申报".encode() in page

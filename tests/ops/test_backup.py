@@ -7,6 +7,7 @@ import io
 import json
 import tarfile
 from pathlib import Path
+from typing import Any
 
 import pytest
 from django.core.files.storage import default_storage
@@ -178,3 +179,62 @@ def test_a_restore_forgets_the_shared_caches_copies_of_rows(populated, tmp_path,
     assert cache.get_many(copies) == {}
     assert cache.get("unrelated") == "kept"
     cache.clear()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_restore_keeps_the_committee_boards_stored_steps_and_cells(open_round, orgs, demo_users, today, tmp_path):
+    """Dossiers drawn into a review group: loaddata links a group's dossiers after saving it (an m2m signal
+    that carries no `raw`), which once recomputed their steps from half-loaded records — the board then showed
+    dossiers at the vote as unpaid. The board's steps, its count cells and the fee cells come back as they were."""
+    from committee.board import rebuild_committee_board
+    from committee.defence import defence_outcomes_settle
+    from committee.draws import committee_draw, group_draw
+    from committee.fees import fee_for, fee_payment_record
+    from committee.models import BoardCell, BoardStep, FeeFigures
+    from committee.paper import paper_receipt_record
+    from tests.committee.stage import make_expert, open_committee_windows, received_dossier
+
+    stage_round = open_committee_windows(open_round)
+    office = demo_users["demo_prefecture"]
+    for _ in range(9):
+        make_expert(orgs["BZ"])
+    grouped = [received_dossier(stage_round, orgs["U-KRLJT"], level="junior") for _ in range(2)]
+    waiting = received_dossier(stage_round, orgs["U-KRLJT"], level="junior")  # stays unpaid
+    for dossier in grouped:
+        fee_payment_record(actor=office, fee=fee_for(dossier), paid_on=today, method="cash")
+        paper_receipt_record(actor=office, dossier=dossier, received_on=today)
+    defence_outcomes_settle(actor=office, round_=stage_round)
+    committee_draw(actor=office, round_=stage_round, size=9, seed="m")
+    group_draw(actor=office, round_=stage_round, name="评议组1", dossiers=grouped, size=3, seed="g")
+
+    def board() -> list[list[dict]]:
+        models: tuple[Any, ...] = (BoardStep, BoardCell, FeeFigures)
+        return [list(model.objects.order_by("pk").values()) for model in models]
+
+    before = board()
+    assert {row["dossier_id"]: row["step"] for row in before[0]} == {
+        grouped[0].pk: "vote",
+        grouped[1].pk: "vote",
+        waiting.pk: "unpaid",
+    }
+    archive = tmp_path / "backup.tar.gz"
+    backup_create(out=archive)
+    call_command("flush", interactive=False, verbosity=0)
+    for name in referenced_files():
+        default_storage.delete(name)
+
+    backup_restore(archive_path=archive)
+
+    assert board() == before
+
+    def counted(board: list[list[dict]]) -> list[list[dict]]:
+        """Without ids, and without the count cells whose counts all went back to zero (kept by the writes,
+        not made by a rebuild)."""
+        steps, *cells = [[{k: v for k, v in row.items() if k != "id"} for row in rows] for rows in board]
+        return [steps] + [
+            [row for row in rows if any(v for k, v in row.items() if type(v) is int and not k.endswith("_id"))]
+            for rows in cells
+        ]
+
+    rebuild_committee_board()  # what was kept is what the records give
+    assert counted(board()) == counted(before)

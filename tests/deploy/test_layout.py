@@ -247,29 +247,16 @@ def test_the_layout_serves_through_caddy_survives_a_lost_app_server_and_stops_cl
         # and open round only: the whole `--demo` takes a minute). The applicant signs in and uploads a scan;
         # it lands in S3 and comes back as a presigned URL of the store's public address (Caddy again),
         # only through the permission-checked view.
-        made_users = subprocess.run(
-            [sys.executable, "scripts/layout.py", "--workdir", str(workdir), "manage", "shell", "-c", SEED_USERS],
-            cwd=ROOT,
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=120,
-        )
+        def layout_manage(*args: str) -> subprocess.CompletedProcess[str]:
+            command = [sys.executable, "scripts/layout.py", "--workdir", str(workdir), *args]
+            return subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
+
+        made_users = layout_manage("manage", "shell", "-c", SEED_USERS)
         assert made_users.returncode == 0, made_users.stdout + made_users.stderr
         # A database named on the command line is the one `manage` uses (a restore into a new one), never
         # silently the running layout's.
         print_name = "from django.db import connection; print('NAME=' + connection.settings_dict['NAME'])"
-        named = subprocess.run(
-            [
-                *(sys.executable, "scripts/layout.py", "--workdir", str(workdir)),
-                *("--database-url", OTHER_DATABASE, "manage", "shell", "-c", print_name),
-            ],
-            cwd=ROOT,
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=120,
-        )
+        named = layout_manage("--database-url", OTHER_DATABASE, "manage", "shell", "-c", print_name)
         assert named.returncode == 0, named.stdout + named.stderr
         assert "NAME=titles_layout_other" in named.stdout and "not the running layout's" in named.stdout
         browser.sign_in("demo_applicant")

@@ -7,6 +7,7 @@ import re
 import threading
 
 import pytest
+from django.db import connection
 
 from demo.setup import DEMO_PASSWORD
 from documents.models import BatchJob
@@ -67,7 +68,13 @@ def test_batch_page_shows_progress_until_the_zip_is_ready(
     assert "0 / 1" in page.locator("#batch-progress").inner_text()
 
     # The worker runs while the page is open; htmx polling (every 2 s) must bring the result in.
-    worker = threading.Thread(target=batch_job_run, kwargs={"job_id": job.pk})
+    def run_batch() -> None:
+        try:
+            batch_job_run(job_id=job.pk)
+        finally:
+            connection.close()  # this thread's own: left open, it kept the test database from being dropped
+
+    worker = threading.Thread(target=run_batch)
     worker.start()
     worker.join()
     page.locator("#batch-download").wait_for(state="visible", timeout=10000)

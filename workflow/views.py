@@ -146,8 +146,13 @@ def _queue_filters_html(
         tuple(Level.choices),
         tuple(Kind.choices),
     )
-    context = {"filters": filters, "counts": counts, "units": units, "levels": Level.choices, "kinds": Kind.choices}
-    return QUEUE_FILTERS.drawn(key, lambda: render_to_string("workflow/_queue_filters.html", context))
+    return QUEUE_FILTERS.drawn(
+        key,
+        lambda: render_to_string(
+            "workflow/_queue_filters.html",
+            {"filters": filters, "counts": counts, "units": units, "levels": Level.choices, "kinds": Kind.choices},
+        ),
+    )
 
 
 @login_required
